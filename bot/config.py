@@ -1,0 +1,198 @@
+"""Settings, read from the environment (and `.env`), validated with messages a person can act on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+README_SETTINGS = 'README.md, section "Settings"'
+README_SLACK_APP = 'README.md, section "Create the Slack app"'
+
+DEFAULT_DATABASE_URL = "sqlite:///narrative.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+Mode = Literal["http", "socket"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    database_url: str
+    port: int
+    log_level: str
+    slack_api_url: str
+    mode: Mode
+    timer_sweep_seconds: float
+    admin_user_ids: frozenset[str]
+
+    def redacted(self) -> dict[str, str]:
+        """What `narrative-bot check` may print: secrets shortened to their kind."""
+        return {
+            "mode": self.mode,
+            "SLACK_BOT_TOKEN": _redact(self.slack_bot_token),
+            "SLACK_SIGNING_SECRET": "set" if self.slack_signing_secret else "not set",
+            "SLACK_APP_TOKEN": _redact(self.slack_app_token) if self.slack_app_token else "not set",
+            "DATABASE_URL": _redact_url(self.database_url),
+            "PORT": str(self.port),
+            "LOG_LEVEL": self.log_level,
+            "SLACK_API_URL": self.slack_api_url,
+        }
+
+
+def _redact(token: str | None) -> str:
+    if not token:
+        return "not set"
+    return token.split("-", 1)[0] + "-…"
+
+
+def _redact_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
+
+
+def normalize_database_url(raw: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://) and pick the installed driver."""
+    value = raw.strip()
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://") :]
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL ({exc}). Use a SQLite file such as "
+            f"'sqlite:///narrative.db' or a PostgreSQL URL such as "
+            f"'postgresql://user:password@host:5432/narrative'. See {README_SETTINGS}."
+        ) from None
+    if url.drivername in ("postgresql", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL uses '{url.get_backend_name()}', which Narrative does not support. "
+            f"Use SQLite (the default) or PostgreSQL. See {README_SETTINGS}."
+        )
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "DATABASE_URL points to an in-memory SQLite database, which would lose every timer "
+            f"and decision on restart. Name a file, e.g. 'sqlite:///narrative.db'. See {README_SETTINGS}."
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, mode: Mode | None = None, port: int | None = None
+) -> Settings:
+    """Build settings from `env` (default: the process environment) or raise ConfigError."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token is None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set. Narrative needs the app's Bot User OAuth Token "
+            "(it starts with 'xoxb-'); find it under OAuth & Permissions after installing the "
+            f"app to your workspace, and put it in .env or the environment. See {README_SLACK_APP}."
+        )
+    if not bot_token.startswith("xoxb-"):
+        kind = bot_token.split("-", 1)[0] if "-" in bot_token else "unknown"
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-', but this one is of kind "
+            f"'{kind}'. Copy the Bot User OAuth Token from OAuth & Permissions (not the user "
+            f"token 'xoxp-' or the app-level token 'xapp-'). See {README_SLACK_APP}."
+        )
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-' (Basic Information "
+            "> App-Level Tokens, with the connections:write scope). Leave it unset to serve HTTP "
+            f"instead of Socket Mode. See {README_SLACK_APP}."
+        )
+    chosen: Mode = mode or ("socket" if app_token else "http")
+    if chosen == "socket" and app_token is None:
+        raise ConfigError(
+            "Socket Mode needs SLACK_APP_TOKEN, an app-level token starting with 'xapp-' "
+            "(Basic Information > App-Level Tokens, scope connections:write). "
+            f"See {README_SLACK_APP}."
+        )
+    secret = get("SLACK_SIGNING_SECRET")
+    if chosen == "http" and secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set. In HTTP mode Narrative verifies that every request "
+            "comes from Slack with the app's Signing Secret (Basic Information > App Credentials). "
+            f"Set it, or set SLACK_APP_TOKEN to use Socket Mode. See {README_SLACK_APP}."
+        )
+    database_url = normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    chosen_port = port if port is not None else _int(get("PORT"), "PORT", 3000, 1, 65535)
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(
+            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not '{log_level}'. "
+            f"See {README_SETTINGS}."
+        )
+    api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"SLACK_API_URL must be an http(s) URL such as '{DEFAULT_SLACK_API_URL}', not "
+            f"'{api_url}'. See {README_SETTINGS}."
+        )
+    if not api_url.endswith("/"):
+        api_url += "/"
+    sweep = _float(get("TIMER_SWEEP_SECONDS"), "TIMER_SWEEP_SECONDS", 15.0, 1.0, 3600.0)
+    admins = frozenset(u.strip() for u in (get("NARRATIVE_ADMINS") or "").split(",") if u.strip())
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=secret,
+        slack_app_token=app_token,
+        database_url=database_url,
+        port=chosen_port,
+        log_level=log_level,
+        slack_api_url=api_url,
+        mode=chosen,
+        timer_sweep_seconds=sweep,
+        admin_user_ids=admins,
+    )
+
+
+def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(
+            f"{name} must be a whole number from {low} to {high}, not '{raw}'. See {README_SETTINGS}."
+        )
+    return value
+
+
+def _float(raw: str | None, name: str, default: float, low: float, high: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(
+            f"{name} must be a number of seconds from {low:g} to {high:g}, not '{raw}'. "
+            f"See {README_SETTINGS}."
+        )
+    return value

@@ -1,0 +1,37 @@
+"""The running product: database, clock and timers, handed to every platform adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.timers import TimerService
+from storage.db import make_engine, migrate
+
+
+@dataclass
+class Core:
+    engine: Engine
+    clock: Clock
+    timers: TimerService
+    admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def close(self) -> None:
+        self.timers.shutdown()
+        self.engine.dispose()
+
+
+def build_core(
+    settings: Settings, *, clock: Clock | None = None, worker_id: str | None = None
+) -> Core:
+    """Open the database, apply migrations and prepare (not start) the timers."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    clock = clock or SystemClock()
+    timers = TimerService(
+        engine=engine, clock=clock, sweep_seconds=settings.timer_sweep_seconds, worker_id=worker_id
+    )
+    return Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)

@@ -1,0 +1,56 @@
+"""Builds the Bolt app: Web API client with retries, middleware, error handler and listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from bot.core import Core
+from handlers import actions, commands, events, home, timers, views
+from handlers.errors import handle_error
+from handlers.middleware import dedupe_events
+
+
+def build_client(settings: Settings) -> WebClient:
+    """The Web API client: every call goes to SLACK_API_URL and retries what Slack says to."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+        logger=logging.getLogger("narrative.slack_sdk"),
+    )
+
+
+def build_app(settings: Settings, core: Core, *, client: WebClient | None = None) -> App:
+    client = client or build_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "socket-mode-needs-no-secret",
+        # Ack first, work after: listeners run in Bolt's thread pool once they have acked.
+        process_before_response=False,
+        # auth.test at start-up is done (with a readable message) by `narrative-bot run/check`.
+        token_verification_enabled=False,
+        logger=logging.getLogger("narrative.bolt"),
+    )
+    app.use(dedupe_events(core))
+    app.error(handle_error)
+    commands.register(app, core)
+    actions.register(app, core)
+    views.register(app, core)
+    events.register(app, core)
+    home.register(app, core)
+    timers.register(app, core)
+    return app

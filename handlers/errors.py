@@ -1,0 +1,45 @@
+"""The one place errors from listeners are caught: log with context, tell the user privately."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_sdk import WebClient
+
+log = logging.getLogger("narrative.errors")
+
+GENERIC_ERROR = (
+    ":warning: Sorry, something went wrong on our side and your request was not completed. "
+    "Please try again in a moment; if it keeps happening, tell your Narrative admin."
+)
+
+
+def _describe(body: dict[str, Any]) -> str:
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    what = body.get("command") or (body.get("event") or {}).get("type")
+    if not what and body.get("actions"):
+        what = body["actions"][0].get("action_id")
+    if not what and body.get("view"):
+        what = body["view"].get("callback_id")
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    return f"kind={kind} what={what} team={team} user={user}"
+
+
+def handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
+    """Bolt's global error handler. Never shows a traceback, token or exception text to users."""
+    log.error("listener failed (%s): %s", _describe(body), type(error).__name__, exc_info=error)
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    try:
+        if body.get("response_url"):
+            from slack_sdk.webhook import WebhookClient
+
+            WebhookClient(body["response_url"]).send(text=GENERIC_ERROR, response_type="ephemeral")
+        elif user and channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=GENERIC_ERROR)
+    except Exception:  # noqa: BLE001 - telling the user is best effort
+        log.warning("could not tell the user about the error (%s)", _describe(body))
+    return BoltResponse(status=200, body="")

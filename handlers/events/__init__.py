@@ -1,0 +1,29 @@
+"""Event listeners. Every event type and message subtype the manifest subscribes to has one:
+Bolt answers an unmatched event with 404, which Slack counts as a failure and retries."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, core: Core) -> None:
+    # `app.event("message")` matches every subtype (message_changed, message_deleted,
+    # bot_message, channel_join, ...), so none of them is left unmatched.
+    @app.event("message")
+    def on_message(event: dict[str, Any]) -> None:
+        log.debug("message event subtype=%s", event.get("subtype"))
+
+    @app.event("reaction_added")
+    def on_reaction_added(event: dict[str, Any]) -> None:
+        log.debug("reaction_added %s", event.get("reaction"))
+
+    @app.event("reaction_removed")
+    def on_reaction_removed(event: dict[str, Any]) -> None:
+        log.debug("reaction_removed %s", event.get("reaction"))

@@ -1,0 +1,62 @@
+"""Starts the Slack side: checks the token with auth.test, then serves HTTP or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import README_SLACK_APP, ConfigError, Settings
+from bot.core import Core
+from handlers.app import build_app, build_client
+
+log = logging.getLogger(__name__)
+
+
+def verify_token(client: WebClient) -> dict[str, str]:
+    """Call auth.test; raise ConfigError with an actionable message when Slack refuses."""
+    try:
+        response = client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        raise ConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({error}). Copy the Bot User OAuth Token again from "
+            f"OAuth & Permissions, and reinstall the app if you changed its scopes. "
+            f"See {README_SLACK_APP}."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Could not reach Slack's Web API at {client.base_url} ({type(exc).__name__}). "
+            "Check the network, proxy settings and SLACK_API_URL."
+        ) from None
+    return {k: str(response.get(k, "")) for k in ("team", "team_id", "user", "user_id", "url")}
+
+
+def run(settings: Settings, core: Core) -> None:
+    client = build_client(settings)
+    who = verify_token(client)
+    log.info("connected to %s as %s", who["team"] or who["url"], who["user"])
+    app = build_app(settings, core, client=client)
+    core.timers.start()
+    try:
+        if settings.mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("connecting to Slack over Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            from handlers.web import HttpServer
+
+            server = HttpServer(app, core, port=settings.port)
+
+            def stop(_signum: int, _frame: FrameType | None) -> None:
+                log.info("stopping")
+                server.close()
+
+            signal.signal(signal.SIGTERM, stop)
+            server.serve_forever()
+    finally:
+        core.close()

@@ -1,0 +1,41 @@
+"""Small Slack facts the listeners need: who is an admin, which workspace a request is from."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+
+def team_id_of(body: dict[str, Any]) -> str:
+    """The workspace a request belongs to, whatever its kind (command, event, interaction)."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    if not team:
+        team = (body.get("user") or {}).get("team_id") or (body.get("event") or {}).get("team")
+    if not team:
+        raise ValueError("request names no workspace")
+    return str(team)
+
+
+def is_admin(client: WebClient, user_id: str, admin_user_ids: frozenset[str] = frozenset()) -> bool:
+    """Workspace admins and owners (and users listed in NARRATIVE_ADMINS) may act as owners."""
+    if user_id in admin_user_ids:
+        return True
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        log.warning("users.info failed for %s; treating as non-admin", user_id)
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def user_timezone(client: WebClient, user_id: str, default: str = "UTC") -> str:
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        return default
+    return str(user.get("tz") or default)

@@ -1,0 +1,11 @@
+"""Views listeners, one module per feature."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.core import Core
+
+
+def register(app: App, core: Core) -> None:
+    """Features add their listeners here."""

@@ -1,0 +1,309 @@
+"""The tables. Every row that belongs to a workspace carries its Slack team id (`team_id`).
+
+Times are aware UTC datetimes (see `storage.types.UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def _text(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(Text(), nullable=nullable)
+
+
+# --- Slack delivery bookkeeping -------------------------------------------------------------
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An event id Slack delivered; a retried delivery finds its row and is ignored."""
+
+    __tablename__ = "processed_event"
+    team_id: str = Field(primary_key=True, max_length=32)
+    event_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = Field(sa_column=_utc())
+
+
+# --- Timers -----------------------------------------------------------------------------------
+
+
+class Timer(SQLModel, table=True):
+    """A due time. The database is the source of truth; APScheduler only runs what is due.
+
+    status: pending -> running (claimed by one process) -> done | failed; or cancelled.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        Index("ix_timer_status_due", "status", "due_at"),
+        Index("ix_timer_ref", "kind", "ref_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=64)
+    ref_id: int
+    due_at: datetime = Field(sa_column=_utc())
+    status: str = Field(default="pending", max_length=16)
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=_text())
+    created_at: datetime = Field(sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+# --- Narrative meetings -----------------------------------------------------------------------
+
+
+class Narrative(SQLModel, table=True):
+    """A narrative and its silent reading period."""
+
+    __tablename__ = "narrative"
+    __table_args__ = (Index("ix_narrative_channel_state", "team_id", "channel_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    channel_id: str = Field(max_length=32)
+    owner_id: str = Field(max_length=32)
+    title: str = Field(sa_column=_text(nullable=False))
+    link: str | None = Field(default=None, sa_column=_text())
+    body: str | None = Field(default=None, sa_column=_text())
+    kind: str = Field(default="other", max_length=16)  # six-pager | prfaq | other
+    reading_seconds: int
+    started_at: datetime = Field(sa_column=_utc())
+    ends_at: datetime = Field(sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    end_reason: str | None = Field(default=None, max_length=32)
+    state: str = Field(default="reading", max_length=16)  # reading | ended
+    message_ts: str | None = Field(default=None, max_length=32, index=True)
+    digest_posted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class NarrativeReader(SQLModel, table=True):
+    """An expected reader, or anyone who pressed "I'm done reading"."""
+
+    __tablename__ = "narrative_reader"
+    __table_args__ = (UniqueConstraint("narrative_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    narrative_id: int = Field(foreign_key="narrative.id", index=True)
+    user_id: str = Field(max_length=32)
+    expected: bool = False
+    done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Question(SQLModel, table=True):
+    """A question asked during (or after) a reading period: a thread reply or a private one."""
+
+    __tablename__ = "question"
+    __table_args__ = (UniqueConstraint("narrative_id", "message_ts"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    narrative_id: int = Field(foreign_key="narrative.id", index=True)
+    author_id: str = Field(max_length=32)
+    text: str = Field(sa_column=_text(nullable=False))
+    private: bool = False
+    message_ts: str | None = Field(default=None, max_length=32)
+    asked_at: datetime = Field(sa_column=_utc())
+    edited_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    after_reading: bool = False
+
+
+class QuestionUpvote(SQLModel, table=True):
+    """A 👍 on a question, one per person, so adds and removes count exactly."""
+
+    __tablename__ = "question_upvote"
+    team_id: str = Field(max_length=32, index=True)
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    user_id: str = Field(max_length=32, primary_key=True)
+
+
+# --- Decisions ----------------------------------------------------------------------------------
+
+
+class Decision(SQLModel, table=True):
+    """A decision: proposed by poll (`source="poll"`) or recorded directly (`source="log"`).
+
+    status: voting | active | under_review | halted | amended | reversed | superseded.
+    """
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        Index("ix_decision_team_created", "team_id", "created_at"),
+        Index("ix_decision_team_channel_created", "team_id", "channel_id", "created_at"),
+        Index("ix_decision_team_owner", "team_id", "owner_id", "created_at"),
+        Index("ix_decision_team_status", "team_id", "status", "created_at"),
+        Index("ix_decision_team_review", "team_id", "review_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    number: int  # shown as D-<number>, per workspace
+    channel_id: str | None = Field(default=None, max_length=32)
+    poll_ts: str | None = Field(default=None, max_length=32)
+    record_ts: str | None = Field(default=None, max_length=32)
+    permalink: str | None = Field(default=None, sa_column=_text())
+    owner_id: str = Field(max_length=32)
+    proposed_by: str = Field(max_length=32)
+    proposal: str = Field(sa_column=_text(nullable=False))
+    final_text: str | None = Field(default=None, sa_column=_text())
+    confidence: int = 70
+    door: str = Field(default="two-way", max_length=16)  # one-way | two-way
+    review_on: datetime = Field(sa_column=_utc())
+    closes_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    anonymous: bool = False
+    status: str = Field(default="voting", max_length=16)
+    source: str = Field(default="poll", max_length=8)
+    narrative_id: int | None = Field(default=None, foreign_key="narrative.id")
+    created_at: datetime = Field(sa_column=_utc())
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    replaces_id: int | None = Field(default=None, foreign_key="decision.id")
+    replaced_by_id: int | None = Field(default=None, foreign_key="decision.id")
+
+
+class Vote(SQLModel, table=True):
+    """One vote cast. Changing a vote adds a row and clears `current` on the old one."""
+
+    __tablename__ = "vote"
+    __table_args__ = (Index("ix_vote_decision_user", "decision_id", "user_id", "current"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    decision_id: int = Field(foreign_key="decision.id")
+    user_id: str = Field(max_length=32)
+    choice: str = Field(max_length=24)  # agree | disagree_commit | disagree
+    reason: str | None = Field(default=None, sa_column=_text())
+    cast_at: datetime = Field(sa_column=_utc())
+    current: bool = True
+    committed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AndonPull(SQLModel, table=True):
+    """Someone pulled the Andon cord on a decision: it is halted until the owner resolves it."""
+
+    __tablename__ = "andon_pull"
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    user_id: str = Field(max_length=32)
+    reason: str = Field(sa_column=_text(nullable=False))
+    pulled_at: datetime = Field(sa_column=_utc())
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    resolved_by: str | None = Field(default=None, max_length=32)
+    resolution: str | None = Field(default=None, max_length=16)  # resume | amend | reverse
+
+
+class Review(SQLModel, table=True):
+    """A scheduled look back at a decision, and its outcome."""
+
+    __tablename__ = "review"
+    __table_args__ = (Index("ix_review_team_due", "team_id", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    due_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    answered_by: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=16)  # keep | amend | reverse | snooze
+    learned: str | None = Field(default=None, sa_column=_text())
+    new_text: str | None = Field(default=None, sa_column=_text())
+    actual_confidence: int | None = None
+    next_review_on: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    dm_channel: str | None = Field(default=None, max_length=32)
+    dm_ts: str | None = Field(default=None, max_length=32)
+
+
+class DecisionEvent(SQLModel, table=True):
+    """The history of a decision: who did what, when (votes, edits, reviews, Andon pulls)."""
+
+    __tablename__ = "decision_event"
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    at: datetime = Field(sa_column=_utc())
+    user_id: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=32)
+    detail: str | None = Field(default=None, sa_column=_text())  # JSON
+
+
+# --- Reflections --------------------------------------------------------------------------------
+
+
+class ReflectionSchedule(SQLModel, table=True):
+    """A channel's reflection rhythm; `rule` is the parsed schedule in a compact text form."""
+
+    __tablename__ = "reflection_schedule"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    rule: str = Field(max_length=128)
+    tz: str = Field(max_length=64)
+    created_by: str = Field(max_length=32)
+    active: bool = True
+    pick: int | None = None
+    collect_hours: int = 48
+    rotation: int = 0
+    next_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class ReflectionQuestionSet(SQLModel, table=True):
+    """A channel's own list of reflection questions (JSON list of strings)."""
+
+    __tablename__ = "reflection_question_set"
+    team_id: str = Field(max_length=32, primary_key=True)
+    channel_id: str = Field(max_length=32, primary_key=True)
+    questions: str = Field(sa_column=_text(nullable=False))
+    updated_by: str = Field(max_length=32)
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class ReflectionRound(SQLModel, table=True):
+    """One posting of reflection questions and the answers it collects until it closes."""
+
+    __tablename__ = "reflection_round"
+    __table_args__ = (Index("ix_round_team_channel", "team_id", "channel_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    schedule_id: int | None = Field(default=None, foreign_key="reflection_schedule.id")
+    scheduled_for: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    questions: str = Field(sa_column=_text(nullable=False))  # JSON list of strings
+    state: str = Field(default="open", max_length=16)  # open | closed
+    late: bool = False
+    message_ts: str | None = Field(default=None, max_length=32, index=True)
+    posted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closes_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    digest_ts: str | None = Field(default=None, max_length=32)
+    member_count: int | None = None
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class ReflectionAnswer(SQLModel, table=True):
+    """An answer to one question of a round (question_index None: a free thread reply)."""
+
+    __tablename__ = "reflection_answer"
+    __table_args__ = (Index("ix_answer_round_user", "round_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    round_id: int = Field(foreign_key="reflection_round.id")
+    user_id: str = Field(max_length=32)
+    question_index: int | None = None
+    text: str = Field(sa_column=_text(nullable=False))
+    source: str = Field(default="modal", max_length=8)  # modal | thread
+    message_ts: str | None = Field(default=None, max_length=32)
+    answered_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")

@@ -1,0 +1,827 @@
+"""A Slack Web API test double that speaks real HTTP on the loopback interface.
+
+Modelled on bolt-python's ``tests/mock_web_api_server`` but packaged as a class
+so that every test can own an isolated instance::
+
+    with SlackDouble() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url)
+        client.chat_postMessage(channel="C1", text="hi")
+        assert slack.last("chat.postMessage").params["text"] == "hi"
+
+Everything is standard library; the double never talks to the internet.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["Call", "Fault", "HeaderDict", "SlackDouble"]
+
+JsonDict = dict[str, Any]
+
+TEAM_URL = "https://narrative-test.slack.com/"
+_TS_BASE_MICROS = 1_700_000_000_000_000
+_TS_STEP_MICROS = 100
+
+
+class HeaderDict(dict[str, str]):
+    """A ``dict`` of HTTP headers with lower-cased keys and case-insensitive lookup."""
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        for key, value in (items or {}).items():
+            self[key] = value
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key.lower(), value)
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request received by the double.
+
+    ``method`` is the Web API method (``"chat.postMessage"``), ``"upload"`` for a
+    file upload to an URL handed out by ``files.getUploadURLExternal``, or
+    ``"response_url"`` for a POST to a :meth:`SlackDouble.response_url`.
+    ``headers`` keys are lower-cased but lookups are case-insensitive.
+    ``status`` is the HTTP status answered and ``error`` the Slack error code
+    answered (``None`` when the answer was ``"ok": true``).
+    """
+
+    method: str
+    params: JsonDict
+    headers: dict[str, str]
+    at: float
+    status: int = 200
+    error: str | None = None
+
+
+@dataclass
+class Fault:
+    """An injected failure; ``remaining`` is ``None`` for "until cleared"."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    remaining: int | None = 1
+
+    def body(self) -> JsonDict:
+        if self.status == 429:
+            code = self.error or "ratelimited"
+        elif self.status >= 500:
+            code = self.error or "internal_error"
+        else:
+            code = self.error or "fatal_error"
+        return {"ok": False, "error": code}
+
+    def headers(self) -> dict[str, str]:
+        if self.status == 429:
+            return {"Retry-After": str(1 if self.retry_after is None else self.retry_after)}
+        if self.retry_after is not None:
+            return {"Retry-After": str(self.retry_after)}
+        return {}
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_json(
+        cls, status: int, payload: JsonDict, headers: dict[str, str] | None = None
+    ) -> _Answer:
+        return cls(status, json.dumps(payload).encode("utf-8"), headers=dict(headers or {}))
+
+    @classmethod
+    def of_text(cls, status: int, text: str) -> _Answer:
+        return cls(status, text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+
+
+class _SlackError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+Handler = Callable[[JsonDict], JsonDict]
+
+
+class SlackDouble:
+    """A fake ``https://slack.com/api/`` on ``http://127.0.0.1:<random port>``.
+
+    Mutable attributes tests may set before (or during) a test:
+
+    ``team_id``, ``bot_user_id``, ``bot_id``: identities returned by the API.
+    ``invalid_tokens``: tokens answered with ``invalid_auth``.
+    ``users``: ``user_id -> dict`` merged over ``users.info`` defaults.
+    ``private_channels``: channel ids reported ``is_private`` by ``conversations.info``.
+    ``channel_names``: ``channel_id -> name`` for ``conversations.info``.
+    ``channel_members``: ``channel_id -> [user ids]`` for ``conversations.members``.
+
+    State the double maintains:
+
+    ``messages``: ``(channel, ts) -> {channel, ts, text, blocks, thread_ts}``.
+    ``uploads``: ``file_id -> bytes`` (the file part for multipart uploads).
+    ``raw_uploads``: ``file_id -> raw request body`` of the upload POST.
+    ``files``: ``file_id -> {id, filename, length, title, channel_id, ...}``.
+    ``views``: ``view_id -> view dict`` for every view opened/pushed/updated/published.
+    ``home_tabs``: ``user_id -> view dict`` published with ``views.publish``.
+    """
+
+    def __init__(
+        self, *, team_id: str = "T0TEST", bot_user_id: str = "UBOT", bot_id: str = "BBOT"
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.invalid_tokens: set[str] = {"xoxb-invalid"}
+        self.users: dict[str, JsonDict] = {}
+        self.private_channels: set[str] = set()
+        self.channel_names: dict[str, str] = {}
+        self.channel_members: dict[str, list[str]] = {}
+
+        self.messages: dict[tuple[str, str], JsonDict] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.raw_uploads: dict[str, bytes] = {}
+        self.files: dict[str, JsonDict] = {}
+        self.views: dict[str, JsonDict] = {}
+        self.home_tabs: dict[str, JsonDict] = {}
+
+        self._lock = threading.RLock()
+        self._calls: list[Call] = []
+        self._next_faults: dict[str, list[Fault]] = {}
+        self._always_faults: dict[str, Fault] = {}
+        self._ts_counter = itertools.count(1)
+        self._id_counter = itertools.count(1)
+        self._server: _DoubleServer | None = None
+        self._thread: threading.Thread | None = None
+        self._handlers: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views("views.open"),
+            "views.push": self._views("views.push"),
+            "views.update": self._views("views.update"),
+            "views.publish": self._views("views.publish"),
+            "reactions.add": self._empty,
+            "reactions.remove": self._empty,
+            "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
+            "users.info": self._users_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        server = _DoubleServer(("127.0.0.1", 0), _DoubleRequestHandler)
+        server.double = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"SlackDouble:{server.server_address[1]}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("SlackDouble is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Pass as ``WebClient(base_url=...)``; ends with a slash."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A ``response_url`` whose POSTs are recorded as ``"response_url"`` calls."""
+        return f"{self.base_url}/response/{name}"
+
+    # ------------------------------------------------------------------ inspection
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            if method is None:
+                return list(self._calls)
+            return [c for c in self._calls if c.method == method]
+
+    def last(self, method: str) -> Call:
+        found = self.calls(method)
+        if not found:
+            raise AssertionError(f"no {method!r} call recorded; recorded: {self._summary()}")
+        return found[-1]
+
+    def clear(self) -> None:
+        """Forget recorded calls (state such as ``messages`` and faults is kept)."""
+        with self._lock:
+            self._calls.clear()
+
+    def reset(self) -> None:
+        """Forget calls, faults and every piece of state the double maintains."""
+        with self._lock:
+            self._calls.clear()
+            self._next_faults.clear()
+            self._always_faults.clear()
+            self.messages.clear()
+            self.uploads.clear()
+            self.raw_uploads.clear()
+            self.files.clear()
+            self.views.clear()
+            self.home_tabs.clear()
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        predicate: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Poll (every 10 ms) until ``count`` matching calls exist; return them all."""
+        deadline = time.monotonic() + timeout
+        while True:
+            matching = [c for c in self.calls(method) if predicate is None or predicate(c)]
+            if len(matching) >= count:
+                return matching
+            if time.monotonic() >= deadline:
+                what = f"{count} {method!r} call(s)" + (
+                    " matching the predicate" if predicate else ""
+                )
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {what}; got {len(matching)} matching. "
+                    f"Recorded: {self._summary()}"
+                )
+            time.sleep(0.01)
+
+    def _summary(self) -> str:
+        calls = self.calls()
+        if not calls:
+            return "(nothing)"
+        return ", ".join(
+            c.method if c.status == 200 and c.error is None else f"{c.method}[{c.status} {c.error}]"
+            for c in calls
+        )
+
+    # ------------------------------------------------------------------ faults
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail.
+
+        429 answers carry ``Retry-After`` (``retry_after``, default 1) and
+        ``ratelimited``; 5xx answer ``internal_error``; any status answers
+        ``error`` instead when given. ``method`` may also be ``"upload"`` or
+        ``"response_url"``.
+        """
+        with self._lock:
+            queue = self._next_faults.setdefault(method, [])
+            queue.append(
+                Fault(status=status, error=error, retry_after=retry_after, remaining=times)
+            )
+
+    def fail_always(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Make every call of ``method`` fail until :meth:`clear_faults`."""
+        with self._lock:
+            self._always_faults[method] = Fault(
+                status=status, error=error, retry_after=retry_after, remaining=None
+            )
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._next_faults.clear()
+            self._always_faults.clear()
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queue = self._next_faults.get(method)
+            if queue:
+                fault = queue[0]
+                assert fault.remaining is not None
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    queue.pop(0)
+                return fault
+            return self._always_faults.get(method)
+
+    # ------------------------------------------------------------------ allocation
+
+    def next_ts(self) -> str:
+        """A fresh, unique, increasing message ts such as ``"1700000000.000100"``."""
+        with self._lock:
+            micros = _TS_BASE_MICROS + next(self._ts_counter) * _TS_STEP_MICROS
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self) -> int:
+        with self._lock:
+            return next(self._id_counter)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _record(
+        self, method: str, params: JsonDict, headers: HeaderDict, answer: _Answer, error: str | None
+    ) -> None:
+        call = Call(
+            method=method,
+            params=params,
+            headers=headers,
+            at=time.time(),
+            status=answer.status,
+            error=error,
+        )
+        with self._lock:
+            self._calls.append(call)
+
+    def _handle_api(self, method: str, params: JsonDict, headers: HeaderDict) -> _Answer:
+        token = _bearer(headers.get("authorization")) or _str_or_none(params.get("token"))
+        payload: JsonDict
+        status = 200
+        extra_headers: dict[str, str] = {}
+        if not token:
+            payload = {"ok": False, "error": "not_authed"}
+        elif token in self.invalid_tokens:
+            payload = {"ok": False, "error": "invalid_auth"}
+        elif (fault := self._take_fault(method)) is not None:
+            status, payload, extra_headers = fault.status, fault.body(), fault.headers()
+        else:
+            handler = self._handlers.get(method)
+            if handler is None:
+                payload = {"ok": False, "error": "unknown_method"}
+            else:
+                try:
+                    payload = {"ok": True, **handler(params)}
+                except _SlackError as exc:
+                    payload = {"ok": False, "error": exc.code}
+        answer = _Answer.of_json(status, payload, extra_headers)
+        self._record(
+            method,
+            params,
+            headers,
+            answer,
+            None if payload.get("ok") else str(payload.get("error")),
+        )
+        return answer
+
+    def _handle_upload(self, file_id: str, raw: bytes, headers: HeaderDict) -> _Answer:
+        content_type = headers.get("content-type", "")
+        params: JsonDict = {"file_id": file_id, "length": len(raw), "content_type": content_type}
+        fault = self._take_fault("upload")
+        error: str | None = None
+        if fault is not None:
+            answer = _Answer.of_text(fault.status, f"ERROR - {fault.body()['error']}")
+            answer.headers.update(fault.headers())
+            error = str(fault.body()["error"])
+        else:
+            with self._lock:
+                known = file_id in self.files
+            if not known:
+                answer = _Answer.of_text(404, "ERROR - file_not_found")
+                error = "file_not_found"
+            else:
+                data = raw
+                if content_type.lower().startswith("multipart/form-data"):
+                    data = _multipart_file_bytes(content_type, raw)
+                    params["multipart"] = True
+                params["data_length"] = len(data)
+                with self._lock:
+                    self.raw_uploads[file_id] = raw
+                    self.uploads[file_id] = data
+                    self.files[file_id]["uploaded"] = True
+                answer = _Answer.of_text(200, f"OK - {len(data)}")
+        self._record("upload", params, headers, answer, error)
+        return answer
+
+    def _handle_response_url(self, name: str, params: JsonDict, headers: HeaderDict) -> _Answer:
+        params = {**params, "_id": name}
+        fault = self._take_fault("response_url")
+        if fault is not None:
+            answer = _Answer.of_json(fault.status, fault.body(), fault.headers())
+            self._record("response_url", params, headers, answer, str(fault.body()["error"]))
+        else:
+            answer = _Answer.of_json(200, {"ok": True})
+            self._record("response_url", params, headers, answer, None)
+        return answer
+
+    # ------------------------------------------------------------------ API methods
+
+    def _empty(self, params: JsonDict) -> JsonDict:
+        return {}
+
+    def _auth_test(self, params: JsonDict) -> JsonDict:
+        return {
+            "url": TEAM_URL,
+            "team": "Narrative Test",
+            "user": "narrative",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        text = params.get("text")
+        blocks = _maybe_json(params.get("blocks"))
+        if not text and not blocks and not params.get("attachments"):
+            raise _SlackError("no_text")
+        thread_ts = _str_or_none(params.get("thread_ts"))
+        ts = self.next_ts()
+        message: JsonDict = {
+            "type": "message",
+            "text": text or "",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "ts": ts,
+        }
+        if blocks is not None:
+            message["blocks"] = blocks
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._lock:
+            self.messages[(channel, ts)] = {
+                "channel": channel,
+                "ts": ts,
+                "text": text or "",
+                "blocks": blocks,
+                "thread_ts": thread_ts,
+            }
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _chat_update(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        ts = _required(params, "ts", "message_not_found")
+        with self._lock:
+            stored = self.messages.get((channel, ts))
+            if stored is None:
+                raise _SlackError("message_not_found")
+            if "text" in params:
+                stored["text"] = params["text"]
+            if "blocks" in params:
+                stored["blocks"] = _maybe_json(params["blocks"])
+            text = stored["text"]
+        return {"channel": channel, "ts": ts, "text": text}
+
+    def _chat_post_ephemeral(self, params: JsonDict) -> JsonDict:
+        _required(params, "channel", "channel_not_found")
+        _required(params, "user", "user_not_in_channel")
+        return {"message_ts": self.next_ts()}
+
+    def _chat_delete(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        ts = _required(params, "ts", "message_not_found")
+        with self._lock:
+            self.messages.pop((channel, ts), None)
+        return {"channel": channel, "ts": ts}
+
+    def _chat_get_permalink(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        ts = _required(params, "message_ts", "message_not_found")
+        return {
+            "channel": channel,
+            "permalink": f"{TEAM_URL}archives/{channel}/p{ts.replace('.', '')}",
+        }
+
+    def _views(self, method: str) -> Handler:
+        def handle(params: JsonDict) -> JsonDict:
+            view = _maybe_json(params.get("view"))
+            if not isinstance(view, dict):
+                raise _SlackError("invalid_arguments")
+            n = self._next_id()
+            view_id = f"V{n}"
+            if method == "views.update" and params.get("view_id"):
+                view_id = str(params["view_id"])
+            answer = {
+                **view,
+                "id": view_id,
+                "hash": f"h{n}",
+                "team_id": self.team_id,
+                "app_id": "A0NARR",
+            }
+            with self._lock:
+                self.views[view_id] = answer
+                if method == "views.publish":
+                    user_id = _required(params, "user_id", "user_not_found")
+                    self.home_tabs[user_id] = answer
+            return {"view": answer}
+
+        return handle
+
+    def _conversations_open(self, params: JsonDict) -> JsonDict:
+        users = params.get("users")
+        if isinstance(users, list):
+            ids = [str(u) for u in users]
+        else:
+            ids = [u.strip() for u in str(users or "").split(",") if u.strip()]
+        if not ids:
+            if params.get("channel"):
+                return {"channel": {"id": str(params["channel"])}}
+            raise _SlackError("users_list_not_supplied")
+        return {"channel": {"id": "D" + ids[0]}}
+
+    def _conversations_info(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        return {
+            "channel": {
+                "id": channel,
+                "name": self.channel_names.get(channel, channel.lower()),
+                "is_private": channel in self.private_channels,
+                "is_im": channel.startswith("D"),
+            }
+        }
+
+    def _conversations_members(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        return {
+            "members": list(self.channel_members.get(channel, [])),
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _users_info(self, params: JsonDict) -> JsonDict:
+        user_id = _required(params, "user", "user_not_found")
+        user: JsonDict = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": user_id.lower(),
+            "real_name": f"User {user_id}",
+            "tz": "Europe/Berlin",
+            "tz_label": "Central European Time",
+            "tz_offset": 3600,
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": False,
+            "deleted": False,
+        }
+        user.update(self.users.get(user_id, {}))
+        return {"user": user}
+
+    def _files_get_upload_url_external(self, params: JsonDict) -> JsonDict:
+        filename = _required(params, "filename", "invalid_arguments")
+        length = params.get("length")
+        file_id = f"F{self._next_id()}"
+        with self._lock:
+            self.files[file_id] = {
+                "id": file_id,
+                "filename": filename,
+                "length": int(length) if length not in (None, "") else None,
+                "title": filename,
+                "uploaded": False,
+                "completed": False,
+            }
+        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: JsonDict) -> JsonDict:
+        files = _maybe_json(params.get("files"))
+        if not isinstance(files, list) or not files:
+            raise _SlackError("invalid_arguments")
+        answered: list[JsonDict] = []
+        with self._lock:
+            for item in files:
+                if not isinstance(item, dict) or str(item.get("id")) not in self.files:
+                    raise _SlackError("file_not_found")
+            for item in files:
+                file_id = str(item["id"])
+                stored = self.files[file_id]
+                title = str(item.get("title") or stored["filename"])
+                stored.update(
+                    title=title,
+                    completed=True,
+                    channel_id=_str_or_none(params.get("channel_id")),
+                    channels=_str_or_none(params.get("channels")),
+                    initial_comment=_str_or_none(params.get("initial_comment")),
+                    thread_ts=_str_or_none(params.get("thread_ts")),
+                )
+                answered.append({"id": file_id, "title": title})
+        return {"files": answered}
+
+
+# ---------------------------------------------------------------------- HTTP plumbing
+
+
+class _DoubleServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    double: SlackDouble
+
+
+class _DoubleRequestHandler(BaseHTTPRequestHandler):
+    server: _DoubleServer
+    server_version = "SlackDouble/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        try:
+            answer = self._route()
+        except Exception as exc:  # keep the server alive; surface the problem to the client
+            answer = _Answer.of_json(
+                500, {"ok": False, "error": "double_crashed", "detail": repr(exc)}
+            )
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for key, value in answer.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer.body)
+
+    def _route(self) -> _Answer:
+        double = self.server.double
+        split = urlsplit(self.path)
+        path = split.path
+        headers = HeaderDict({k: v for k, v in self.headers.items()})
+        raw = self._read_body()
+        if path.startswith("/api/"):
+            params: JsonDict = dict(parse_qsl(split.query, keep_blank_values=True))
+            try:
+                params.update(_parse_body(raw, headers.get("content-type", "")))
+            except ValueError:
+                params["_raw"] = raw.decode("utf-8", "replace")
+                answer = _Answer.of_json(200, {"ok": False, "error": "invalid_json"})
+                double._record(path[len("/api/") :], params, headers, answer, "invalid_json")
+                return answer
+            return double._handle_api(path[len("/api/") :], params, headers)
+        if path.startswith("/upload/") and self.command == "POST":
+            return double._handle_upload(path[len("/upload/") :], raw, headers)
+        if path.startswith("/response/") and self.command == "POST":
+            try:
+                body = _parse_body(raw, headers.get("content-type", "") or "application/json")
+            except ValueError:
+                body = {"_raw": raw.decode("utf-8", "replace")}
+            return double._handle_response_url(path[len("/response/") :], body, headers)
+        return _Answer.of_text(404, "not found")
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _required(params: JsonDict, name: str, error: str) -> str:
+    value = _str_or_none(params.get(name))
+    if value is None:
+        raise _SlackError(error)
+    return value
+
+
+def _maybe_json(value: Any) -> Any:
+    """Blocks/views arrive as JSON strings in form bodies and as objects in JSON bodies."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in ("[", "{"):
+            try:
+                return json.loads(stripped)
+            except ValueError:
+                return value
+    return value
+
+
+def _parse_body(raw: bytes, content_type: str) -> JsonDict:
+    if not raw:
+        return {}
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        parsed = json.loads(raw.decode("utf-8"))
+        if not isinstance(parsed, dict):
+            raise ValueError("JSON body must be an object")
+        return parsed
+    if media_type == "multipart/form-data":
+        return {name: value for name, value in _multipart_fields(content_type, raw)}
+    return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+
+
+def _multipart_parts(
+    content_type: str, raw: bytes
+) -> Iterator[tuple[str | None, str | None, bytes]]:
+    """Yield ``(field name, filename, payload bytes)`` for each part of a multipart body."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    if not message.is_multipart():
+        return
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        name = part.get_param("name", header="content-disposition")
+        yield (
+            str(name) if name is not None else None,
+            part.get_filename(),
+            payload if isinstance(payload, bytes) else b"",
+        )
+
+
+def _multipart_fields(content_type: str, raw: bytes) -> Iterator[tuple[str, Any]]:
+    for name, filename, payload in _multipart_parts(content_type, raw):
+        if name is None:
+            continue
+        yield name, (payload if filename is not None else payload.decode("utf-8", "replace"))
+
+
+def _multipart_file_bytes(content_type: str, raw: bytes) -> bytes:
+    parts = list(_multipart_parts(content_type, raw))
+    for _name, filename, payload in parts:
+        if filename is not None:
+            return payload
+    return parts[0][2] if parts else raw
