@@ -84,7 +84,9 @@ class TimerService:
     ) -> Timer:
         """Store a due time in `session`'s transaction; it is scheduled once that commits."""
         if kind not in self._handlers:
-            raise ValueError(f"no timer handler registered for kind {kind!r}")
+            log.warning(
+                "timer kind %r has no handler yet; it will be retried until one exists", kind
+            )
         timer = timer_rows.add_timer(
             session=session,
             team_id=team_id,
