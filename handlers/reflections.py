@@ -21,6 +21,9 @@ from storage.models import Timer
 log = logging.getLogger(__name__)
 
 MAX_MEMBER_PAGES = 20
+# users.info is asked about at most this many members (to leave bots out); in larger channels
+# the rest are counted as people rather than spending minutes of rate limit on a count.
+MAX_MEMBER_LOOKUPS = 300
 
 
 def post_round(client: WebClient, core: Core, round_: RoundView) -> str:
@@ -46,8 +49,8 @@ def channel_members(client: WebClient, channel_id: str) -> frozenset[str] | None
     except SlackApiError:
         log.warning("conversations.members failed for %s", channel_id)
         return None
-    people = set()
-    for user_id in members:
+    people = set(members[MAX_MEMBER_LOOKUPS:])
+    for user_id in members[:MAX_MEMBER_LOOKUPS]:
         try:
             user = client.users_info(user=user_id).get("user") or {}
         except SlackApiError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ RESET_INPUT = "reset_choice"
 ANSWER_INPUT = "answer"
 
 MODAL_LABEL_LIMIT = 2000
+DIGEST_CHARS = 12_000
 
 
 def answer_block_id(index: int) -> str:
@@ -229,7 +231,22 @@ def build_digest_messages(digest: Digest) -> list[dict[str, Any]]:
     fallback = f"Reflection digest: {count} answer{'s' if count != 1 else ''}. " + _participation(
         digest
     )
-    return [{"text": fallback, "blocks": chunk} for chunk in chunk_blocks(blocks)]
+    return [{"text": fallback, "blocks": chunk} for chunk in _chunk_by_size(blocks)]
+
+
+def _chunk_by_size(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """At most 50 blocks and about DIGEST_CHARS characters per message: Slack refuses or cuts
+    very large messages, so a long digest becomes several thread replies."""
+    messages: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in blocks:
+        block_size = len(json.dumps(block))
+        if messages[-1] and size + block_size > DIGEST_CHARS:
+            messages.append([])
+            size = 0
+        messages[-1].append(block)
+        size += block_size
+    return [chunk for part in messages for chunk in chunk_blocks(part)]
 
 
 # --- private replies -------------------------------------------------------------------------
