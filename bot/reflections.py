@@ -337,12 +337,12 @@ def _create_round(
     settings: ReflectionSchedule | None,
     scheduled_for: datetime | None = None,
     late: bool = False,
+    collect: timedelta | None = None,
 ) -> ReflectionRound:
     questions, _ = _questions_of(session, team_id, channel_id)
-    collect = DEFAULT_COLLECT
     if settings is not None:
         questions, settings.rotation = pick_questions(questions, settings.pick, settings.rotation)
-        collect = timedelta(hours=settings.collect_hours)
+        collect = collect or timedelta(hours=settings.collect_hours)
         rows.save_schedule(session=session, schedule=settings)
     row = rows.insert_round(
         session=session,
@@ -354,7 +354,7 @@ def _create_round(
             scheduled_for=scheduled_for,
             questions=json.dumps(questions),
             late=late,
-            closes_at=now + collect,
+            closes_at=now + (collect or DEFAULT_COLLECT),
             created_at=now,
         ),
     )
@@ -376,20 +376,14 @@ def start_round(
     with session_scope(core.engine) as session:
         settings = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
         row = _create_round(
-            core, session, team_id=team_id, channel_id=channel_id, now=now, settings=settings
+            core,
+            session,
+            team_id=team_id,
+            channel_id=channel_id,
+            now=now,
+            settings=settings,
+            collect=collect,
         )
-        if collect is not None:
-            row.closes_at = now + collect
-            core.timers.cancel(
-                session=session, team_id=team_id, kind=CLOSE_KIND, ref_id=int(row.id or 0)
-            )
-            core.timers.add(
-                session=session,
-                team_id=team_id,
-                kind=CLOSE_KIND,
-                ref_id=int(row.id or 0),
-                due_at=row.closes_at,
-            )
         return _round_view(row)
 
 
@@ -416,8 +410,9 @@ def scheduled_round_due(core: Core, timer: Timer) -> ScheduledRound:
         if existing is not None:
             view = _round_view(existing) if existing.message_ts is None else None
             return ScheduledRound(round=view, next_at=settings.next_at)
-        if not settings.active:
-            return ScheduledRound(round=None, next_at=None)
+        if not settings.active or settings.next_at != timer.due_at:
+            # Stopped, or rescheduled since this timer was made: the new timer posts instead.
+            return ScheduledRound(round=None, next_at=settings.next_at)
         row = _create_round(
             core,
             session,

@@ -267,6 +267,16 @@ def test_scheduled_round_is_made_once_and_schedules_only_the_next(core: Core) ->
         ]
         assert len(_timers(core, reflections.CLOSE_KIND)) == 1
 
+        # A timer left from before a reschedule does nothing.
+        stale = Timer(
+            id=998,
+            team_id=TEAM,
+            kind=reflections.ROUND_KIND,
+            ref_id=timer.ref_id,
+            due_at=datetime(2026, 12, 22, 8, tzinfo=UTC),
+            created_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )
+        assert reflections.scheduled_round_due(core, stale).round is None
         # Once stopped, the due timer is cancelled and a stray one does nothing.
         assert reflections.stop_schedule(core, team_id=TEAM, channel_id=CHANNEL)
         assert _timers(core, reflections.ROUND_KIND) == []
