@@ -112,6 +112,7 @@ class ScheduledRound:
 
     round: RoundView | None
     next_at: datetime | None
+    scheduled_by: str | None = None
 
 
 # --- small pure helpers -----------------------------------------------------------------------
@@ -390,29 +391,29 @@ def start_round(
 def scheduled_round_due(core: Core, timer: Timer) -> ScheduledRound:
     """A `reflection_round` timer came due: create its round once and schedule the next one.
 
-    Only the next occurrence after now is scheduled, so a bot that was down for weeks posts one
-    (late) round, never a catch-up burst. A retry after a failed post finds the round already
-    made and posts it again if it never got a message.
+    The schedule's `next_at` is the due time (a retried timer has a later `due_at`). Only the
+    next occurrence after now is scheduled, so a bot that was down for weeks posts one (late)
+    round, never a catch-up burst. A retry after a failed post finds the schedule already moved
+    on and posts the round that has no message yet.
     """
     now = core.clock.now()
     with session_scope(core.engine) as session:
         settings = rows.get_schedule_by_id(
             session=session, team_id=timer.team_id, schedule_id=timer.ref_id
         )
-        if settings is None:
+        if settings is None or not settings.active or settings.next_at is None:
             return ScheduledRound(round=None, next_at=None)
-        existing = rows.get_scheduled_round(
-            session=session,
-            team_id=timer.team_id,
-            schedule_id=int(settings.id or 0),
-            scheduled_for=timer.due_at,
-        )
-        if existing is not None:
-            view = _round_view(existing) if existing.message_ts is None else None
-            return ScheduledRound(round=view, next_at=settings.next_at)
-        if not settings.active or settings.next_at != timer.due_at:
-            # Stopped, or rescheduled since this timer was made: the new timer posts instead.
-            return ScheduledRound(round=None, next_at=settings.next_at)
+        if settings.next_at > now:
+            # A retry of this schedule's last round, or a timer left from before a reschedule.
+            unposted = rows.unposted_round(
+                session=session, team_id=timer.team_id, schedule_id=int(settings.id or 0), now=now
+            )
+            return ScheduledRound(
+                round=_round_view(unposted) if unposted is not None else None,
+                next_at=settings.next_at,
+                scheduled_by=settings.created_by,
+            )
+        due_at = settings.next_at
         row = _create_round(
             core,
             session,
@@ -420,11 +421,11 @@ def scheduled_round_due(core: Core, timer: Timer) -> ScheduledRound:
             channel_id=settings.channel_id,
             now=now,
             settings=settings,
-            scheduled_for=timer.due_at,
-            late=now - timer.due_at > LATE_AFTER,
+            scheduled_for=due_at,
+            late=now - due_at > LATE_AFTER,
         )
         settings.next_at = next_occurrence(
-            from_rule(settings.rule), settings.tz, after=now, previous=timer.due_at
+            from_rule(settings.rule), settings.tz, after=now, previous=due_at
         )
         rows.save_schedule(session=session, schedule=settings)
         core.timers.add(
@@ -434,7 +435,9 @@ def scheduled_round_due(core: Core, timer: Timer) -> ScheduledRound:
             ref_id=int(settings.id or 0),
             due_at=settings.next_at,
         )
-        return ScheduledRound(round=_round_view(row), next_at=settings.next_at)
+        return ScheduledRound(
+            round=_round_view(row), next_at=settings.next_at, scheduled_by=settings.created_by
+        )
 
 
 def round_posted(core: Core, *, team_id: str, round_id: int, message_ts: str) -> None:

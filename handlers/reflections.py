@@ -24,6 +24,7 @@ MAX_MEMBER_PAGES = 20
 # users.info is asked about at most this many members (to leave bots out); in larger channels
 # the rest are counted as people rather than spending minutes of rate limit on a count.
 MAX_MEMBER_LOOKUPS = 300
+CANT_POST = ("not_in_channel", "channel_not_found", "is_archived")
 
 
 def post_round(client: WebClient, core: Core, round_: RoundView) -> str:
@@ -91,11 +92,32 @@ def post_digest(client: WebClient, core: Core, round_: RoundView) -> None:
         log.warning("could not mark reflection round %s closed", round_.id)
 
 
+def _tell_scheduler(client: WebClient, user_id: str, channel_id: str) -> None:
+    try:
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+        client.chat_postMessage(
+            channel=dm,
+            text=(
+                f"I could not post the scheduled reflection round in <#{channel_id}>. Invite me "
+                "to the channel (`/invite @Narrative`) and I will try again shortly; "
+                "`/reflect off` there stops the schedule."
+            ),
+        )
+    except SlackApiError:
+        log.warning("could not tell %s that a reflection round was not posted", user_id)
+
+
 def register_timers(app: App, core: Core) -> None:
     def round_due(timer: Timer) -> None:
         due = reflections.scheduled_round_due(core, timer)
-        if due.round is not None:
+        if due.round is None:
+            return
+        try:
             post_round(app.client, core, due.round)
+        except SlackApiError as exc:
+            if timer.attempts == 1 and due.scheduled_by and exc.response.get("error") in CANT_POST:
+                _tell_scheduler(app.client, due.scheduled_by, due.round.channel_id)
+            raise  # the timer retries with back-off
 
     def close_due(timer: Timer) -> None:
         round_ = reflections.close_round(core, team_id=timer.team_id, round_id=timer.ref_id)

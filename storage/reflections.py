@@ -105,13 +105,20 @@ def get_round_by_message(
     return session.exec(stmt).first()
 
 
-def get_scheduled_round(
-    *, session: Session, team_id: str, schedule_id: int, scheduled_for: datetime
+def unposted_round(
+    *, session: Session, team_id: str, schedule_id: int, now: datetime
 ) -> ReflectionRound | None:
-    stmt = select(ReflectionRound).where(
-        ReflectionRound.team_id == team_id,
-        ReflectionRound.schedule_id == schedule_id,
-        ReflectionRound.scheduled_for == scheduled_for,
+    """The schedule's open round that never got its message (its post failed), if any."""
+    stmt = (
+        select(ReflectionRound)
+        .where(
+            ReflectionRound.team_id == team_id,
+            ReflectionRound.schedule_id == schedule_id,
+            ReflectionRound.state == "open",
+            ReflectionRound.closes_at > now,
+            col(ReflectionRound.message_ts).is_(None),
+        )
+        .order_by(col(ReflectionRound.id).desc())
     )
     return session.exec(stmt).first()
 

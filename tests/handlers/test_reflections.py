@@ -47,7 +47,9 @@ def _round_posts(bot: RunningBot) -> list[Call]:
     return [
         c
         for c in bot.slack.calls("chat.postMessage")
-        if "Reflection round" in str(c.params.get("text")) and not c.params.get("thread_ts")
+        if "Reflection round" in str(c.params.get("text"))
+        and not c.params.get("thread_ts")
+        and c.error is None
     ]
 
 
@@ -386,3 +388,40 @@ def test_workspaces_see_only_their_own_rounds(bot: RunningBot) -> None:
         time.sleep(0.2)
         assert [a.text for a in _answers(bot)] == ["mine"]
         assert "No round yet" in _respond(bot, "status", team_id=OTHER_TEAM)
+
+
+def test_round_that_cannot_be_posted_is_discarded_with_a_private_note(bot: RunningBot) -> None:
+    bot.slack.fail_next("chat.postMessage", error="not_in_channel")
+    answer = _respond(bot, "now")
+    assert "Invite me" in answer
+    assert _rounds(bot) == []
+    assert "No round yet" in _respond(bot, "status")
+
+
+def test_scheduled_round_not_postable_tells_the_scheduler_and_is_retried(
+    bot: RunningBot,
+) -> None:
+    with freeze_time("2026-12-06 12:00:00", tick=True) as clock:
+        _respond(bot, "every monday 09:00")
+        bot.slack.fail_next("chat.postMessage", error="not_in_channel")
+        clock.move_to("2026-12-07 08:00:00")
+        bot.run_timers()
+        dm = bot.slack.wait_for(
+            "chat.postMessage", predicate=lambda c: c.params["channel"] == "DU0ALICE"
+        )
+        assert "could not post" in dm[0].params["text"]
+        assert _round_posts(bot) == []
+        clock.move_to("2026-12-07 08:01:00")  # the retry, after its back-off
+        bot.run_timers()
+        assert len(_round_posts(bot)) == 1
+        assert len(_rounds(bot)) == 1 and _rounds(bot)[0].message_ts is not None
+        assert (
+            len(
+                [
+                    c
+                    for c in bot.slack.calls("chat.postMessage")
+                    if c.params["channel"] == "DU0ALICE"
+                ]
+            )
+            == 1
+        )

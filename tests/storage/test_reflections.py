@@ -43,10 +43,27 @@ def test_rounds_are_found_per_workspace_and_close_once(any_db_url: str) -> None:
             )
             schedule_id, round_id = int(schedule.id or 0), int(round_.id or 0)
         with session_scope(engine) as session:
-            found = rows.get_scheduled_round(
-                session=session, team_id="T1", schedule_id=schedule_id, scheduled_for=AT
+            before = datetime(2026, 12, 7, tzinfo=UTC)
+            assert (
+                rows.unposted_round(
+                    session=session, team_id="T1", schedule_id=schedule_id, now=before
+                )
+                is None
+            )  # it has its message
+            found = rows.get_round(session=session, team_id="T1", round_id=round_id)
+            assert found is not None and found.scheduled_for == AT
+            found.message_ts = None
+            unposted = rows.unposted_round(
+                session=session, team_id="T1", schedule_id=schedule_id, now=before
             )
-            assert found is not None and found.id == round_id
+            assert unposted is not None and unposted.id == round_id
+            assert (
+                rows.unposted_round(
+                    session=session, team_id="T2", schedule_id=schedule_id, now=before
+                )
+                is None
+            )
+            found.message_ts = "1.000100"
             assert (
                 rows.get_round_by_message(
                     session=session, team_id="T2", channel_id="C1", message_ts="1.000100"
