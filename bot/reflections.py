@@ -289,16 +289,6 @@ def set_pick(core: Core, *, team_id: str, channel_id: str, user_id: str, pick: i
         return len(questions)
 
 
-def set_collect(
-    core: Core, *, team_id: str, channel_id: str, user_id: str, collect: timedelta
-) -> None:
-    now = core.clock.now()
-    with session_scope(core.engine) as session:
-        row = _settings_row(session, team_id, channel_id, user_id, now)
-        row.collect_hours = max(1, int(collect.total_seconds() // 3600))
-        rows.save_schedule(session=session, schedule=row)
-
-
 def channel_status(core: Core, *, team_id: str, channel_id: str) -> ChannelStatus:
     with session_scope(core.engine) as session:
         questions, custom = _questions_of(session, team_id, channel_id)
