@@ -7,8 +7,11 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.core import Core
+from handlers.events import reflections
+from handlers.slack import team_id_of
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +20,9 @@ def register(app: App, core: Core) -> None:
     # `app.event("message")` matches every subtype (message_changed, message_deleted,
     # bot_message, channel_join, ...), so none of them is left unmatched.
     @app.event("message")
-    def on_message(event: dict[str, Any]) -> None:
+    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         log.debug("message event subtype=%s", event.get("subtype"))
+        reflections.on_message({**event, "team": team_id_of(body)}, core, client)
 
     @app.event("reaction_added")
     def on_reaction_added(event: dict[str, Any]) -> None:
