@@ -53,6 +53,7 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
+        self._channels: list[Any] = []
 
     @property
     def port(self) -> int:
@@ -60,13 +61,31 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         log.info("serving Slack requests on http://0.0.0.0:%s%s", self.port, EVENTS_PATH)
-        self._server.run()
+        self._run()
 
     def start_in_thread(self) -> None:
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
         self._thread.start()
 
+    def _run(self) -> None:
+        self._server.run()
+        # The loop ends once close() has emptied the socket map; release what it held.
+        for channel in self._channels:
+            channel.close()
+        self._server.task_dispatcher.shutdown()
+
     def close(self) -> None:
-        self._server.close()
-        if self._thread is not None:
+        """Stop serving. Safe from a signal handler in the serving thread and from other threads.
+
+        Emptying waitress' socket map (instead of closing sockets under the running select loop,
+        which fails with "Bad file descriptor") ends the loop after a wake-up from its trigger.
+        """
+        socket_map = self._server._map  # type: ignore[union-attr]
+        self._channels = list(socket_map.values())
+        socket_map.clear()
+        try:
+            self._server.trigger.pull_trigger()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
