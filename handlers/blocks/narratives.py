@@ -24,7 +24,6 @@ from handlers.render import (
     mention,
     section,
     slack_date,
-    split_text,
 )
 from storage.models import Narrative
 
@@ -59,16 +58,39 @@ def user_text(text: str) -> str:
 
 
 def text_blocks(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[dict[str, Any]]:
-    """User text as sections of at most `limit` characters after escaping; nothing is cut."""
+    """User text as sections of at most `limit` characters after escaping; nothing is cut.
+
+    Pieces end at a line break or a space when one is in the second half of the piece.
+    """
     blocks: list[dict[str, Any]] = []
-    for piece in split_text(text, limit):
-        shown = user_text(piece)
-        if len(shown) > limit:
-            # Escaping made it longer (`&` -> `&amp;`): split the raw piece finer.
-            blocks.extend(text_blocks(piece, max(limit // 2, 1)))
-        elif piece.strip():
-            blocks.append(section(shown))
+    rest = text
+    while rest:
+        fits = _raw_chars_fitting(rest, limit)
+        if fits >= len(rest):
+            cut = len(rest)
+        else:
+            cut = rest.rfind("\n", 0, fits)
+            if cut <= fits // 2:
+                cut = rest.rfind(" ", 0, fits)
+            if cut <= fits // 2:
+                cut = fits
+        piece, rest = rest[:cut], rest[cut:]
+        if piece.strip():
+            blocks.append(section(user_text(piece)))
     return blocks
+
+
+_WIDTH = {"&": 5, "<": 4, ">": 4}  # what escaping turns each into
+
+
+def _raw_chars_fitting(text: str, limit: int) -> int:
+    """How many leading characters of `text` fit in `limit` characters once escaped."""
+    size = 0
+    for index, char in enumerate(text):
+        size += _WIDTH.get(char, 1)
+        if size > limit:
+            return max(index, 1)
+    return len(text)
 
 
 def _people(user_ids: tuple[str, ...]) -> str:
