@@ -211,9 +211,14 @@ def mark_done(*, core: Core, team_id: str, narrative_id: int, user_id: str) -> D
         counted = narrative.state == "reading" and rows.mark_done(
             session=session, team_id=team_id, narrative_id=narrative_id, user_id=user_id, now=now
         )
+    # Checked in a new transaction, after the click is committed: when the last two readers
+    # click at once, each then sees the other's click, and the single UPDATE picks one to end.
+    with session_scope(core.engine) as session:
+        narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
+        assert narrative is not None
         progress = _progress(session, team_id, narrative)
         ended = False
-        if counted and progress.everyone_done:
+        if counted and progress.everyone_done and progress.reading:
             ended = rows.end_reading(
                 session=session,
                 team_id=team_id,
@@ -223,12 +228,11 @@ def mark_done(*, core: Core, team_id: str, narrative_id: int, user_id: str) -> D
             )
             if ended:
                 _reschedule_end(core, session, narrative, now)
-                progress = _progress(
-                    session,
-                    team_id,
-                    rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
-                    or narrative,
+                narrative = rows.get_narrative(
+                    session=session, team_id=team_id, narrative_id=narrative_id
                 )
+                assert narrative is not None
+                progress = _progress(session, team_id, narrative)
     return DoneResult(progress=progress, counted=counted, ended=ended)
 
 

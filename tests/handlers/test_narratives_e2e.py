@@ -177,6 +177,16 @@ def digest_messages(bot: RunningBot, thread_ts: str) -> list[Call]:
 
 @pytest.mark.parametrize("restart", [False, True], ids=["straight", "with-restart"])
 def test_done_when_scenario(bot: RunningBot, restart: bool) -> None:
+    done_when_scenario(bot, restart)
+
+
+def test_done_when_scenario_on_postgresql(pg_bot: RunningBot) -> None:
+    done_when_scenario(pg_bot, restart=True)
+
+
+def done_when_scenario(bot: RunningBot, restart: bool) -> None:
+    """Posted with buttons; three reply, one edits, one deletes, one asks privately, two are
+    done; at the due time the digest lists exactly the surviving questions in order."""
     with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
         posted = start(
             bot,
