@@ -276,7 +276,13 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
     """The form behind a bare `/narrative`."""
 
     def text_input(
-        block_id: str, label: str, *, optional: bool, multiline: bool = False, initial: str = ""
+        block_id: str,
+        label: str,
+        *,
+        optional: bool,
+        multiline: bool = False,
+        initial: str = "",
+        hint: str = "",
     ) -> dict[str, Any]:
         element: dict[str, Any] = {
             "type": "plain_text_input",
@@ -285,13 +291,16 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
         }
         if initial:
             element["initial_value"] = initial
-        return {
+        block: dict[str, Any] = {
             "type": "input",
             "block_id": block_id,
             "optional": optional,
             "label": {"type": "plain_text", "text": label},
             "element": element,
         }
+        if hint:
+            block["hint"] = {"type": "plain_text", "text": hint}
+        return block
 
     kinds = [
         {"text": {"type": "plain_text", "text": label}, "value": value}
@@ -307,7 +316,14 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
         "blocks": [
             text_input("title", "Title", optional=True),
             text_input("link", "Link to the narrative", optional=True),
-            text_input("body", "Or paste the narrative", optional=True, multiline=True),
+            text_input(
+                "body",
+                "Or paste the narrative",
+                optional=True,
+                multiline=True,
+                hint="Slack takes up to 3,000 characters here; link to longer narratives. "
+                "Pasted text gets a private check: length, bullets, PR/FAQ parts.",
+            ),
             {
                 "type": "input",
                 "block_id": "kind",

@@ -88,7 +88,10 @@ def message_ts(bot: RunningBot, call: Call) -> str:
 def start(bot: RunningBot, text: str) -> Call:
     reply = bot.client.command("/narrative", text, user_id=OWNER, channel_id=CHANNEL)
     assert reply.status == 200
-    return bot.slack.wait_for("chat.postMessage")[0]
+    posted = bot.slack.wait_for("chat.postMessage")[0]
+    # The bot stores the message's ts just after Slack answers; people reply after that.
+    eventually(lambda: narrative_row(bot).message_ts)
+    return posted
 
 
 def reply_in_thread(bot: RunningBot, thread_ts: str, user: str, text: str, **kw: Any) -> str:
@@ -171,7 +174,9 @@ def digest_messages(bot: RunningBot, thread_ts: str) -> list[Call]:
     return [
         c
         for c in bot.slack.calls("chat.postMessage")
-        if c.params.get("thread_ts") == thread_ts and "digest" in str(c.params.get("text"))
+        if c.params.get("thread_ts") == thread_ts
+        and "digest" in str(c.params.get("text"))
+        and c.error is None
     ]
 
 
@@ -504,3 +509,23 @@ def test_another_workspace_cannot_touch_a_narrative(bot: RunningBot) -> None:
     time.sleep(0.3)
     assert narrative_row(bot).state == "reading"
     assert questions(bot) == []
+
+
+def test_digest_is_posted_by_the_timer_retry_when_slack_fails(bot: RunningBot) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        ts = message_ts(bot, start(bot, "5m Outage review"))
+        reply_in_thread(bot, ts, ANA, "What broke?")
+        bot.slack.wait_for("reactions.add")
+        clock.move_to("2026-12-01 09:05:01")
+        bot.slack.fail_next("chat.postMessage", error="fatal_error")
+        assert bot.run_timers() == 1
+        assert digest_messages(bot, ts) == []
+        assert narrative_row(bot).state == "ended"
+        clock.move_to("2026-12-01 09:05:40")  # the first retry comes 30 seconds later
+        bot.restart()
+        assert bot.run_timers() == 1
+        digests = digest_messages(bot, ts)
+        assert len(digests) == 1 and "What broke?" in all_text(blocks_of(digests[0]))
+        clock.move_to("2026-12-01 10:00:00")
+        assert bot.run_timers() == 0
+        assert len(digest_messages(bot, ts)) == 1
