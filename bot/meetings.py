@@ -30,8 +30,11 @@ KINDS = {"six-pager": "Six-pager", "prfaq": "PR/FAQ", "other": "Other"}
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ANGLE_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
 _BARE_LINK = re.compile(r"(?<!\S)(https?://[^\s<>|]+)")
-# A token that starts like a duration (`20x`, `5mins`, `1.5h`) but may not be one.
-_DURATION_LIKE = re.compile(r"^\d+(?:[.,]\d+)?[a-z]+[a-z0-9]*$", re.IGNORECASE)
+# Number-and-unit tokens (`20m`, `25min`, `1.5h`, `2d`): meant as a reading time, so one that
+# is not a valid one is refused rather than read as a title word. `2FA` or `5G` stay titles.
+_UNIT = r"(?:d|h|m|s|mins?|minutes?|hrs?|hours?|secs?|seconds?)"
+_DURATION_ATTEMPT = re.compile(rf"^(?:\d+(?:[.,]\d+)?{_UNIT})+$", re.IGNORECASE)
+_UNIT_WORD = re.compile(rf"^{_UNIT}$", re.IGNORECASE)
 _UNIT_ALIASES = (
     (re.compile(r"(\d+)\s*(?:hours?|hrs?)", re.I), r"\1h"),
     (re.compile(r"(\d+)\s*(?:minutes?|mins?)", re.I), r"\1m"),
@@ -92,15 +95,12 @@ def parse_narrative_text(text: str) -> NarrativeRequest:
         rest = rest[: match.start()] + " " + rest[match.end() :]
     words = rest.split()
     reading = DEFAULT_READING
-    if words and (looks_like_duration(words[0]) or _DURATION_LIKE.match(words[0])):
+    if words and _DURATION_ATTEMPT.match(words[0]):
         reading = parse_reading_time(words.pop(0))
-    elif len(words) >= 2 and words[0].isdigit() and _DURATION_LIKE.match(words[0] + words[1]):
-        # `20 min Title`: a number followed by a unit word.
-        try:
-            reading = parse_reading_time(words[0] + words[1])
-            words = words[2:]
-        except NarrativeInputError:
-            pass
+    elif len(words) >= 2 and words[0].isdigit() and _UNIT_WORD.match(words[1]):
+        # `20 min Title`: a number, then a unit word.
+        reading = parse_reading_time(words[0] + words[1])
+        words = words[2:]
     title = " ".join(words)
     if not title and not link:
         raise NarrativeInputError("Give the narrative a title or a link to read.")

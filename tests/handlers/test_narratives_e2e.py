@@ -306,7 +306,7 @@ def done_when_scenario(bot: RunningBot, restart: bool) -> None:
     [
         ("5h Q3 pricing", "outside 1 minute to 4 hours"),
         ("30s Q3 pricing", "outside 1 minute to 4 hours"),
-        ("20x Q3 pricing", "is not a reading time"),
+        ("1.5h Q3 pricing", "is not a reading time"),
         ("0m Q3 pricing", "outside 1 minute to 4 hours"),
         (f"20m <@{ANA}>", "title or a link"),
     ],
