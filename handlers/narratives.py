@@ -44,10 +44,10 @@ def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
         )
     except SlackApiError as exc:
         log.warning("could not post narrative %s: %s", narrative_id, exc.response.get("error"))
+        # Nothing was posted, so there is no thread for questions nor for a digest.
         meetings.end_reading(
             core=core, team_id=team_id, narrative_id=narrative_id, reason="not_posted"
         )
-        meetings.claim_digest(core=core, team_id=team_id, narrative_id=narrative_id)
         tell_privately(
             client,
             channel_id=narrative.channel_id,
@@ -96,6 +96,9 @@ def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id:
     Safe to call from every path that may end reading (timer, button, command, last reader):
     one claim in the database decides who posts the digest.
     """
+    progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or progress.reading or not progress.narrative.message_ts:
+        return  # unknown, still reading, or never posted (no thread to post the digest in)
     refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
     if not meetings.claim_digest(core=core, team_id=team_id, narrative_id=narrative_id):
         return

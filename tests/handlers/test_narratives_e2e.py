@@ -529,3 +529,14 @@ def test_digest_is_posted_by_the_timer_retry_when_slack_fails(bot: RunningBot) -
         clock.move_to("2026-12-01 10:00:00")
         assert bot.run_timers() == 0
         assert len(digest_messages(bot, ts)) == 1
+
+
+def test_a_channel_the_bot_cannot_post_in_gets_a_private_explanation(bot: RunningBot) -> None:
+    bot.slack.fail_next("chat.postMessage", error="not_in_channel")
+    reply = bot.client.command("/narrative", "Q3 plan", user_id=OWNER, channel_id="C0SECRET")
+    assert reply.status == 200
+    told = bot.slack.wait_for("chat.postEphemeral")[0]
+    assert told.params["user"] == OWNER and "/invite @Narrative" in told.params["text"]
+    assert narrative_row(bot).state == "ended"
+    bot.run_timers()
+    assert [c for c in bot.slack.calls("chat.postMessage") if c.error is None] == []
