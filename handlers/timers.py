@@ -7,10 +7,22 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot import meetings
 from bot.core import Core
 from handlers import reflections
+from handlers.narratives import finish_reading
+from storage.models import Timer
 
 
 def register(app: App, core: Core) -> None:
     """Features add their timer kinds here."""
     reflections.register_timers(app, core)
+
+    def reading_end(timer: Timer) -> None:
+        # Ends reading unless something else ended it first; the digest is posted once either way.
+        meetings.end_reading(
+            core=core, team_id=timer.team_id, narrative_id=timer.ref_id, reason="time"
+        )
+        finish_reading(core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id)
+
+    core.timers.register(meetings.READING_END, reading_end)

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from core results to Slack messages and views."""

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
+from bot import meetings
 from bot.core import Core
+from handlers.blocks.narratives import build_start_modal, build_status_text
+from handlers.narratives import finish_reading, post_narrative, tell_privately
 from handlers.render import ephemeral
+from handlers.slack import is_admin, team_id_of
+from handlers.slack_text import to_plain
 
 USAGE = (
     "*/narrative* runs a silent reading period on a written narrative.\n"
@@ -23,9 +30,71 @@ USAGE = (
 
 def register(app: App, core: Core) -> None:
     @app.command("/narrative")
-    def narrative_command(ack: Ack, command: dict[str, Any]) -> None:
+    def narrative_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         text = (command.get("text") or "").strip()
-        if text.lower() in ("help", "?", ""):
+        word = text.lower()
+        team_id = team_id_of(command)
+        channel_id = str(command.get("channel_id") or "")
+        user_id = str(command.get("user_id") or "")
+        if word in ("help", "?"):
             ack(ephemeral(USAGE))
             return
-        ack(ephemeral(USAGE))
+        if not text:
+            ack()
+            client.views_open(trigger_id=command["trigger_id"], view=build_start_modal(channel_id))
+            return
+        if word == "status":
+            periods = meetings.open_in_channel(core=core, team_id=team_id, channel_id=channel_id)
+            ack(ephemeral(build_status_text(periods)))
+            return
+        if word == "end":
+            ack()
+            _end_in_channel(core, client, team_id=team_id, channel_id=channel_id, user_id=user_id)
+            return
+        try:
+            request = meetings.parse_narrative_text(text)
+        except meetings.NarrativeInputError as exc:
+            ack(ephemeral(f":warning: {exc}\n\n{USAGE}"))
+            return
+        ack()
+        request = dataclasses.replace(request, title=to_plain(request.title))
+        narrative = meetings.start_reading(
+            core=core, team_id=team_id, channel_id=channel_id, owner_id=user_id, request=request
+        )
+        post_narrative(core, client, narrative)
+
+
+def _end_in_channel(
+    core: Core, client: WebClient, *, team_id: str, channel_id: str, user_id: str
+) -> None:
+    """`/narrative end`: the newest reading period here that this person may end."""
+    periods = meetings.open_in_channel(core=core, team_id=team_id, channel_id=channel_id)
+    if not periods:
+        tell_privately(
+            client,
+            channel_id=channel_id,
+            user_id=user_id,
+            text="No reading period is in progress in this channel.",
+        )
+        return
+    own = [p for p in periods if p.narrative.owner_id == user_id]
+    admin = not own and is_admin(client, user_id, core.admin_user_ids)
+    if not own and not admin:
+        tell_privately(
+            client,
+            channel_id=channel_id,
+            user_id=user_id,
+            text="Only the narrative's owner or a workspace admin can end reading early. "
+            "Press *I'm done reading* when you have finished.",
+        )
+        return
+    narrative_id = int((own or periods)[0].narrative.id or 0)
+    meetings.end_reading(
+        core=core,
+        team_id=team_id,
+        narrative_id=narrative_id,
+        reason="owner",
+        user_id=user_id,
+        is_admin=admin,
+    )
+    finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)

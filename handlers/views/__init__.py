@@ -5,9 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import Core
-from handlers.views import reflections
+from handlers.views import narratives, reflections
 
 
 def register(app: App, core: Core) -> None:
     """Features add their listeners here."""
     reflections.register(app, core)
+    narratives.register(app, core)

@@ -1,0 +1,374 @@
+"""Block Kit for narrative meetings: the narrative message, its progress, the digest, the modals.
+
+Pure functions of core results; every piece of user text goes through `user_text` (escaped,
+so it can never become `<!channel>`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from bot.durations import format_duration
+from bot.meetings import KINDS, Digest, LintReport, Progress
+from handlers.render import (
+    MESSAGE_BLOCK_LIMIT,
+    SECTION_TEXT_LIMIT,
+    actions,
+    button,
+    chunk_blocks,
+    context,
+    escape,
+    mention,
+    section,
+    slack_date,
+)
+from storage.models import Narrative
+
+DONE = "narrative_done"
+ASK = "narrative_ask"
+END = "narrative_end"
+PROPOSE_DECISION = "propose_decision"  # handled by the decisions feature
+START_VIEW = "narrative_start"
+ASK_VIEW = "narrative_ask_submit"
+
+# The first body sections ride in the narrative message; the rest follow in its thread.
+MAIN_BODY_SECTIONS = 10
+MAX_LISTED = 150
+QUESTIONS_HINT = (
+    ":speech_balloon: Reply in this thread with your questions while you read: every reply is "
+    "collected for the digest posted when reading ends. *Ask privately* leaves your name out."
+)
+END_REASONS = {
+    "time": "time is up",
+    "all_done": "every expected reader is done",
+    "owner": "ended early",
+}
+
+_ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+
+Message = dict[str, Any]
+
+
+def user_text(text: str) -> str:
+    """Escape user text for mrkdwn, keeping user mentions (`<@U…>`) as mentions."""
+    return _ESCAPED_USER.sub(r"<@\1>", escape(text))
+
+
+def text_blocks(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[dict[str, Any]]:
+    """User text as sections of at most `limit` characters after escaping; nothing is cut.
+
+    Pieces end at a line break or a space when one is in the second half of the piece.
+    """
+    blocks: list[dict[str, Any]] = []
+    rest = text
+    while rest:
+        fits = _raw_chars_fitting(rest, limit)
+        if fits >= len(rest):
+            cut = len(rest)
+        else:
+            cut = rest.rfind("\n", 0, fits)
+            if cut <= fits // 2:
+                cut = rest.rfind(" ", 0, fits)
+            if cut <= fits // 2:
+                cut = fits
+        piece, rest = rest[:cut], rest[cut:]
+        if piece.strip():
+            blocks.append(section(user_text(piece)))
+    return blocks
+
+
+_WIDTH = {"&": 5, "<": 4, ">": 4}  # what escaping turns each into
+
+
+def _raw_chars_fitting(text: str, limit: int) -> int:
+    """How many leading characters of `text` fit in `limit` characters once escaped."""
+    size = 0
+    for index, char in enumerate(text):
+        size += _WIDTH.get(char, 1)
+        if size > limit:
+            return max(index, 1)
+    return len(text)
+
+
+def _people(user_ids: tuple[str, ...]) -> str:
+    shown = ", ".join(mention(u) for u in user_ids[:MAX_LISTED])
+    if len(user_ids) > MAX_LISTED:
+        shown += f" and {len(user_ids) - MAX_LISTED} more"
+    return shown
+
+
+def progress_text(progress: Progress) -> str:
+    """ "7 of 9 expected readers done" and who is still reading, or "7 done" without a list."""
+    if progress.expected:
+        lines = [
+            f"*{len(progress.expected_done)} of {len(progress.expected)} expected readers done*"
+        ]
+        others = len(progress.done) - len(progress.expected_done)
+        if others:
+            lines[0] += f" (and {others} more)"
+        if progress.still_reading and progress.reading:
+            lines.append("Still reading: " + _people(progress.still_reading))
+        return "\n".join(lines)
+    line = f"*{len(progress.done)} done*"
+    if progress.done:
+        line += ": " + _people(progress.done)
+    return line
+
+
+def _title_line(narrative: Narrative) -> str:
+    if narrative.link and narrative.title == narrative.link:
+        return ":book: *Narrative*"
+    return f":book: *{user_text(narrative.title)}*"
+
+
+def _link_line(narrative: Narrative) -> str | None:
+    if not narrative.link:
+        return None
+    return escape(narrative.link)  # a bare URL: Slack links it, nothing can be injected
+
+
+def _meta_line(narrative: Narrative) -> str:
+    reading = format_duration(timedelta(seconds=narrative.reading_seconds))
+    return (
+        f"Owner {mention(narrative.owner_id)} · {KINDS.get(narrative.kind, 'Other')} · "
+        f"Reading time {reading}"
+    )
+
+
+def _body_blocks(narrative: Narrative) -> list[dict[str, Any]]:
+    return text_blocks(narrative.body) if narrative.body else []
+
+
+def build_narrative_message(progress: Progress) -> Message:
+    """The narrative as posted in the channel: reading, or (after it ends) reading is over."""
+    narrative = progress.narrative
+    blocks: list[dict[str, Any]] = [section(_title_line(narrative)), context(_meta_line(narrative))]
+    link = _link_line(narrative)
+    if link:
+        blocks.append(section(link))
+    body = _body_blocks(narrative)
+    blocks.extend(body[:MAIN_BODY_SECTIONS])
+    if len(body) > MAIN_BODY_SECTIONS:
+        blocks.append(context("_The narrative continues in the thread._"))
+    nid = str(narrative.id)
+    if progress.reading:
+        blocks.append(
+            section(f":hourglass_flowing_sand: Reading ends {slack_date(narrative.ends_at)}")
+        )
+        blocks.append(section(progress_text(progress)))
+        blocks.append(context(QUESTIONS_HINT))
+        blocks.append(
+            actions(
+                button("I'm done reading", DONE, nid, style="primary"),
+                button("Ask privately", ASK, nid),
+                button("End reading now", END, nid, style="danger"),
+                block_id=f"narrative-{nid}",
+            )
+        )
+    else:
+        ended_at = narrative.ended_at or narrative.ends_at
+        why = END_REASONS.get(narrative.end_reason or "", "ended")
+        blocks.append(
+            section(f":checkered_flag: *Reading is over* ({why}, {slack_date(ended_at)}).")
+        )
+        blocks.append(section(progress_text(progress)))
+        blocks.append(context("The questions are in the digest in this thread."))
+    state = "Reading" if progress.reading else "Reading is over"
+    return {"text": f"{state}: {escape(narrative.title)}", "blocks": blocks}
+
+
+def build_body_continuations(narrative: Narrative) -> list[Message]:
+    """The rest of a long pasted narrative, as thread messages, so that nothing is cut."""
+    rest = _body_blocks(narrative)[MAIN_BODY_SECTIONS:]
+    chunks = chunk_blocks(rest, MESSAGE_BLOCK_LIMIT - 5)
+    return [
+        {
+            "text": f"{escape(narrative.title)} (continued, {i} of {len(chunks)})",
+            "blocks": [context(f"_Continued, {i} of {len(chunks)}_"), *chunk],
+        }
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def build_digest_messages(digest: Digest) -> list[Message]:
+    """The question digest, ranked by 👍 then time, split over messages so nothing is cut.
+
+    The last message carries the "Propose a decision" button (`propose_decision`, the
+    narrative id as value).
+    """
+    narrative = digest.narrative
+    progress = digest.progress
+    count = len(digest.questions)
+    heading = (
+        f":mag: *Questions from the reading of {user_text(narrative.title)}* — "
+        f"{count} question{'s' if count != 1 else ''}, most 👍 first."
+    )
+    if progress.expected:
+        finished = (
+            f"{len(progress.expected_done)} of {len(progress.expected)} expected readers finished"
+        )
+        others = len(progress.done) - len(progress.expected_done)
+        if others:
+            finished += f", and {others} more"
+    else:
+        finished = f"{len(progress.done)} reader{'s' if len(progress.done) != 1 else ''} finished"
+    blocks: list[dict[str, Any]] = [section(heading), context(finished + ".")]
+    if not digest.questions:
+        blocks.append(section("_No questions were asked._"))
+    for number, question in enumerate(digest.questions, start=1):
+        pieces = text_blocks(question.text, SECTION_TEXT_LIMIT - 10)
+        if pieces:
+            first = pieces[0]["text"]["text"]
+            pieces[0] = section(f"*{number}.* {first}")
+        else:
+            pieces = [section(f"*{number}.*")]
+        blocks.extend(pieces)
+        who = mention(question.author_id) if question.author_id else "_asked privately_"
+        blocks.append(context(f"{who} · 👍 {question.upvotes}"))
+    blocks.append(
+        actions(
+            button("Propose a decision", PROPOSE_DECISION, str(narrative.id), style="primary"),
+            block_id=f"digest-{narrative.id}",
+        )
+    )
+    chunks = chunk_blocks(blocks)
+    title = escape(narrative.title)
+    return [
+        {
+            "text": f"Question digest: {title}"
+            + (f" ({i} of {len(chunks)})" if len(chunks) > 1 else ""),
+            "blocks": chunk,
+        }
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def build_status_text(open_periods: list[Progress]) -> str:
+    if not open_periods:
+        return "No reading period is in progress in this channel."
+    lines = ["*Reading periods in progress here:*"]
+    for progress in open_periods:
+        narrative = progress.narrative
+        lines.append(
+            f"• *{user_text(narrative.title)}* by {mention(narrative.owner_id)}, ends "
+            f"{slack_date(narrative.ends_at)} — "
+            + progress_text(progress).split("\n", 1)[0].replace("*", "")
+        )
+    return "\n".join(lines)
+
+
+def build_lint_text(report: LintReport) -> str:
+    lines = [
+        f":memo: *Narrative check* (only you see this): {report.words:,} words, about "
+        f"{report.minutes} min to read; reading time {report.reading_minutes} min."
+    ]
+    if report.notes:
+        lines.extend(f"• {note}" for note in report.notes)
+    else:
+        lines.append("Nothing to flag.")
+    return "\n".join(lines)
+
+
+def build_start_modal(channel_id: str) -> dict[str, Any]:
+    """The form behind a bare `/narrative`."""
+
+    def text_input(
+        block_id: str,
+        label: str,
+        *,
+        optional: bool,
+        multiline: bool = False,
+        initial: str = "",
+        hint: str = "",
+    ) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": multiline,
+        }
+        if initial:
+            element["initial_value"] = initial
+        block: dict[str, Any] = {
+            "type": "input",
+            "block_id": block_id,
+            "optional": optional,
+            "label": {"type": "plain_text", "text": label},
+            "element": element,
+        }
+        if hint:
+            block["hint"] = {"type": "plain_text", "text": hint}
+        return block
+
+    kinds = [
+        {"text": {"type": "plain_text", "text": label}, "value": value}
+        for value, label in KINDS.items()
+    ]
+    return {
+        "type": "modal",
+        "callback_id": START_VIEW,
+        "private_metadata": json.dumps({"channel_id": channel_id}),
+        "title": {"type": "plain_text", "text": "Start a narrative"},
+        "submit": {"type": "plain_text", "text": "Start reading"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            text_input("title", "Title", optional=True),
+            text_input("link", "Link to the narrative", optional=True),
+            text_input(
+                "body",
+                "Or paste the narrative",
+                optional=True,
+                multiline=True,
+                hint="Slack takes up to 3,000 characters here; link to longer narratives. "
+                "Pasted text gets a private check: length, bullets, PR/FAQ parts.",
+            ),
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "Kind"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": kinds,
+                    "initial_option": kinds[-1],
+                },
+            },
+            text_input("reading", "Reading time (e.g. 20m, 1h30m)", optional=False, initial="20m"),
+            {
+                "type": "input",
+                "block_id": "readers",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Expected readers"},
+                "element": {"type": "multi_users_select", "action_id": "value"},
+            },
+        ],
+    }
+
+
+def build_ask_modal(narrative: Narrative) -> dict[str, Any]:
+    title = narrative.title if len(narrative.title) <= 150 else narrative.title[:149] + "…"
+    return {
+        "type": "modal",
+        "callback_id": ASK_VIEW,
+        "private_metadata": str(narrative.id),
+        "title": {"type": "plain_text", "text": "Ask privately"},
+        "submit": {"type": "plain_text", "text": "Ask"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            context(
+                f"About *{user_text(title)}*. The digest shows your question without your name."
+            ),
+            {
+                "type": "input",
+                "block_id": "question",
+                "label": {"type": "plain_text", "text": "Your question"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                },
+            },
+        ],
+    }

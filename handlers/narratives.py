@@ -1,0 +1,117 @@
+"""The Slack side of narrative meetings that several listeners share: posting the narrative,
+updating it in place, telling someone something privately, and finishing a reading period."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import meetings
+from bot.core import Core
+from handlers.blocks.narratives import (
+    build_body_continuations,
+    build_digest_messages,
+    build_lint_text,
+    build_narrative_message,
+)
+from storage.models import Narrative
+
+log = logging.getLogger(__name__)
+
+
+def tell_privately(client: WebClient, *, channel_id: str, user_id: str, text: str) -> None:
+    """An ephemeral message; a direct message when the bot cannot post in the channel."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+    except SlackApiError as exc:
+        log.info("ephemeral to %s in %s failed (%s); sending a DM", user_id, channel_id, exc)
+        try:
+            client.chat_postMessage(channel=user_id, text=text)
+        except SlackApiError:
+            log.warning("could not tell %s privately", user_id, exc_info=True)
+
+
+def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
+    """Post a just-started narrative in its channel; False (reading cancelled) when Slack refuses."""
+    team_id, narrative_id = narrative.team_id, int(narrative.id or 0)
+    progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    assert progress is not None
+    try:
+        posted = client.chat_postMessage(
+            channel=narrative.channel_id, **build_narrative_message(progress)
+        )
+    except SlackApiError as exc:
+        log.warning("could not post narrative %s: %s", narrative_id, exc.response.get("error"))
+        # Nothing was posted, so there is no thread for questions nor for a digest.
+        meetings.end_reading(
+            core=core, team_id=team_id, narrative_id=narrative_id, reason="not_posted"
+        )
+        tell_privately(
+            client,
+            channel_id=narrative.channel_id,
+            user_id=narrative.owner_id,
+            text=":warning: I could not post the narrative in this channel. Invite me with "
+            "`/invite @Narrative` and try again.",
+        )
+        return False
+    ts = str(posted["ts"])
+    meetings.attach_message(core=core, team_id=team_id, narrative_id=narrative_id, message_ts=ts)
+    for message in build_body_continuations(narrative):
+        client.chat_postMessage(channel=narrative.channel_id, thread_ts=ts, **message)
+    if narrative.body:
+        report = meetings.lint_narrative(
+            narrative.body,
+            kind=narrative.kind,
+            reading=narrative.ends_at - narrative.started_at,
+        )
+        tell_privately(
+            client,
+            channel_id=narrative.channel_id,
+            user_id=narrative.owner_id,
+            text=build_lint_text(report),
+        )
+    return True
+
+
+def refresh_message(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
+    """Re-render the narrative message from the database (progress, or reading is over)."""
+    progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or not progress.narrative.message_ts:
+        return
+    try:
+        client.chat_update(
+            channel=progress.narrative.channel_id,
+            ts=progress.narrative.message_ts,
+            **build_narrative_message(progress),
+        )
+    except SlackApiError as exc:
+        log.warning("could not update narrative %s: %s", narrative_id, exc.response.get("error"))
+
+
+def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
+    """After reading ended: show "reading is over" and post the digest, exactly once.
+
+    Safe to call from every path that may end reading (timer, button, command, last reader):
+    one claim in the database decides who posts the digest.
+    """
+    progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or progress.reading or not progress.narrative.message_ts:
+        return  # unknown, still reading, or never posted (no thread to post the digest in)
+    refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
+    if not meetings.claim_digest(core=core, team_id=team_id, narrative_id=narrative_id):
+        return
+    try:
+        digest = meetings.build_digest(core=core, team_id=team_id, narrative_id=narrative_id)
+        if digest is None:
+            return
+        narrative = digest.narrative
+        for message in build_digest_messages(digest):
+            client.chat_postMessage(
+                channel=narrative.channel_id, thread_ts=narrative.message_ts, **message
+            )
+    except Exception:
+        # Give the claim back so that the reading_end timer's retry posts the digest.
+        meetings.release_digest(core=core, team_id=team_id, narrative_id=narrative_id)
+        raise
