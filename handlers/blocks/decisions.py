@@ -138,7 +138,7 @@ def build_poll_message(snap: DecisionSnapshot) -> Message:
     """The live poll: proposal, facts, tally (names unless anonymous) and the buttons."""
     d = snap.decision
     head = [
-        section(f":ballot_box_with_ballot: *{snap.label} — proposal*\n{_quote(d.proposal)}"),
+        *_sections(f":ballot_box_with_ballot: *{snap.label} — proposal*\n{_quote(d.proposal)}"),
         context(_facts(snap)),
     ]
     body = _sections(_tally_lines(snap, names=not d.anonymous))
@@ -187,7 +187,7 @@ def _andon_blocks(snap: DecisionSnapshot) -> list[Block]:
     if pull.is_open:
         value = _value(snap)
         return [
-            section(
+            *_sections(
                 f":rotating_light: *Halted:* {mention(pull.user_id)} pulled the Andon cord "
                 f"{slack_date(pull.pulled_at)}: {said}\n"
                 f"Waiting for {mention(snap.decision.owner_id)} to resume, amend or reverse it."
@@ -199,6 +199,7 @@ def _andon_blocks(snap: DecisionSnapshot) -> list[Block]:
                 block_id=f"andon-{value}",
             ),
         ]
+    said = f"“{_inline(pull.reason)[:1500]}”"
     word = RESOLUTION_WORDS.get(pull.resolution or "", "resolved")
     by = mention(pull.resolved_by) if pull.resolved_by else "the owner"
     when = slack_date(pull.resolved_at) if pull.resolved_at else ""
@@ -223,7 +224,7 @@ def build_record_message(snap: DecisionSnapshot) -> Message:
     """The decision record: the final decision with every dissent beside it, and the Andon cord."""
     d = snap.decision
     final = d.final_text or d.proposal
-    head: list[Block] = [section(f"{_record_title(snap)}\n{_quote(final)}")]
+    head: list[Block] = _sections(f"{_record_title(snap)}\n{_quote(final)}")
     if d.final_text and d.final_text.strip() != d.proposal.strip():
         head.append(context(f"Proposed as: {_inline(d.proposal)[:2500]}"))
     decided = f"  ·  *Decided:* {slack_date(d.decided_at)}" if d.decided_at else ""
@@ -272,7 +273,7 @@ def build_commit_dm(snap: DecisionSnapshot) -> Message:
     return {
         "text": f"{snap.label} is final: {_inline(d.final_text or d.proposal)[:200]}",
         "blocks": [
-            section(text),
+            *_sections(text),
             actions(
                 button("I disagree and commit", COMMIT, _value(snap), style="primary"),
                 block_id=f"commit-{snap.id}",
@@ -286,7 +287,7 @@ def build_committed_dm(snap: DecisionSnapshot, committed_at: datetime) -> Messag
     return {
         "text": f"You disagreed and committed to {snap.label}.",
         "blocks": [
-            section(
+            *_sections(
                 f"*{snap.label}*{_link(snap)}:\n{_quote(d.final_text or d.proposal)}\n"
                 f":handshake: You disagreed and committed {slack_date(committed_at)}. "
                 "Thank you; it is on the record."
@@ -303,7 +304,7 @@ def build_andon_owner_dm(snap: DecisionSnapshot) -> Message:
     return {
         "text": f"The Andon cord was pulled on {snap.label}.",
         "blocks": [
-            section(
+            *_sections(
                 f":rotating_light: {who} pulled the Andon cord on *{snap.label}*{_link(snap)}: "
                 f"{reason}\nThe decision is halted until you resume, amend or reverse it.\n"
                 f"{_quote(snap.decision.final_text or snap.decision.proposal)}"
@@ -325,7 +326,7 @@ def build_andon_resolved_note(snap: DecisionSnapshot) -> Message:
     text = f"{by} {word} *{snap.label}* after the Andon cord was pulled."
     if pull and pull.resolution == "amend":
         text += f"\n{_quote(snap.decision.final_text or '')}"
-    return {"text": f"{snap.label} {word}.", "blocks": [section(text)]}
+    return {"text": f"{snap.label} {word}.", "blocks": _sections(text)}
 
 
 def build_deadline_dm(snap: DecisionSnapshot) -> Message:
@@ -334,7 +335,7 @@ def build_deadline_dm(snap: DecisionSnapshot) -> Message:
     return {
         "text": f"Voting time for {snap.label} is over; please finalize it.",
         "blocks": [
-            section(
+            *_sections(
                 f":alarm_clock: Voting time for *{snap.label}*{_link(snap)} is over. "
                 "The decision is yours: finalize it in your own words.\n"
                 f"{_quote(d.proposal)}\n{lines}"
