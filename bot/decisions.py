@@ -644,6 +644,8 @@ def resolve_andon(
             decision.status = ACTIVE
         elif resolution == "reverse":
             decision.status = REVERSED
+            # A reversed decision has nothing left to review.
+            cancel_timers(session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=decision_id)
         else:
             decision.status = ACTIVE
         pull.resolved_at = now

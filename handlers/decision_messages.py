@@ -92,26 +92,35 @@ class DecisionMessages:
         """After finalizing: the record in the thread, the poll updated, dissenters asked."""
         d = snap.decision
         team_id = d.team_id
-        permalink = None
-        record_ts = None
         if d.channel_id and d.poll_ts:
             try:
                 permalink = self.client.chat_getPermalink(
                     channel=d.channel_id, message_ts=d.poll_ts
                 ).get("permalink")
+                decisions.record_posted(
+                    self.core,
+                    team_id=team_id,
+                    decision_id=snap.id,
+                    record_ts=None,
+                    permalink=permalink,
+                )
+                snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
             except SlackApiError:
                 log.warning("no permalink for decision %s (team %s)", snap.id, team_id)
-            decisions.record_posted(
-                self.core, team_id=team_id, decision_id=snap.id, record_ts=None, permalink=permalink
-            )
-            snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
-            answer = self.client.chat_postMessage(
-                channel=d.channel_id, thread_ts=d.poll_ts, **build_record_message(snap)
-            )
-            record_ts = str(answer["ts"])
-            decisions.record_posted(
-                self.core, team_id=team_id, decision_id=snap.id, record_ts=record_ts, permalink=None
-            )
+            try:
+                answer = self.client.chat_postMessage(
+                    channel=d.channel_id, thread_ts=d.poll_ts, **build_record_message(snap)
+                )
+                decisions.record_posted(
+                    self.core,
+                    team_id=team_id,
+                    decision_id=snap.id,
+                    record_ts=str(answer["ts"]),
+                    permalink=None,
+                )
+            except SlackApiError:
+                # The decision stands; the poll message below still shows the record.
+                log.exception("could not post the record of decision %s", snap.id)
         snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
         self.refresh(snap)
         for user_id in snap.uncommitted_dissenters:

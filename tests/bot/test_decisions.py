@@ -263,6 +263,9 @@ def test_andon_halts_and_owner_resumes_amends_or_reverses(core: Core) -> None:
 
     decisions.pull_andon(core, team_id=TEAM, decision_id=snap.id, user_id="UB", reason="No")
     assert resolve("UOWNER", "reverse").decision.status == "reversed"
+    with session_scope(core.engine) as session:
+        review = session.exec(select(Timer).where(Timer.kind == "review_due")).one()
+    assert review.status == "cancelled", "a reversed decision is not reviewed"
     with pytest.raises(DecisionError, match="reversed"):
         decisions.pull_andon(core, team_id=TEAM, decision_id=snap.id, user_id="UB", reason="x")
     with session_scope(core.engine) as session:

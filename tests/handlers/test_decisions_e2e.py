@@ -603,3 +603,14 @@ def test_andon_cord_is_resolved_by_the_owner_only(fast_updates: None, bot: Runni
     wait_shown(slack, CHANNEL, record_ts, "reversed")
     assert decision_row(bot).status == "reversed"
     assert PULL_ANDON not in action_ids(slack.messages[(CHANNEL, record_ts)])
+
+
+def test_record_that_cannot_be_posted_still_shows_on_the_poll(
+    fast_updates: None, bot: RunningBot
+) -> None:
+    poll_ts, decision_id = propose(bot, "We launch")
+    bot.slack.fail_next("chat.postMessage", error="message_limit_exceeded")
+    finalize(bot, decision_id, poll_ts, OWNER, "We launch in June")
+    wait_shown(bot.slack, CHANNEL, poll_ts, "We launch in June", "Decision D-1")
+    row = decision_row(bot)
+    assert row.status == "active" and row.record_ts is None and row.permalink
