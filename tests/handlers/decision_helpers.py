@@ -80,6 +80,12 @@ def decision_row(bot: RunningBot, number: int = 1, team_id: str = "T0TEST") -> D
         return row
 
 
+def wait_row(bot: RunningBot, condition: Callable[[Decision], bool], number: int = 1) -> Decision:
+    """The decision once `condition` holds (work after a Slack answer lands a moment later)."""
+    wait_until(lambda: condition(decision_row(bot, number)), what="decision row condition")
+    return decision_row(bot, number)
+
+
 def propose(bot: RunningBot, text: str, *, user: str = OWNER, **kwargs: Any) -> tuple[str, int]:
     """`/decide text`; returns (poll ts, decision id) once the poll is posted."""
     before = len(bot.slack.calls("chat.postMessage"))
@@ -87,9 +93,16 @@ def propose(bot: RunningBot, text: str, *, user: str = OWNER, **kwargs: Any) -> 
     assert reply.status == 200, reply.body
     posted = bot.slack.wait_for("chat.postMessage", before + 1)[-1]
     ts = _answer_ts(bot.slack, posted)
-    with session_scope(bot.core.engine) as session:
-        row = session.exec(select(Decision).where(Decision.poll_ts == ts)).one()
-        return ts, int(row.id or 0)
+    found: list[Decision] = []
+
+    def stored() -> bool:
+        # The poll's ts is saved just after chat.postMessage answers.
+        with session_scope(bot.core.engine) as session:
+            found[:] = session.exec(select(Decision).where(Decision.poll_ts == ts)).all()
+        return bool(found)
+
+    wait_until(stored, what=f"decision with poll {ts}")
+    return ts, int(found[0].id or 0)
 
 
 def _answer_ts(slack: SlackDouble, call: Call) -> str:

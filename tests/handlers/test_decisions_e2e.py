@@ -35,6 +35,7 @@ from tests.handlers.decision_helpers import (
     propose,
     shown,
     vote,
+    wait_row,
     wait_shown,
     wait_until,
 )
@@ -156,7 +157,7 @@ def test_done_when_poll_votes_finalize_dissent_commit_and_andon(
     record_call = slack.wait_for(
         "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == poll_ts
     )[0]
-    row = decision_row(bot)
+    row = wait_row(bot, lambda d: d.record_ts is not None)
     assert row.status == "active" and row.final_text == final_text
     assert row.decided_at is not None and row.record_ts
     assert row.permalink and row.permalink.startswith("https://narrative-test.slack.com/archives/")
@@ -325,13 +326,13 @@ def test_slash_command_without_text_opens_the_form_and_posts_an_anonymous_poll(
     assert reply.status == 200 and reply.json() is None
     posted = slack.wait_for("chat.postMessage")[0]
     assert posted.params["channel"] == CHANNEL
-    row = decision_row(bot)
+    row = wait_row(bot, lambda d: d.poll_ts is not None)
     assert row.anonymous and row.confidence == 85 and row.closes_at is not None
     poll_ts = str(row.poll_ts)
     vote(bot, int(row.id or 0), poll_ts, ANA, "agree")
     poll = wait_shown(slack, CHANNEL, poll_ts, "*Agree:* 1")
     assert f"<@{ANA}>" not in poll, "anonymous until close: no names in the live poll"
-    assert any("counted" in t for t in ephemerals_to(slack, ANA))
+    wait_until(lambda: any("counted" in t for t in ephemerals_to(slack, ANA)))
     with session_scope(bot.core.engine) as session:
         timers = list(session.exec(select(Timer).where(Timer.kind == "poll_close")))
     assert [(t.ref_id, t.due_at) for t in timers] == [(row.id, row.closes_at)]
@@ -558,7 +559,7 @@ def test_andon_cord_is_resolved_by_the_owner_only(fast_updates: None, bot: Runni
     poll_ts, decision_id = propose(bot, "We launch")
     finalize(bot, decision_id, poll_ts, OWNER, "We launch in April")
     slack.wait_for("chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == poll_ts)
-    record_ts = str(decision_row(bot).record_ts)
+    record_ts = str(wait_row(bot, lambda d: d.record_ts is not None).record_ts)
     pull(bot, decision_id, record_ts, ANA, "Legal has not signed off")
     wait_shown(slack, CHANNEL, record_ts, "Halted", "Legal has not signed off")
 
