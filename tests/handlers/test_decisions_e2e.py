@@ -96,6 +96,15 @@ def fast_updates(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_done_when_poll_votes_finalize_dissent_commit_and_andon(
     fast_updates: None, bot: RunningBot
 ) -> None:
+    done_when_scenario(bot)
+
+
+def test_done_when_scenario_on_postgresql(fast_updates: None, pg_bot: RunningBot) -> None:
+    done_when_scenario(pg_bot)
+
+
+def done_when_scenario(bot: RunningBot) -> None:
+    """The issue's "Done when", step by step, as users see it."""
     slack = bot.slack
     # /decide posts the poll at once.
     poll_ts, decision_id = propose(
