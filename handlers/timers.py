@@ -5,11 +5,15 @@ Each feature registers its kinds here with `core.timers.register(kind, handler)`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 
-from bot import meetings
+from bot import decisions, meetings
 from bot.core import Core
 from handlers import reflections
+from handlers.blocks.decisions import build_deadline_dm
+from handlers.decision_messages import DecisionMessages
 from handlers.narratives import finish_reading
 from storage.models import Timer
 
@@ -26,3 +30,16 @@ def register(app: App, core: Core) -> None:
         finish_reading(core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id)
 
     core.timers.register(meetings.READING_END, reading_end)
+    core.timers.register(decisions.POLL_CLOSE, _poll_close(app, core))
+
+
+def _poll_close(app: App, core: Core) -> Callable[[Timer], None]:
+    """The voting time is over: remind the owner to finalize (the bot never decides)."""
+    messages = DecisionMessages.for_app(app, core)
+
+    def run(timer: Timer) -> None:
+        snap = decisions.poll_deadline(core, team_id=timer.team_id, decision_id=timer.ref_id)
+        if snap is not None:
+            messages.dm(snap.decision.owner_id, build_deadline_dm(snap))
+
+    return run

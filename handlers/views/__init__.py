@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import Core
-from handlers.views import narratives, reflections
+from handlers.views import decisions, narratives, reflections
 
 
 def register(app: App, core: Core) -> None:
     """Features add their listeners here."""
     reflections.register(app, core)
     narratives.register(app, core)
+    decisions.register(app, core)

@@ -1,0 +1,239 @@
+"""Buttons on polls, decision records and decision direct messages."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import decisions
+from bot.core import Core
+from bot.decisions import (
+    AGREE,
+    DecisionError,
+    DecisionIsFinal,
+    DecisionSnapshot,
+    may_act_as_owner,
+)
+from handlers.blocks.decisions import (
+    COMMIT,
+    FINALIZE,
+    PROPOSE_FROM_NARRATIVE,
+    PULL_ANDON,
+    RESOLVE_ACTIONS,
+    VOTE_ACTIONS,
+    build_amend_modal,
+    build_andon_modal,
+    build_andon_resolved_note,
+    build_committed_dm,
+    build_finalize_modal,
+    build_propose_modal,
+    build_reason_modal,
+)
+from handlers.decision_messages import DecisionMessages
+from handlers.slack import is_admin, team_id_of
+
+log = logging.getLogger(__name__)
+
+FINAL_NOTE = "{label} is final; votes are no longer counted. The record is in the poll's thread."
+_CHOICE_BY_ACTION = {action_id: choice for choice, action_id in VOTE_ACTIONS.items()}
+_RESOLUTION_BY_ACTION = {action_id: res for res, action_id in RESOLVE_ACTIONS.items()}
+
+
+def _id(body: dict[str, Any]) -> int | None:
+    raw = str(body["actions"][0].get("value") or "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body["user"]["id"])
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return str(channel) if channel else None
+
+
+def register(app: App, core: Core) -> None:
+    messages = DecisionMessages.for_app(app, core)
+
+    def tell(body: dict[str, Any], text: str) -> None:
+        messages.tell(_user(body), text, channel=_channel(body))
+
+    def load(body: dict[str, Any]) -> DecisionSnapshot | None:
+        decision_id = _id(body)
+        try:
+            if decision_id is None:
+                raise decisions.DecisionNotFound()
+            return decisions.load(core, team_id=team_id_of(body), decision_id=decision_id)
+        except DecisionError as exc:
+            tell(body, f":warning: {exc}")
+            return None
+
+    def acts_as_owner(client: WebClient, snap: DecisionSnapshot, user_id: str) -> bool:
+        return user_id == snap.decision.owner_id or is_admin(client, user_id, core.admin_user_ids)
+
+    @app.action(re.compile(r"^decision_vote_(agree|disagree_commit|disagree)$"))
+    def vote(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        choice = _CHOICE_BY_ACTION[body["actions"][0]["action_id"]]
+        snap = load(body)
+        if snap is None:
+            return
+        if not snap.is_voting:
+            tell(body, FINAL_NOTE.format(label=snap.label))
+            return
+        if choice != AGREE:
+            client.views_open(trigger_id=body["trigger_id"], view=build_reason_modal(snap, choice))
+            return
+        try:
+            result = decisions.cast_vote(
+                core,
+                team_id=snap.decision.team_id,
+                decision_id=snap.id,
+                user_id=_user(body),
+                choice=choice,
+            )
+        except DecisionIsFinal:
+            tell(body, FINAL_NOTE.format(label=snap.label))
+            return
+        if result.recorded:
+            messages.refresh(result.snapshot)
+            if snap.decision.anonymous:
+                tell(body, f"Your vote on {snap.label} is counted: *Agree*.")
+
+    @app.action(FINALIZE)
+    def finalize(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap = load(body)
+        if snap is None:
+            return
+        user_id = _user(body)
+        try:
+            decisions.check_can_finalize(
+                core,
+                team_id=snap.decision.team_id,
+                decision_id=snap.id,
+                user_id=user_id,
+                is_admin=acts_as_owner(client, snap, user_id),
+            )
+        except DecisionError as exc:
+            tell(body, f":no_entry: {exc}")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=build_finalize_modal(snap))
+
+    @app.action(COMMIT)
+    def commit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap = load(body)
+        if snap is None:
+            return
+        try:
+            result = decisions.commit(
+                core, team_id=snap.decision.team_id, decision_id=snap.id, user_id=_user(body)
+            )
+        except DecisionError as exc:
+            tell(body, f":warning: {exc}")
+            return
+        channel, ts = _channel(body), (body.get("message") or {}).get("ts")
+        if channel and ts:
+            client.chat_update(
+                channel=channel, ts=ts, **build_committed_dm(result.snapshot, result.committed_at)
+            )
+        if result.newly:
+            messages.refresh(result.snapshot)
+
+    @app.action(PULL_ANDON)
+    def pull_andon(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap = load(body)
+        if snap is None:
+            return
+        if snap.is_voting:
+            tell(body, f"{snap.label} is still being voted on; vote *Disagree* instead.")
+            return
+        if snap.andon is not None and snap.andon.is_open:
+            tell(
+                body,
+                f"{snap.label} is already halted by <@{snap.andon.user_id}>; its owner has "
+                "been notified.",
+            )
+            return
+        if snap.decision.status == decisions.REVERSED:
+            tell(body, f"{snap.label} has been reversed; there is nothing to halt.")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=build_andon_modal(snap))
+
+    @app.action(re.compile(r"^decision_andon_(resume|amend|reverse)$"))
+    def resolve_andon(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        resolution = _RESOLUTION_BY_ACTION[body["actions"][0]["action_id"]]
+        snap = load(body)
+        if snap is None:
+            return
+        user_id = _user(body)
+        admin = acts_as_owner(client, snap, user_id)
+        if not may_act_as_owner(snap.decision, user_id, admin):
+            tell(
+                body,
+                f":no_entry: Only the owner of {snap.label}, <@{snap.decision.owner_id}>, or a "
+                "workspace admin can resolve the Andon cord.",
+            )
+            return
+        if snap.andon is None or not snap.andon.is_open:
+            tell(body, f"{snap.label} is not halted.")
+            return
+        if resolution == "amend":
+            client.views_open(trigger_id=body["trigger_id"], view=build_amend_modal(snap))
+            return
+        try:
+            resolved = decisions.resolve_andon(
+                core,
+                team_id=snap.decision.team_id,
+                decision_id=snap.id,
+                user_id=user_id,
+                is_admin=admin,
+                resolution=resolution,
+            )
+        except DecisionError as exc:
+            tell(body, f":warning: {exc}")
+            return
+        announce_resolution(messages, resolved)
+
+    @app.action(PROPOSE_FROM_NARRATIVE)
+    def propose_from_narrative(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        raw = str(body["actions"][0].get("value") or "")
+        try:
+            if not raw.isdigit():
+                raise DecisionError("That narrative was not found in this workspace.")
+            narrative = decisions.narrative_for_proposal(
+                core, team_id=team_id_of(body), narrative_id=int(raw)
+            )
+        except DecisionError as exc:
+            tell(body, f":warning: {exc}")
+            return
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=build_propose_modal(
+                owner_id=_user(body),
+                channel_id=narrative.channel_id,
+                narrative_id=narrative.id,
+                narrative_title=narrative.title,
+            ),
+        )
+
+
+def announce_resolution(messages: DecisionMessages, snap: DecisionSnapshot) -> None:
+    """Show the owner's answer to an Andon pull on the record and in the thread."""
+    messages.refresh(snap)
+    d = snap.decision
+    if d.channel_id and d.poll_ts:
+        messages.client.chat_postMessage(
+            channel=d.channel_id, thread_ts=d.poll_ts, **build_andon_resolved_note(snap)
+        )

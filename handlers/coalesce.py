@@ -1,0 +1,83 @@
+"""Coalesce bursts of message updates: at most one run per key per interval, always the last.
+
+A burst of votes on one poll must not become a burst of `chat.update` calls (Slack allows about
+one per second per message). Callers submit "render this message now" for a key such as
+`(channel, ts)`; the first submit in a quiet period runs at once, later ones within the interval
+collapse into one run at the end of it. Each run renders the latest state (the function reads the
+database when it runs), so the final state is always the one shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 1.0
+
+
+class Coalescer:
+    def __init__(
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._pending: dict[Hashable, Callable[[], None]] = {}
+        self._timers: dict[Hashable, threading.Timer] = {}
+        self._last_run: dict[Hashable, float] = {}
+        self._run_locks: dict[Hashable, threading.Lock] = {}
+
+    def submit(self, key: Hashable, render: Callable[[], None]) -> None:
+        """Ask for `render` to run for `key`; a later submit before it runs replaces it."""
+        with self._lock:
+            self._pending[key] = render
+            if key in self._timers:
+                return  # a run is already scheduled; it will take the newest function
+            last = self._last_run.get(key)
+            now = self._monotonic()
+            delay = 0.0 if last is None else max(0.0, last + self.interval - now)
+            timer = threading.Timer(delay, self._run, args=(key,))
+            timer.daemon = True
+            self._timers[key] = timer
+        timer.start()
+
+    def _run(self, key: Hashable) -> None:
+        run_lock = self._run_lock(key)
+        # One run per key at a time, so an older render can never land after a newer one.
+        with run_lock:
+            with self._lock:
+                self._timers.pop(key, None)
+                render = self._pending.pop(key, None)
+                self._last_run[key] = self._monotonic()
+            if render is None:
+                return
+            try:
+                render()
+            except Exception:  # noqa: BLE001 - one failed update must not stop later ones
+                log.exception("coalesced update for %s failed", key)
+
+    def _run_lock(self, key: Hashable) -> threading.Lock:
+        with self._lock:
+            return self._run_locks.setdefault(key, threading.Lock())
+
+    def flush(self) -> None:
+        """Run everything pending now (tests, shutdown), ignoring the interval."""
+        with self._lock:
+            keys = list(self._pending)
+            for key in keys:
+                timer = self._timers.pop(key, None)
+                if timer is not None:
+                    timer.cancel()
+        for key in keys:
+            self._run(key)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)

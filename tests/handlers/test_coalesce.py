@@ -1,0 +1,90 @@
+"""The update coalescer: at most one run per key per interval, and the last state always runs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from handlers.coalesce import Coalescer
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+        self.state = 0
+
+    def render(self, key: str):  # noqa: ANN201
+        def run() -> None:
+            with self.lock:
+                self.runs.append((key, self.state))
+
+        return run
+
+
+def wait(condition, timeout: float = 3.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_first_submit_runs_at_once_and_a_burst_becomes_one_more_run() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(interval=0.3)
+    coalescer.submit("poll", recorder.render("poll"))
+    wait(lambda: len(recorder.runs) == 1)
+    for state in range(1, 20):
+        recorder.state = state
+        coalescer.submit("poll", recorder.render("poll"))
+    assert len(recorder.runs) == 1, "the burst waits for the interval"
+    wait(lambda: len(recorder.runs) == 2)
+    time.sleep(0.05)
+    assert recorder.runs == [("poll", 0), ("poll", 19)], "the latest state is rendered"
+
+
+def test_keys_are_independent() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(interval=10)
+    coalescer.submit("a", recorder.render("a"))
+    coalescer.submit("b", recorder.render("b"))
+    wait(lambda: len(recorder.runs) == 2)
+    assert sorted(k for k, _ in recorder.runs) == ["a", "b"]
+
+
+def test_flush_runs_what_is_pending_without_waiting() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(interval=60)
+    coalescer.submit("poll", recorder.render("poll"))
+    wait(lambda: len(recorder.runs) == 1)
+    recorder.state = 7
+    coalescer.submit("poll", recorder.render("poll"))
+    assert coalescer.pending() == 1
+    coalescer.flush()
+    assert recorder.runs[-1] == ("poll", 7)
+    assert coalescer.pending() == 0
+
+
+def test_injected_clock_decides_the_delay() -> None:
+    """With a clock far past the last run, a new submit runs at once even with a long interval."""
+    now = [100.0]
+    recorder = Recorder()
+    coalescer = Coalescer(interval=5, monotonic=lambda: now[0])
+    coalescer.submit("poll", recorder.render("poll"))
+    wait(lambda: len(recorder.runs) == 1)
+    now[0] += 5
+    coalescer.submit("poll", recorder.render("poll"))
+    wait(lambda: len(recorder.runs) == 2)
+
+
+def test_a_failing_render_does_not_stop_later_ones() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(interval=0.01)
+
+    def boom() -> None:
+        raise RuntimeError("slack down")
+
+    coalescer.submit("poll", boom)
+    time.sleep(0.05)
+    coalescer.submit("poll", recorder.render("poll"))
+    wait(lambda: len(recorder.runs) == 1)
