@@ -8,7 +8,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import Core
+from handlers import reviews
 
 
 def register(app: App, core: Core) -> None:
     """Features add their timer kinds here."""
+    reviews.register_timers(app.client, core)

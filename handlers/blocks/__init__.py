@@ -1,0 +1,1 @@
+"""Pure Block Kit builders, one module per feature; tested without Slack."""
