@@ -451,8 +451,9 @@ def narratives_by_id(
             Narrative.team_id == team_id, col(Narrative.id).in_(list(narrative_ids))
         )
     )
-    counts = dict(
-        session.exec(
+    counts = {
+        int(n): int(c)
+        for n, c in session.exec(
             select(Question.narrative_id, func.count())
             .where(
                 Question.team_id == team_id,
@@ -461,8 +462,8 @@ def narratives_by_id(
             )
             .group_by(Question.narrative_id)
         )
-    )
-    return {int(i): (str(t), int(counts.get(i, 0))) for i, t in titles}
+    }
+    return {int(i): (str(t), counts.get(int(i), 0)) for i, t in titles}
 
 
 def iter_questions(
