@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage
@@ -373,7 +372,3 @@ def build_record_modal(record: DecisionRecord) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": blocks,
     }
-
-
-def now_note(now: datetime) -> str:
-    return f"as of {slack_date(now)}"

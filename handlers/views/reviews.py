@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import reviews
 from bot.core import Core
-from handlers.actions.reviews import ANSWERED, NOT_YOURS
+from handlers.actions.reviews import NOT_YOURS
 from handlers.reviews import announce_answer
 from handlers.slack import is_admin, team_id_of, user_timezone
 
@@ -86,8 +86,8 @@ def register(app: App, core: Core) -> None:
                 core, team_id=team_id, review_id=review_id, user_id=user, answer=answer
             )
         except reviews.ReviewError as exc:
-            block = exc.field or ("learned" if str(exc) != ANSWERED else "learned")
-            ack(response_action="errors", errors={block: str(exc)})
+            # Errors without a field of their own show under "learned", which every form has.
+            ack(response_action="errors", errors={exc.field or "learned": str(exc)})
             return
         ack()
         announce_answer(client, core, result)
