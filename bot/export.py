@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,14 @@ class _Sheet:
         self.ws = ws
         self.columns = columns
         self.rows = 0
+        # Styles are looked up once and copied to each cell (setting `.alignment` per cell hashes
+        # the style again every time, which dominates large exports).
+        template = WriteOnlyCell(ws, value="")
+        template.alignment = _WRAP
+        self._wrap_style = template._style
+        link = WriteOnlyCell(ws, value="")
+        link.style = "Hyperlink"
+        self._link_style = link._style
         for index, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A2"
@@ -81,7 +90,7 @@ class _Sheet:
         if column.kind == "link":
             cell = WriteOnlyCell(self.ws, value="Open in Slack")
             cell.hyperlink = str(value)
-            cell.style = "Hyperlink"
+            cell._style = copy(self._link_style)
             return cell
         if isinstance(value, str):
             return self._text(value, wrap=column.kind == "text")
@@ -95,7 +104,7 @@ class _Sheet:
         # Set after the value: openpyxl would otherwise store "=..." as a formula.
         cell.data_type = "s"
         if wrap:
-            cell.alignment = _WRAP
+            cell._style = copy(self._wrap_style)
         return cell
 
     def finish(self) -> None:

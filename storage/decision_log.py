@@ -406,38 +406,38 @@ def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> lis
 
 
 def iter_decisions(
-    *, session: Session, team_id: str, query: LogQuery, batch: int = 1000
-) -> Iterator[list[Decision]]:
-    """Every matching decision, oldest first, in id-keyset batches (memory stays flat)."""
+    *, session: Session, team_id: str, query: LogQuery, batch: int = 2000
+) -> Iterator[list[Any]]:
+    """Every matching decision, oldest first, in id-keyset batches (memory stays flat).
+
+    Rows are plain read-only records (attribute access like a Decision), not ORM objects:
+    building entities costs more than the export's writing for large logs."""
     last = 0
     conds = _conditions(team_id, query)
+    table = Decision.__table__  # type: ignore[attr-defined]
     while True:
-        stmt = (
-            select(Decision)
-            .where(*conds, col(Decision.id) > last)
-            .order_by(col(Decision.id))
-            .limit(batch)
-        )
-        rows = list(session.exec(stmt))
+        stmt = select(table).where(*conds, table.c.id > last).order_by(table.c.id).limit(batch)
+        rows = list(session.execute(stmt).all())
         if not rows:
             return
         yield rows
-        last = int(rows[-1].id or 0)
-        session.expunge_all()
+        last = int(rows[-1].id)
 
 
 def rows_for_decisions(
     *, session: Session, team_id: str, model: Any, decision_ids: Sequence[int]
 ) -> list[Any]:
-    """Rows of `model` (Vote, Review, AndonPull) that belong to a batch of decisions."""
+    """Rows of `model`'s table (Vote, Review, AndonPull) for a batch of decisions, as read-only
+    records."""
     if not decision_ids:
         return []
+    table = model.__table__
     stmt = (
-        select(model)
-        .where(model.team_id == team_id, col(model.decision_id).in_(list(decision_ids)))
-        .order_by(col(model.decision_id), col(model.id))
+        select(table)
+        .where(table.c.team_id == team_id, table.c.decision_id.in_(list(decision_ids)))
+        .order_by(table.c.decision_id, table.c.id)
     )
-    return list(session.exec(stmt))
+    return list(session.execute(stmt).all())
 
 
 def narratives_by_id(
