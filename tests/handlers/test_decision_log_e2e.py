@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +29,16 @@ def _decision(bot: RunningBot, number: int, team: str = TEAM) -> Decision:
         decision = get_decision_by_number(session=session, team_id=team, number=number)
         assert decision is not None
         return decision
+
+
+def _eventually(get: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 5.0) -> Any:
+    """What `get` returns once `ok` holds (work after the ack finishes on Bolt's threads)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = get()
+        if ok(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.01)
 
 
 def _dms(bot: RunningBot, user: str) -> list:
@@ -107,8 +119,7 @@ def test_logged_decision_is_reviewed_reversed_browsed_and_exported(bot: RunningB
         assert reply.status == 200
         assert "Logged *D-1*" in reply.json()["text"]
         assert "little information" in reply.json()["text"]
-        slack.wait_for("chat.getPermalink")
-        decision = _decision(bot, 1)
+        decision = _eventually(lambda: _decision(bot, 1), lambda d: d.permalink is not None)
         assert decision.status == "active" and decision.source == "log"
         # 30 days for 40% confidence
         assert abs(decision.review_on - datetime(2026, 12, 31, 9, 0, tzinfo=UTC)) < timedelta(
