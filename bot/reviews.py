@@ -219,7 +219,9 @@ def answer_review(
     _validate(answer, core.clock.now())
     now = core.clock.now()
     with session_scope(core.engine) as session:
-        review = log_rows.get_review(session=session, team_id=team_id, review_id=review_id)
+        review = log_rows.get_review(
+            session=session, team_id=team_id, review_id=review_id, for_update=True
+        )
         if review is None:
             raise ReviewError("This review no longer exists.")
         if review.answered_at is not None:

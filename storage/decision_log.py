@@ -79,9 +79,10 @@ def _conditions(team_id: str, query: LogQuery) -> list[Any]:
         )
     for word in query.words:
         pattern = _like(word)
+        # Correlated on the vote's decision only: the decision is already this team's, and a
+        # team condition here makes SQLite scan every vote of the team per decision.
         reason_matches = exists().where(
             Vote.decision_id == Decision.id,
-            Vote.team_id == team_id,
             func.lower(col(Vote.reason)).like(pattern, escape="\\"),
         )
         conds.append(
@@ -216,8 +217,12 @@ def question_count(*, session: Session, team_id: str, narrative_id: int) -> int:
 # --- reviews ------------------------------------------------------------------------------------
 
 
-def get_review(*, session: Session, team_id: str, review_id: int) -> Review | None:
-    review = session.get(Review, review_id)
+def get_review(
+    *, session: Session, team_id: str, review_id: int, for_update: bool = False
+) -> Review | None:
+    """`for_update` locks the row (PostgreSQL) so two answers to one review cannot both win;
+    SQLite write transactions are serialized already."""
+    review = session.get(Review, review_id, with_for_update=for_update or None)
     if review is None or review.team_id != team_id:
         return None
     return review
@@ -287,7 +292,6 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
     median = _median_confidence(session, in_period, decisions)
     dissent = exists().where(
         Vote.decision_id == Decision.id,
-        Vote.team_id == team_id,
         col(Vote.current).is_(True),
         col(Vote.choice).in_(DISSENT_CHOICES),
     )

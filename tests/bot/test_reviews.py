@@ -330,3 +330,38 @@ def _started_or_none(core, engine: Engine, decision: Decision):  # type: ignore[
         )
     with freeze_time(decision.review_on + timedelta(hours=1)):
         return _fire(core, engine, decision)
+
+
+def test_review_answer_on_both_databases(any_db_url: str) -> None:
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(any_db_url)
+    migrate(engine)
+    try:
+        core = make_core(engine)
+        decision = add_decision(engine, review_in=timedelta(days=30))
+        add_vote(engine, decision, "U0DAN", "disagree", "no")
+        prompt = _started(core, engine, decision)
+        answer = reviews.ReviewAnswer(
+            outcome="reverse", actual_confidence=20, learned="x", new_text="Instead"
+        )
+        with freeze_time("2027-01-01 10:00:00"):
+            result = reviews.answer_review(
+                core,
+                team_id=TEAM,
+                review_id=int(prompt.review.id or 0),
+                user_id="U0OWNER",
+                answer=answer,
+            )
+            with pytest.raises(reviews.ReviewError, match="already answered"):
+                reviews.answer_review(
+                    core,
+                    team_id=TEAM,
+                    review_id=int(prompt.review.id or 0),
+                    user_id="U0OWNER",
+                    answer=answer,
+                )
+        assert result.replacement is not None and result.dissenters == ("U0DAN",)
+        assert result.replacement.number == 2
+    finally:
+        engine.dispose()
