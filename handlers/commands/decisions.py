@@ -20,7 +20,7 @@ from handlers.blocks.decision_log import (
     build_stats_blocks,
     decision_text,
 )
-from handlers.directory import hidden_channels, may_see
+from handlers.directory import channel_info, hidden_channels, may_see
 from handlers.exports import ExportRequest, start_export
 from handlers.render import chunk_blocks, ephemeral, escape, mention, slack_date
 from handlers.slack import team_id_of, user_timezone
@@ -220,6 +220,8 @@ def parse_export_args(
             everything = True
         elif match := _CHANNEL.match(token):
             channel = match.group(1)
+        elif token.startswith("#") and len(token) > 1:
+            channel = token  # a plain `#name`; resolved to an id by the caller
         elif lower.startswith("since:"):
             try:
                 day = date.fromisoformat(token[6:])
@@ -252,6 +254,18 @@ def export(ack: Ack, command: dict[str, Any], client: WebClient, core: Core, tex
     except ValueError as exc:
         ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
         return
+    if channel and channel.startswith("#"):
+        # Without escaping, Slack sends `#name`: look it up among the log's channels.
+        wanted = channel[1:].lower()
+        found = [
+            c
+            for c in decision_log.decision_channels(core, team_id=team_id_of(command))
+            if str(channel_info(client, c).get("name") or "").lower() == wanted
+        ]
+        if not found:
+            ack(ephemeral(f"No decisions were made in `{escape(channel)}`."))
+            return
+        channel = found[0]
     ack(ephemeral("Preparing your export… it will arrive as a direct message."))
     start_export(
         client,

@@ -153,6 +153,7 @@ def test_export_private_channel_only_for_members(bot: RunningBot) -> None:
     add_decision(engine, team_id="T0OTHER", text="other workspace")
     bot.slack.private_channels.add("G0SECRET")
     bot.slack.channel_members["G0SECRET"] = ["U0MEMBER"]
+    bot.slack.channel_names["G0SECRET"] = "secret"
 
     def export(user: str, text: str = "export all", count: int = 1) -> list[str]:
         reply = bot.client.command("/decisions", text, user_id=user).json()
@@ -171,5 +172,8 @@ def test_export_private_channel_only_for_members(bot: RunningBot) -> None:
         "chat.postMessage", predicate=lambda c: "private" in str(c.params.get("text"))
     )
     assert refused[0].params["channel"] == "DU0OUTSIDER"
+    assert export("U0MEMBER", "export #secret since:2026-11-01", count=4) == ["secret one"]
+    unknown = bot.client.command("/decisions", "export #nowhere").json()
+    assert "No decisions were made in `#nowhere`" in unknown["text"]
     bad = bot.client.command("/decisions", "export status:nope").json()
     assert "status must be" in bad["text"]
