@@ -16,11 +16,13 @@ log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 120.0
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
+# Keyed by API URL and token: Bolt makes a client per request, and apps on different
+# workspaces (or test doubles) must never share answers.
+_cache: dict[tuple[str, str, str, str], tuple[float, Any]] = {}
 
 
 def _cached(client: WebClient, kind: str, name: str, load: Any) -> Any:
-    key = (client.base_url, kind, name)
+    key = (client.base_url, client.token or "", kind, name)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
@@ -28,6 +30,8 @@ def _cached(client: WebClient, kind: str, name: str, load: Any) -> Any:
             return hit[1]
     value = load()
     with _lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
         _cache[key] = (now, value)
     return value
 
