@@ -80,13 +80,15 @@ def page_navigation(page: LogPage, action_prefix: str, state: dict[str, Any]) ->
 
 
 def build_log_list(title: str, page: LogPage, state: dict[str, Any]) -> list[dict[str, Any]]:
-    """A private answer to `/decisions …`: one page of entries with previous/next."""
+    """A private answer to `/decisions …`: one page of entries with previous/next.
+
+    `title` is mrkdwn (it may hold a channel link); user text in it must be escaped already."""
     if not page.entries:
         empty = "No decisions on this page." if page.page else "No decisions found."
-        return [section(f"*{escape(title)}*\n{empty}")]
+        return [section(f"*{title}*\n{empty}")]
     first = page.page * page.per_page + 1
     last = first + len(page.entries) - 1
-    blocks: list[dict[str, Any]] = [section(f"*{escape(title)}* — {first}–{last}")]
+    blocks: list[dict[str, Any]] = [section(f"*{title}* — {first}–{last}")]
     for entry in page.entries:
         blocks.append(section(entry_text(entry)))
     blocks.extend(page_navigation(page, "log_page", state))

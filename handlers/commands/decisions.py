@@ -70,9 +70,8 @@ def register(app: App, core: Core) -> None:
             ack(ephemeral("Say what to search for, e.g. `/decisions search pricing`.\n\n" + USAGE))
         elif word in ("", "search", "due", "mine"):
             ack()
-            state = {"v": word or "channel", "a": rest if word == "search" else ""}
-            if word in ("", "mine"):
-                state["a"] = command["channel_id"] if word == "" else ""
+            arg = {"": command["channel_id"], "search": rest}.get(word, "")
+            state = {"v": word or "channel", "a": arg}
             show_list(respond, client, core, command, state, page=0)
         elif decision_log.parse_label(text) is not None:
             ack()
@@ -106,7 +105,7 @@ def list_query(
     kind, arg = str(state.get("v") or ""), str(state.get("a") or "")
     if kind == "search":
         words = tuple(arg.split())
-        return f"Decisions matching “{arg}”", LogQuery(words=words, hidden_channels=hidden)
+        return f"Decisions matching “{escape(arg)}”", LogQuery(words=words, hidden_channels=hidden)
     if kind == "due":
         return "Reviews due or overdue", decision_log.due_query(
             core, LogQuery(hidden_channels=hidden)

@@ -52,6 +52,7 @@ def test_channel_list_pages_forward_and_back_never_cut(bot: RunningBot) -> None:
     first = _responses(bot, "list")[0]
     assert first["response_type"] == "ephemeral"
     text = _text(first)
+    assert "Latest decisions in <#C0GENERAL>" in text
     assert "decision number 22" in text and "decision number 13" in text
     assert "decision number 12" not in text and "elsewhere" not in text
     assert "other workspace" not in text
@@ -92,17 +93,20 @@ def test_search_due_mine_and_record(bot: RunningBot) -> None:
     add_decision(engine, team_id="T0OTHER", text="pricing elsewhere")
     url = bot.slack.response_url("r")
     with freeze_time("2026-12-02 10:00:00", tick=True):
-        bot.client.command("/decisions", "search churn", response_url=url)
+        bot.client.command("/decisions", "search churn <!here>", response_url=url)
         bot.slack.wait_for("response_url", 1)
-        bot.client.command("/decisions", "due", response_url=url)
+        bot.client.command("/decisions", "search churn", response_url=url)
         bot.slack.wait_for("response_url", 2)
-        bot.client.command("/decisions", "mine", user_id="U0BEN", response_url=url)
+        bot.client.command("/decisions", "due", response_url=url)
         bot.slack.wait_for("response_url", 3)
-        bot.client.command("/decisions", "D-1", response_url=url)
+        bot.client.command("/decisions", "mine", user_id="U0BEN", response_url=url)
         bot.slack.wait_for("response_url", 4)
-        bot.client.command("/decisions", "D-99", response_url=url)
+        bot.client.command("/decisions", "D-1", response_url=url)
         bot.slack.wait_for("response_url", 5)
-    search, due, mine, record, missing = (_text(p) for p in _responses(bot, "r"))
+        bot.client.command("/decisions", "D-99", response_url=url)
+        bot.slack.wait_for("response_url", 6)
+    nothing, search, due, mine, record, missing = (_text(p) for p in _responses(bot, "r"))
+    assert "No decisions found" in nothing and "&lt;!here&gt;" in nothing
     assert "D-1" in search and "Hire" not in search and "elsewhere" not in search
     assert "&lt;!channel&gt;" in search and "<!channel>" not in search
     assert "D-1" in due and "Hire" not in due
