@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import DEFAULT_DATABASE_URL, ConfigError, normalize_database_url
 from bot.export import write_workbook
 from storage import decision_log as log_rows
@@ -66,6 +68,15 @@ def run_export(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"narrative-bot: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"narrative-bot: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            f"narrative-bot: could not read the database at DATABASE_URL ({type(exc).__name__}).",
+            file=sys.stderr,
+        )
+        return 1
     rows = ", ".join(f"{name} {count}" for name, count in summary.rows.items())
     print(f"Wrote {args.out}: {rows}.")
     return 0
