@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +47,9 @@ def run_export(args: argparse.Namespace) -> int:
                 f"--tz '{args.tz}' is not a time zone such as Europe/Berlin."
             ) from None
         query = _query(args)
+        folder = Path(args.out).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise ConfigError(f"cannot write {args.out}: {folder} is not a writable folder.")
         url = normalize_database_url(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
         engine = make_engine(url)
         try:

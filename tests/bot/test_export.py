@@ -194,5 +194,5 @@ def test_cli_export(
     rows = list(load_workbook(out)["Decisions"].iter_rows(min_row=2, values_only=True))
     assert [r[1] for r in rows] == ["other"]
     assert main(["export", "--out", str(out), "--status", "bogus"]) == 2
-    assert main(["export", "--out", str(tmp_path / "missing" / "x.xlsx"), "--team", "T0OTHER"]) == 1
-    assert "could not write" in capsys.readouterr().err
+    assert main(["export", "--out", str(tmp_path / "missing" / "x.xlsx"), "--team", "T0OTHER"]) == 2
+    assert "not a writable folder" in capsys.readouterr().err
