@@ -6,6 +6,7 @@ re-renders from what the user sees; lookups still go by the request's workspace.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -89,8 +90,6 @@ def register(app: App, core: Core) -> None:
 
     def turn_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        import json
-
         try:
             page = int(json.loads(body["actions"][0].get("value") or "{}").get("p", 0))
         except (ValueError, TypeError, AttributeError):
