@@ -28,6 +28,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
     sub.add_parser("check", help="validate settings, open the database and call auth.test")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    export = sub.add_parser("export", help="write the decision log to an Excel workbook")
+    export.add_argument("--out", required=True, help="the .xlsx file to write")
+    export.add_argument("--team", help="workspace id (needed when the database holds several)")
+    export.add_argument("--channel", help="only this channel id")
+    export.add_argument("--since", help="only decisions created on or after YYYY-MM-DD (UTC)")
+    export.add_argument(
+        "--status", help="only these statuses, comma-separated (active, reversed, ...)"
+    )
+    export.add_argument("--tz", default="UTC", help="time zone of the dates (default UTC)")
     return parser
 
 
@@ -63,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return 2
+    if args.command == "export":
+        from bot.export_cli import run_export
+
+        return run_export(args)
     try:
         settings = _settings(args)
         from bot.logs import setup_logging

@@ -11,7 +11,7 @@ from slack_bolt import App
 
 from bot import decisions, meetings
 from bot.core import Core
-from handlers import reflections
+from handlers import reflections, reviews
 from handlers.blocks.decisions import build_deadline_dm
 from handlers.decision_messages import DecisionMessages
 from handlers.narratives import finish_reading
@@ -31,6 +31,7 @@ def register(app: App, core: Core) -> None:
 
     core.timers.register(meetings.READING_END, reading_end)
     core.timers.register(decisions.POLL_CLOSE, _poll_close(app, core))
+    reviews.register_timers(app.client, core)
 
 
 def _poll_close(app: App, core: Core) -> Callable[[Timer], None]:

@@ -1,0 +1,288 @@
+"""The decision log: recording decisions made elsewhere, browsing, full records and metrics."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.core import Core
+from bot.proposals import ProposalError, parse_proposal
+from storage import decision_log as log_rows
+from storage.db import session_scope
+from storage.decision_log import LogMetrics, LogQuery
+from storage.decisions import (
+    add_decision_event,
+    decision_label,
+    get_decision,
+    get_decision_by_number,
+    insert_decision,
+)
+from storage.models import AndonPull, Decision, DecisionEvent, Review, Vote
+
+REVIEW_DUE = "review_due"
+REVIEW_REMINDER = "review_reminder"
+METRICS_PERIOD = timedelta(days=30)
+# How far ahead `/decisions due` and the Home tab's "due for review" look.
+DUE_SOON = timedelta(days=7)
+_LABEL = re.compile(r"^[Dd]-?(\d{1,9})$")
+
+STATUS_NAMES = {
+    "voting": "voting",
+    "active": "active",
+    "under_review": "under review",
+    "halted": "halted",
+    "amended": "amended",
+    "reversed": "reversed",
+    "superseded": "superseded",
+}
+
+
+def parse_label(text: str) -> int | None:
+    """`D-42` (or `d42`) -> 42; anything else -> None."""
+    match = _LABEL.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def schedule_review(core: Core, *, session: Session, decision: Decision) -> None:
+    """(Re)place the decision's one pending review timer at its review date."""
+    decision_id = int(decision.id or 0)
+    core.timers.cancel(
+        session=session, team_id=decision.team_id, kind=REVIEW_DUE, ref_id=decision_id
+    )
+    core.timers.add(
+        session=session,
+        team_id=decision.team_id,
+        kind=REVIEW_DUE,
+        ref_id=decision_id,
+        due_at=decision.review_on,
+    )
+
+
+def record_decision(
+    core: Core, *, team_id: str, channel_id: str | None, author_id: str, text: str, tz: str = "UTC"
+) -> Decision:
+    """`/decisions log ...`: a decision made elsewhere goes straight into the log, with a review.
+
+    Raises ProposalError with a message for the person when the text is not a decision.
+    """
+    now = core.clock.now()
+    options = parse_proposal(text, author_id=author_id, now=now, tz=tz)
+    if options.closes_at is not None:
+        raise ProposalError(
+            "`closes:` is for polls (`/decide`); a logged decision is already made."
+        )
+    with session_scope(core.engine) as session:
+        decision = insert_decision(
+            session=session,
+            team_id=team_id,
+            decision=Decision(
+                team_id=team_id,
+                number=0,
+                channel_id=channel_id,
+                owner_id=options.owner_id,
+                proposed_by=author_id,
+                proposal=options.text,
+                final_text=options.text,
+                confidence=options.confidence,
+                door=options.door,
+                review_on=options.review_on,
+                status="active",
+                source="log",
+                created_at=now,
+                decided_at=now,
+            ),
+        )
+        add_decision_event(
+            session=session,
+            team_id=team_id,
+            decision_id=int(decision.id or 0),
+            at=now,
+            kind="logged",
+            user_id=author_id,
+            detail={"confidence": options.confidence, "review_on": options.review_on.isoformat()},
+        )
+        schedule_review(core, session=session, decision=decision)
+    return decision
+
+
+def set_record_message(
+    core: Core, *, team_id: str, decision_id: int, ts: str, permalink: str | None
+) -> None:
+    """Remember where a logged decision was announced (its thread gets the review notes)."""
+    with session_scope(core.engine) as session:
+        decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
+        if decision is not None:
+            decision.record_ts = ts
+            decision.permalink = permalink
+            session.add(decision)
+
+
+# --- browsing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    decision: Decision
+    dissent_count: int
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        return decision_label(self.decision.number)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: tuple[LogEntry, ...]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+
+def browse(
+    core: Core, *, team_id: str, query: LogQuery, page: int = 0, per_page: int = 15
+) -> LogPage:
+    """One page of the log; one more row than shown is read to know whether a next page exists."""
+    page = max(page, 0)
+    with session_scope(core.engine) as session:
+        rows = log_rows.list_decisions(
+            session=session,
+            team_id=team_id,
+            query=query,
+            offset=page * per_page,
+            limit=per_page + 1,
+        )
+        shown = rows[:per_page]
+        ids = [int(d.id or 0) for d in shown]
+        dissent = log_rows.dissent_counts(session=session, team_id=team_id, decision_ids=ids)
+        late = log_rows.overdue_review_ids(session=session, team_id=team_id, decision_ids=ids)
+    now = core.clock.now()
+    entries = tuple(
+        LogEntry(
+            decision=d,
+            dissent_count=dissent.get(int(d.id or 0), 0),
+            overdue=int(d.id or 0) in late or _overdue(d, now),
+        )
+        for d in shown
+    )
+    return LogPage(entries=entries, page=page, per_page=per_page, has_next=len(rows) > per_page)
+
+
+def _overdue(decision: Decision, now: datetime) -> bool:
+    """Still in force, and its review date passed more than the 3-day reminder ago."""
+    return decision.status in log_rows.OPEN_STATUSES and decision.review_on < now - timedelta(
+        days=3
+    )
+
+
+def due_query(core: Core, base: LogQuery | None = None) -> LogQuery:
+    base = base or LogQuery()
+    return LogQuery(
+        channel_id=base.channel_id,
+        owner_id=base.owner_id,
+        statuses=base.statuses,
+        due_by=core.clock.now() + DUE_SOON,
+        words=base.words,
+        since=base.since,
+        hidden_channels=base.hidden_channels,
+    )
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """Everything the log keeps about one decision."""
+
+    decision: Decision
+    votes: tuple[Vote, ...]
+    andon_pulls: tuple[AndonPull, ...]
+    reviews: tuple[Review, ...]
+    events: tuple[DecisionEvent, ...]
+    narrative_title: str | None
+    narrative_questions: int
+    replaces_label: str | None
+    replaced_by_label: str | None
+
+    @property
+    def label(self) -> str:
+        return decision_label(self.decision.number)
+
+    @property
+    def current_votes(self) -> tuple[Vote, ...]:
+        return tuple(v for v in self.votes if v.current)
+
+    @property
+    def dissent(self) -> tuple[Vote, ...]:
+        return tuple(v for v in self.current_votes if v.choice in log_rows.DISSENT_CHOICES)
+
+    def tally(self) -> dict[str, int]:
+        counts = {"agree": 0, "disagree_commit": 0, "disagree": 0}
+        for vote in self.current_votes:
+            counts[vote.choice] = counts.get(vote.choice, 0) + 1
+        return counts
+
+
+def find_record(
+    core: Core, *, team_id: str, number: int | None = None, decision_id: int | None = None
+) -> DecisionRecord | None:
+    """A full record by its number (D-42) or id, only within `team_id`."""
+    with session_scope(core.engine) as session:
+        if number is not None:
+            decision = get_decision_by_number(session=session, team_id=team_id, number=number)
+        else:
+            decision = get_decision(session=session, team_id=team_id, decision_id=decision_id or 0)
+        if decision is None:
+            return None
+        return _record(session, team_id, decision)
+
+
+def _record(session: Session, team_id: str, decision: Decision) -> DecisionRecord:
+    did = int(decision.id or 0)
+    title, questions = None, 0
+    if decision.narrative_id is not None:
+        narrative = log_rows.narrative_of(
+            session=session, team_id=team_id, narrative_id=decision.narrative_id
+        )
+        if narrative is not None:
+            title = narrative.title
+            questions = log_rows.question_count(
+                session=session, team_id=team_id, narrative_id=decision.narrative_id
+            )
+    return DecisionRecord(
+        decision=decision,
+        votes=tuple(log_rows.votes_of(session=session, team_id=team_id, decision_id=did)),
+        andon_pulls=tuple(
+            log_rows.andon_pulls_of(session=session, team_id=team_id, decision_id=did)
+        ),
+        reviews=tuple(log_rows.reviews_of(session=session, team_id=team_id, decision_id=did)),
+        events=tuple(log_rows.events_of(session=session, team_id=team_id, decision_id=did)),
+        narrative_title=title,
+        narrative_questions=questions,
+        replaces_label=_label_of(session, team_id, decision.replaces_id),
+        replaced_by_label=_label_of(session, team_id, decision.replaced_by_id),
+    )
+
+
+def _label_of(session: Session, team_id: str, decision_id: int | None) -> str | None:
+    if decision_id is None:
+        return None
+    other = get_decision(session=session, team_id=team_id, decision_id=decision_id)
+    return decision_label(other.number) if other is not None else None
+
+
+def metrics(core: Core, *, team_id: str, period: timedelta = METRICS_PERIOD) -> LogMetrics:
+    with session_scope(core.engine) as session:
+        return log_rows.log_metrics(
+            session=session, team_id=team_id, since=core.clock.now() - period
+        )
+
+
+def decision_channels(core: Core, *, team_id: str) -> list[str]:
+    with session_scope(core.engine) as session:
+        return log_rows.decision_channels(session=session, team_id=team_id)

@@ -1,0 +1,376 @@
+"""Block Kit for the decision log: lists with pages, one full record, metrics, the Home tab."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage
+from bot.proposals import confidence_note
+from handlers.render import (
+    VIEW_BLOCK_LIMIT,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    mention,
+    section,
+    slack_date,
+    split_text,
+)
+from storage.decision_log import LogMetrics
+from storage.models import Decision
+
+PREVIEW_CHARS = 280
+CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
+HOME_STATUSES = ("active", "under_review", "halted", "amended", "reversed", "superseded")
+
+
+def decision_text(decision: Decision) -> str:
+    return decision.final_text or decision.proposal
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def entry_text(entry: LogEntry) -> str:
+    """One line of facts and a preview of the decision, for lists."""
+    d = entry.decision
+    facts = [
+        f"*{entry.label}*",
+        STATUS_NAMES.get(d.status, d.status),
+        f"{d.confidence}% confidence",
+        f"{entry.dissent_count} dissent",
+        f"review {slack_date(d.review_on, '{date_short}')}",
+    ]
+    if entry.overdue:
+        facts.append(":warning: review overdue")
+    if d.permalink:
+        facts.append(f"<{d.permalink}|thread>")
+    owner = f"owner {mention(d.owner_id)}"
+    if d.channel_id:
+        owner += f" in <#{d.channel_id}>"
+    return " · ".join(facts) + f"\n{escape(_preview(decision_text(d)))}\n_{owner}_"
+
+
+def page_navigation(page: LogPage, action_prefix: str, state: dict[str, Any]) -> list[dict]:
+    """Previous/next buttons carrying the list's state (what it shows and which page)."""
+    buttons = []
+    if page.has_previous:
+        buttons.append(
+            button(
+                "◀ Previous",
+                f"{action_prefix}_prev",
+                json.dumps({**state, "p": page.page - 1}, separators=(",", ":")),
+            )
+        )
+    if page.has_next:
+        buttons.append(
+            button(
+                "Next ▶",
+                f"{action_prefix}_next",
+                json.dumps({**state, "p": page.page + 1}, separators=(",", ":")),
+            )
+        )
+    return [actions(*buttons)] if buttons else []
+
+
+def build_log_list(title: str, page: LogPage, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """A private answer to `/decisions …`: one page of entries with previous/next.
+
+    `title` is mrkdwn (it may hold a channel link); user text in it must be escaped already."""
+    if not page.entries:
+        empty = "No decisions on this page." if page.page else "No decisions found."
+        return [section(f"*{title}*\n{empty}")]
+    first = page.page * page.per_page + 1
+    last = first + len(page.entries) - 1
+    blocks: list[dict[str, Any]] = [section(f"*{title}* — {first}–{last}")]
+    for entry in page.entries:
+        blocks.append(section(entry_text(entry)))
+    blocks.extend(page_navigation(page, "log_page", state))
+    return blocks
+
+
+def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
+    """Every field of one decision; long texts are split over several sections, never cut."""
+    d = record.decision
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"{record.label}"}}
+    ]
+    blocks += _long(f"*Decision:* {escape(decision_text(d))}")
+    if d.final_text and d.final_text != d.proposal:
+        blocks += _long(f"*Proposed as:* {escape(d.proposal)}")
+    note = confidence_note(d.confidence)
+    facts = [
+        f"*Status:* {STATUS_NAMES.get(d.status, d.status)}",
+        f"*Owner:* {mention(d.owner_id)}",
+        f"*Confidence:* {d.confidence}%" + (f" ({note})" if note else ""),
+        f"*Door:* {d.door}",
+        f"*Review:* {slack_date(d.review_on)}",
+        f"*Created:* {slack_date(d.created_at)}",
+    ]
+    if d.decided_at:
+        facts.append(f"*Decided:* {slack_date(d.decided_at)}")
+    if d.channel_id:
+        facts.append(f"*Channel:* <#{d.channel_id}>")
+    if d.permalink:
+        facts.append(f"*Thread:* <{d.permalink}|open>")
+    if record.replaces_label:
+        facts.append(f"*Replaces:* {record.replaces_label}")
+    if record.replaced_by_label:
+        facts.append(f"*Replaced by:* {record.replaced_by_label}")
+    if record.narrative_title:
+        facts.append(
+            f"*Narrative:* {escape(record.narrative_title)} "
+            f"({record.narrative_questions} questions)"
+        )
+    blocks.append(section("\n".join(facts)))
+    tally = record.tally()
+    if record.votes:
+        blocks.append(
+            section(
+                "*Tally:* "
+                + " · ".join(
+                    f"{CHOICE_NAMES[c]} {n}" for c, n in tally.items() if c in CHOICE_NAMES
+                )
+            )
+        )
+    if record.dissent:
+        lines = ["*Dissent*"]
+        for vote in record.dissent:
+            committed = vote.choice == "disagree_commit" or vote.committed_at is not None
+            status = "committed" if committed else "has not committed"
+            lines.append(f"• {mention(vote.user_id)} ({status}): {escape(vote.reason or '')}")
+        blocks += _long("\n".join(lines))
+    changed = [v for v in record.votes if not v.current]
+    if changed:
+        lines = ["*Changed votes*"] + [
+            f"• {mention(v.user_id)} first voted {CHOICE_NAMES.get(v.choice, v.choice)} "
+            f"({slack_date(v.cast_at)})"
+            for v in changed
+        ]
+        blocks += _long("\n".join(lines))
+    if record.andon_pulls:
+        lines = ["*Andon cord*"]
+        for pull in record.andon_pulls:
+            state = f"resolved ({pull.resolution})" if pull.resolved_at else "open"
+            lines.append(
+                f"• {mention(pull.user_id)} {slack_date(pull.pulled_at)} — {state}: "
+                f"{escape(pull.reason)}"
+            )
+        blocks += _long("\n".join(lines))
+    if record.reviews:
+        lines = ["*Reviews*"]
+        for review in record.reviews:
+            lines.append("• " + review_line(review))
+        blocks += _long("\n".join(lines))
+    if record.events:
+        lines = ["*History*"]
+        for event in record.events:
+            who = f" {mention(event.user_id)}" if event.user_id else ""
+            lines.append(f"• {slack_date(event.at)}{who}: {event_text(event.kind, event.detail)}")
+        blocks += _long("\n".join(lines))
+    return blocks
+
+
+def review_line(review: Any) -> str:
+    due = slack_date(review.due_at, "{date_short}")
+    if review.outcome is None:
+        state = "overdue" if review.reminded_at else "waiting for the owner"
+        return f"due {due}: {state}"
+    text = f"due {due}: *{review.outcome}* by {mention(review.answered_by or '')}"
+    if review.actual_confidence is not None:
+        text += f", information actually {review.actual_confidence}%"
+    if review.learned:
+        text += f" — learned: {escape(review.learned)}"
+    return text
+
+
+def event_text(kind: str, detail: str | None) -> str:
+    """A history entry in words; unknown kinds show their name and details as stored."""
+    try:
+        data = json.loads(detail) if detail else {}
+    except ValueError:
+        data = {}
+    words = kind.replace("_", " ")
+    shown = {k: v for k, v in (data or {}).items() if v not in (None, "")}
+    if shown:
+        words += " (" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items()) + ")"
+    return escape(words)
+
+
+def _long(text: str) -> list[dict[str, Any]]:
+    return [section(piece) for piece in split_text(text) if piece.strip()]
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def metrics_lines(metrics: LogMetrics) -> list[str]:
+    median = f"{metrics.median_confidence:g}%" if metrics.median_confidence is not None else "—"
+    per_narrative = f"{metrics.questions / metrics.narratives:.1f}" if metrics.narratives else "—"
+    return [
+        f"*Decisions (last 30 days):* {metrics.decisions}",
+        f"*Reviewed on time:* {percent(metrics.reviews_on_time, metrics.reviews_due)}"
+        f" of {metrics.reviews_due}",
+        f"*Median confidence:* {median}",
+        f"*With recorded dissent:* {percent(metrics.with_dissent, metrics.decisions)}",
+        f"*Reversed or amended:* {percent(metrics.reversed_or_amended, metrics.decisions)}",
+        f"*Reading completion:* {percent(metrics.readers_done, metrics.readers_expected)}",
+        f"*Questions per narrative:* {per_narrative}",
+    ]
+
+
+def build_stats_blocks(metrics: LogMetrics) -> list[dict[str, Any]]:
+    blocks = [section("*Decision log — input metrics*\n" + "\n".join(metrics_lines(metrics)))]
+    if metrics.calibration:
+        lines = ["*Confidence recorded vs. information actually had (from reviews)*"]
+        for row in metrics.calibration:
+            lines.append(
+                f"• {mention(row.owner_id)}: recorded {row.recorded_confidence:.0f}%, "
+                f"actually {row.actual_confidence:.0f}% ({row.reviews} reviews)"
+            )
+        blocks += _long("\n".join(lines))
+    return blocks
+
+
+# --- the Home tab ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeFilters:
+    channel_id: str | None = None
+    owner_id: str | None = None
+    status: str | None = None
+    due: bool = False
+    page: int = 0
+
+    def to_metadata(self) -> str:
+        return json.dumps(
+            {
+                "c": self.channel_id,
+                "o": self.owner_id,
+                "s": self.status,
+                "d": self.due,
+                "p": self.page,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_metadata(cls, raw: str | None) -> HomeFilters:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        status = data.get("s")
+        return cls(
+            channel_id=_str(data.get("c")),
+            owner_id=_str(data.get("o")),
+            status=status if status in HOME_STATUSES else None,
+            due=bool(data.get("d")),
+            page=max(int(data.get("p") or 0), 0) if str(data.get("p") or 0).isdigit() else 0,
+        )
+
+    def with_(self, **changes: Any) -> HomeFilters:
+        return replace(self, **changes)
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def home_filter_block(filters: HomeFilters) -> dict[str, Any]:
+    channel: dict[str, Any] = {
+        "type": "channels_select",
+        "action_id": "home_filter_channel",
+        "placeholder": {"type": "plain_text", "text": "Any channel"},
+    }
+    if filters.channel_id:
+        channel["initial_channel"] = filters.channel_id
+    owner: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": "home_filter_owner",
+        "placeholder": {"type": "plain_text", "text": "Any owner"},
+    }
+    if filters.owner_id:
+        owner["initial_user"] = filters.owner_id
+    status_options = [_option("Any status", "any")] + [
+        _option(STATUS_NAMES[s].capitalize(), s) for s in HOME_STATUSES
+    ]
+    status: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "home_filter_status",
+        "placeholder": {"type": "plain_text", "text": "Any status"},
+        "options": status_options,
+    }
+    if filters.status:
+        status["initial_option"] = next(o for o in status_options if o["value"] == filters.status)
+    due_options = [_option("All decisions", "all"), _option("Due for review", "due")]
+    due: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "home_filter_due",
+        "options": due_options,
+        "initial_option": due_options[1] if filters.due else due_options[0],
+    }
+    return actions(channel, owner, status, due, block_id="home_filters")
+
+
+def build_home_view(
+    *, filters: HomeFilters, page: LogPage, metrics: LogMetrics, total: int
+) -> dict[str, Any]:
+    """The leaders' decision log browser: metrics, filters, one page of entries (≤100 blocks)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Decision log"}},
+        section("\n".join(metrics_lines(metrics))),
+        divider(),
+        home_filter_block(filters),
+        actions(
+            button("Export to Excel", "home_export", "export"),
+            button("Clear filters", "home_clear", "clear"),
+            block_id="home_tools",
+        ),
+    ]
+    if not page.entries:
+        blocks.append(
+            section("No decisions match these filters." if total == 0 else "No more decisions.")
+        )
+    else:
+        first = page.page * page.per_page + 1
+        blocks.append(context(f"{first}–{first + len(page.entries) - 1} of {total}, newest first"))
+        for entry in page.entries:
+            blocks.append(
+                section(
+                    entry_text(entry),
+                    accessory=button("Open record", "home_open_record", str(entry.decision.id)),
+                )
+            )
+    blocks.extend(page_navigation(page, "home_page", {}))
+    assert len(blocks) <= VIEW_BLOCK_LIMIT
+    return {"type": "home", "private_metadata": filters.to_metadata(), "blocks": blocks}
+
+
+def build_record_modal(record: DecisionRecord) -> dict[str, Any]:
+    blocks = build_record_blocks(record)
+    if len(blocks) > VIEW_BLOCK_LIMIT:
+        blocks = blocks[: VIEW_BLOCK_LIMIT - 1] + [
+            context(f"The record continues: type `/decisions {record.label}` to see all of it.")
+        ]
+    return {
+        "type": "modal",
+        "callback_id": "decision_record",
+        "title": {"type": "plain_text", "text": record.label[:24]},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks,
+    }

@@ -1,0 +1,134 @@
+"""Who may see which channel's decisions, people's names, direct messages: small Slack look-ups
+with a short cache, so a page of the log does not cost a burst of API calls."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 120.0
+_lock = threading.Lock()
+# Keyed by API URL and token: Bolt makes a client per request, and apps on different
+# workspaces (or test doubles) must never share answers.
+_cache: dict[tuple[str, str, str, str], tuple[float, Any]] = {}
+
+
+def _cached(client: WebClient, kind: str, name: str, load: Any) -> Any:
+    key = (client.base_url, client.token or "", kind, name)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    value = load()
+    with _lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[key] = (now, value)
+    return value
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def channel_info(client: WebClient, channel_id: str) -> dict[str, Any]:
+    def load() -> dict[str, Any]:
+        try:
+            return dict(client.conversations_info(channel=channel_id).get("channel") or {})
+        except SlackApiError as exc:
+            log.info("conversations.info %s failed: %s", channel_id, exc.response.get("error"))
+            # Unknown to us: treat as private, so nothing leaks.
+            return {"id": channel_id, "is_private": True}
+
+    return dict(_cached(client, "channel", channel_id, load))
+
+
+def channel_members(client: WebClient, channel_id: str) -> frozenset[str]:
+    def load() -> frozenset[str]:
+        members: set[str] = set()
+        cursor = None
+        try:
+            while True:
+                page = client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+                members.update(page.get("members") or [])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return frozenset(members)
+        except SlackApiError as exc:
+            log.info("conversations.members %s failed: %s", channel_id, exc.response.get("error"))
+            return frozenset()
+
+    return frozenset(_cached(client, "members", channel_id, load))
+
+
+def may_see(client: WebClient, user_id: str, channel_id: str) -> bool:
+    """Public channels: everyone in the workspace; private ones: their members only."""
+    if not channel_info(client, channel_id).get("is_private"):
+        return True
+    return user_id in channel_members(client, channel_id)
+
+
+def hidden_channels(client: WebClient, user_id: str, channel_ids: Iterable[str]) -> frozenset[str]:
+    """The private channels among `channel_ids` that `user_id` is not a member of."""
+    return frozenset(c for c in channel_ids if not may_see(client, user_id, c))
+
+
+def open_dm(client: WebClient, user_id: str) -> str:
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
+
+
+class SlackNames(Mapping[str, str]):
+    """User id -> display name, looked up on demand (at most `limit` look-ups, then ids)."""
+
+    def __init__(self, client: WebClient, limit: int = 300) -> None:
+        self.client = client
+        self.limit = limit
+        self._names: dict[str, str] = {}
+
+    def __getitem__(self, user_id: str) -> str:
+        if user_id in self._names:
+            return self._names[user_id]
+        if len(self._names) >= self.limit:
+            return user_id
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+            profile = user.get("profile") or {}
+            name = str(
+                profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+            )
+        except SlackApiError:
+            name = user_id
+        self._names[user_id] = name
+        return name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class ChannelNames(Mapping[str, str]):
+    """Channel id -> name, from the cached conversations.info."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def __getitem__(self, channel_id: str) -> str:
+        return str(channel_info(self.client, channel_id).get("name") or channel_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0

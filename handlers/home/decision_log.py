@@ -1,0 +1,136 @@
+"""The Home tab's decision log: filters, pages, full records and the export button.
+
+The filters and the page live in the published view's private_metadata, so every action
+re-renders from what the user sees; lookups still go by the request's workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import decision_log
+from bot.core import Core
+from handlers.blocks.decision_log import HomeFilters, build_home_view, build_record_modal
+from handlers.directory import hidden_channels, may_see, open_dm
+from handlers.exports import ExportRequest, start_export
+from handlers.slack import team_id_of
+from storage import decision_log as log_rows
+from storage.db import session_scope
+from storage.decision_log import LogQuery
+
+PER_PAGE = 15
+
+
+def home_query(core: Core, filters: HomeFilters, hidden: frozenset[str]) -> LogQuery:
+    query = LogQuery(
+        channel_id=filters.channel_id,
+        owner_id=filters.owner_id,
+        statuses=(filters.status,) if filters.status else (),
+        hidden_channels=hidden,
+    )
+    return decision_log.due_query(core, query) if filters.due else query
+
+
+def publish_home(
+    client: WebClient, core: Core, team_id: str, user_id: str, filters: HomeFilters
+) -> None:
+    channels = decision_log.decision_channels(core, team_id=team_id)
+    hidden = hidden_channels(client, user_id, channels)
+    query = home_query(core, filters, hidden)
+    page = decision_log.browse(
+        core, team_id=team_id, query=query, page=filters.page, per_page=PER_PAGE
+    )
+    with session_scope(core.engine) as session:
+        total = log_rows.count_decisions(session=session, team_id=team_id, query=query)
+    metrics = decision_log.metrics(core, team_id=team_id)
+    view = build_home_view(filters=filters, page=page, metrics=metrics, total=total)
+    client.views_publish(user_id=user_id, view=view)
+
+
+def _filters(body: dict[str, Any]) -> HomeFilters:
+    return HomeFilters.from_metadata((body.get("view") or {}).get("private_metadata"))
+
+
+def register(app: App, core: Core) -> None:
+    @app.event("app_home_opened")
+    def app_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        filters = HomeFilters.from_metadata((event.get("view") or {}).get("private_metadata"))
+        publish_home(client, core, team_id_of(body), event["user"], filters)
+
+    def refilter(change):  # type: ignore[no-untyped-def]
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            action = body["actions"][0]
+            filters = change(_filters(body), action).with_(page=0)
+            publish_home(client, core, team_id_of(body), body["user"]["id"], filters)
+
+        return listener
+
+    def selected(action: dict[str, Any]) -> str | None:
+        option = action.get("selected_option") or {}
+        return option.get("value")
+
+    app.action("home_filter_channel")(
+        refilter(lambda f, a: f.with_(channel_id=a.get("selected_channel") or None))
+    )
+    app.action("home_filter_owner")(
+        refilter(lambda f, a: f.with_(owner_id=a.get("selected_user") or None))
+    )
+    app.action("home_filter_status")(
+        refilter(lambda f, a: f.with_(status=None if selected(a) in (None, "any") else selected(a)))
+    )
+    app.action("home_filter_due")(refilter(lambda f, a: f.with_(due=selected(a) == "due")))
+    app.action("home_clear")(refilter(lambda f, a: HomeFilters()))
+
+    def turn_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            page = int(json.loads(body["actions"][0].get("value") or "{}").get("p", 0))
+        except (ValueError, TypeError, AttributeError):
+            page = 0
+        filters = _filters(body).with_(page=max(page, 0))
+        publish_home(client, core, team_id_of(body), body["user"]["id"], filters)
+
+    app.action("home_page_next")(turn_page)
+    app.action("home_page_prev")(turn_page)
+
+    @app.action("home_open_record")
+    def open_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            decision_id = int(body["actions"][0].get("value") or 0)
+        except ValueError:
+            return
+        user = body["user"]["id"]
+        record = decision_log.find_record(core, team_id=team_id_of(body), decision_id=decision_id)
+        if record is None:
+            return
+        channel = record.decision.channel_id
+        if channel and not may_see(client, user, channel):
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=build_record_modal(record))
+
+    @app.action("home_export")
+    def export(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        filters = _filters(body)
+        client.chat_postMessage(
+            channel=open_dm(client, user),
+            text="Preparing your export of what the Home tab shows… it will arrive here.",
+        )
+        start_export(
+            client,
+            core,
+            ExportRequest(
+                team_id=team_id_of(body),
+                user_id=user,
+                query=home_query(core, filters, frozenset()),
+            ),
+        )

@@ -1,0 +1,541 @@
+"""Queries behind the decision log: filtered pages, one full record, metrics, export batches.
+
+Every function filters by workspace. Lists are read a page (or an export batch) at a time
+through the decision indexes; nothing loads the whole table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    AndonPull,
+    Decision,
+    DecisionEvent,
+    Narrative,
+    NarrativeReader,
+    Question,
+    ReflectionAnswer,
+    ReflectionRound,
+    Review,
+    Vote,
+)
+
+DISSENT_CHOICES = ("disagree", "disagree_commit")
+# Statuses of a decision that is still in force and so can come due for review.
+OPEN_STATUSES = ("active", "under_review", "halted")
+LOG_STATUSES = ("active", "under_review", "halted", "amended", "reversed", "superseded")
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """What part of the log to show. Empty fields do not filter.
+
+    `statuses` empty means every finalized status (polls still voting are not in the log).
+    `due_by` keeps decisions still in force whose review date is on or before it.
+    `words` must all appear in the proposal, final text or a dissent reason (any case).
+    `hidden_channels` are left out (private channels the reader is not a member of).
+    """
+
+    channel_id: str | None = None
+    owner_id: str | None = None
+    statuses: tuple[str, ...] = ()
+    due_by: datetime | None = None
+    words: tuple[str, ...] = ()
+    since: datetime | None = None
+    hidden_channels: frozenset[str] = field(default_factory=frozenset)
+
+
+def _like(word: str) -> str:
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(team_id: str, query: LogQuery) -> list[Any]:
+    conds: list[Any] = [Decision.team_id == team_id]
+    statuses = query.statuses or LOG_STATUSES
+    if query.due_by is not None:
+        statuses = tuple(s for s in statuses if s in OPEN_STATUSES)
+        conds.append(Decision.review_on <= query.due_by)
+    conds.append(col(Decision.status).in_(statuses))
+    if query.channel_id:
+        conds.append(Decision.channel_id == query.channel_id)
+    if query.owner_id:
+        conds.append(Decision.owner_id == query.owner_id)
+    if query.since is not None:
+        conds.append(Decision.created_at >= query.since)
+    if query.hidden_channels:
+        conds.append(
+            or_(
+                col(Decision.channel_id).is_(None),
+                col(Decision.channel_id).not_in(sorted(query.hidden_channels)),
+            )
+        )
+    for word in query.words:
+        pattern = _like(word)
+        # Correlated on the vote's decision only: the decision is already this team's, and a
+        # team condition here makes SQLite scan every vote of the team per decision.
+        reason_matches = exists().where(
+            Vote.decision_id == Decision.id,
+            func.lower(col(Vote.reason)).like(pattern, escape="\\"),
+        )
+        conds.append(
+            or_(
+                func.lower(col(Decision.proposal)).like(pattern, escape="\\"),
+                func.lower(func.coalesce(col(Decision.final_text), "")).like(pattern, escape="\\"),
+                reason_matches,
+            )
+        )
+    return conds
+
+
+def list_decisions(
+    *, session: Session, team_id: str, query: LogQuery, offset: int, limit: int
+) -> list[Decision]:
+    """One page, newest first (due lists: soonest review first)."""
+    stmt = select(Decision).where(*_conditions(team_id, query))
+    if query.due_by is not None:
+        stmt = stmt.order_by(col(Decision.review_on), col(Decision.id))
+    else:
+        stmt = stmt.order_by(col(Decision.created_at).desc(), col(Decision.id).desc())
+    return list(session.exec(stmt.offset(max(offset, 0)).limit(limit)))
+
+
+def count_decisions(*, session: Session, team_id: str, query: LogQuery) -> int:
+    stmt = select(func.count()).select_from(Decision).where(*_conditions(team_id, query))
+    return int(session.exec(stmt).one())
+
+
+def dissent_counts(
+    *, session: Session, team_id: str, decision_ids: Sequence[int]
+) -> dict[int, int]:
+    """Current dissenting votes per decision, for the decisions on one page."""
+    if not decision_ids:
+        return {}
+    stmt = (
+        select(Vote.decision_id, func.count())
+        .where(
+            Vote.team_id == team_id,
+            col(Vote.decision_id).in_(list(decision_ids)),
+            col(Vote.current).is_(True),
+            col(Vote.choice).in_(DISSENT_CHOICES),
+        )
+        .group_by(Vote.decision_id)
+    )
+    return {int(d): int(n) for d, n in session.exec(stmt)}
+
+
+def overdue_review_ids(*, session: Session, team_id: str, decision_ids: Sequence[int]) -> set[int]:
+    """Decisions on a page whose review was sent and reminded but is still unanswered."""
+    if not decision_ids:
+        return set()
+    stmt = select(Review.decision_id).where(
+        Review.team_id == team_id,
+        col(Review.decision_id).in_(list(decision_ids)),
+        col(Review.answered_at).is_(None),
+        col(Review.reminded_at).is_not(None),
+    )
+    return {int(d) for d in session.exec(stmt)}
+
+
+def decision_channels(*, session: Session, team_id: str) -> list[str]:
+    """The channels the workspace's decisions were made in (to check which are private)."""
+    stmt = (
+        select(Decision.channel_id)
+        .where(Decision.team_id == team_id, col(Decision.channel_id).is_not(None))
+        .distinct()
+    )
+    return [str(c) for c in session.exec(stmt)]
+
+
+# --- one record ---------------------------------------------------------------------------------
+
+
+def votes_of(*, session: Session, team_id: str, decision_id: int) -> list[Vote]:
+    """Every vote cast on a decision, changed ones included, oldest first."""
+    stmt = (
+        select(Vote)
+        .where(Vote.team_id == team_id, Vote.decision_id == decision_id)
+        .order_by(col(Vote.cast_at), col(Vote.id))
+    )
+    return list(session.exec(stmt))
+
+
+def andon_pulls_of(*, session: Session, team_id: str, decision_id: int) -> list[AndonPull]:
+    stmt = (
+        select(AndonPull)
+        .where(AndonPull.team_id == team_id, AndonPull.decision_id == decision_id)
+        .order_by(col(AndonPull.pulled_at))
+    )
+    return list(session.exec(stmt))
+
+
+def reviews_of(*, session: Session, team_id: str, decision_id: int) -> list[Review]:
+    stmt = (
+        select(Review)
+        .where(Review.team_id == team_id, Review.decision_id == decision_id)
+        .order_by(col(Review.due_at), col(Review.id))
+    )
+    return list(session.exec(stmt))
+
+
+def events_of(*, session: Session, team_id: str, decision_id: int) -> list[DecisionEvent]:
+    stmt = (
+        select(DecisionEvent)
+        .where(DecisionEvent.team_id == team_id, DecisionEvent.decision_id == decision_id)
+        .order_by(col(DecisionEvent.at), col(DecisionEvent.id))
+    )
+    return list(session.exec(stmt))
+
+
+def narrative_of(*, session: Session, team_id: str, narrative_id: int) -> Narrative | None:
+    narrative = session.get(Narrative, narrative_id)
+    if narrative is None or narrative.team_id != team_id:
+        return None
+    return narrative
+
+
+def question_count(*, session: Session, team_id: str, narrative_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Question)
+        .where(
+            Question.team_id == team_id,
+            Question.narrative_id == narrative_id,
+            col(Question.deleted_at).is_(None),
+        )
+    )
+    return int(session.exec(stmt).one())
+
+
+# --- reviews ------------------------------------------------------------------------------------
+
+
+def get_review(
+    *, session: Session, team_id: str, review_id: int, for_update: bool = False
+) -> Review | None:
+    """`for_update` locks the row (PostgreSQL) so two answers to one review cannot both win;
+    SQLite write transactions are serialized already."""
+    review = session.get(Review, review_id, with_for_update=for_update or None)
+    if review is None or review.team_id != team_id:
+        return None
+    return review
+
+
+def open_review(
+    *, session: Session, team_id: str, decision_id: int, due_at: datetime
+) -> Review | None:
+    """The unanswered review of a decision for one review date, if it was already started."""
+    stmt = select(Review).where(
+        Review.team_id == team_id,
+        Review.decision_id == decision_id,
+        Review.due_at == due_at,
+        col(Review.answered_at).is_(None),
+    )
+    return session.exec(stmt).first()
+
+
+def current_dissent(*, session: Session, team_id: str, decision_id: int) -> list[Vote]:
+    stmt = (
+        select(Vote)
+        .where(
+            Vote.team_id == team_id,
+            Vote.decision_id == decision_id,
+            col(Vote.current).is_(True),
+            col(Vote.choice).in_(DISSENT_CHOICES),
+        )
+        .order_by(col(Vote.cast_at), col(Vote.id))
+    )
+    return list(session.exec(stmt))
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerCalibration:
+    owner_id: str
+    reviews: int
+    recorded_confidence: float
+    actual_confidence: float
+
+
+@dataclass(frozen=True)
+class LogMetrics:
+    decisions: int
+    reviews_due: int
+    reviews_on_time: int
+    median_confidence: float | None
+    with_dissent: int
+    reversed_or_amended: int
+    readers_expected: int
+    readers_done: int
+    narratives: int
+    questions: int
+    calibration: tuple[OwnerCalibration, ...]
+
+
+def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetrics:
+    """Input metrics for decisions and narratives created since `since` (aggregates in SQL)."""
+    in_period = and_(
+        Decision.team_id == team_id,
+        col(Decision.status).in_(LOG_STATUSES),
+        Decision.created_at >= since,
+    )
+    decisions = int(session.exec(select(func.count()).select_from(Decision).where(in_period)).one())
+    median = _median_confidence(session, in_period, decisions)
+    dissent = exists().where(
+        Vote.decision_id == Decision.id,
+        col(Vote.current).is_(True),
+        col(Vote.choice).in_(DISSENT_CHOICES),
+    )
+    with_dissent = int(
+        session.exec(select(func.count()).select_from(Decision).where(in_period, dissent)).one()
+    )
+    changed = int(
+        session.exec(
+            select(func.count())
+            .select_from(Decision)
+            .where(in_period, col(Decision.status).in_(("reversed", "amended", "superseded")))
+        ).one()
+    )
+    # A review counts once it is settled either way: answered, or reminded (late).
+    review_in_period = and_(
+        Review.team_id == team_id,
+        Review.due_at >= since,
+        col(Review.sent_at).is_not(None),
+        or_(col(Review.answered_at).is_not(None), col(Review.reminded_at).is_not(None)),
+    )
+    reviews_due = int(
+        session.exec(select(func.count()).select_from(Review).where(review_in_period)).one()
+    )
+    # On time: answered before the one reminder went out.
+    on_time = int(
+        session.exec(
+            select(func.count())
+            .select_from(Review)
+            .where(
+                review_in_period,
+                col(Review.answered_at).is_not(None),
+                col(Review.reminded_at).is_(None),
+            )
+        ).one()
+    )
+    readers = select(func.count()).select_from(NarrativeReader).join(Narrative)
+    reader_filter = (
+        NarrativeReader.team_id == team_id,
+        Narrative.started_at >= since,
+        col(NarrativeReader.expected).is_(True),
+    )
+    expected = int(session.exec(readers.where(*reader_filter)).one())
+    done = int(
+        session.exec(readers.where(*reader_filter, col(NarrativeReader.done_at).is_not(None))).one()
+    )
+    narratives = int(
+        session.exec(
+            select(func.count())
+            .select_from(Narrative)
+            .where(Narrative.team_id == team_id, Narrative.started_at >= since)
+        ).one()
+    )
+    questions = int(
+        session.exec(
+            select(func.count())
+            .select_from(Question)
+            .join(Narrative)
+            .where(
+                Question.team_id == team_id,
+                Narrative.started_at >= since,
+                col(Question.deleted_at).is_(None),
+            )
+        ).one()
+    )
+    return LogMetrics(
+        decisions=decisions,
+        reviews_due=reviews_due,
+        reviews_on_time=on_time,
+        median_confidence=median,
+        with_dissent=with_dissent,
+        reversed_or_amended=changed,
+        readers_expected=expected,
+        readers_done=done,
+        narratives=narratives,
+        questions=questions,
+        calibration=tuple(owner_calibration(session=session, team_id=team_id)),
+    )
+
+
+def _median_confidence(session: Session, where: Any, count: int) -> float | None:
+    """The median by two indexed single-row reads instead of loading every confidence."""
+    if count == 0:
+        return None
+    ordered = select(Decision.confidence).where(where).order_by(col(Decision.confidence))
+    low = session.exec(ordered.offset((count - 1) // 2).limit(1)).one()
+    high = session.exec(ordered.offset(count // 2).limit(1)).one()
+    return (int(low) + int(high)) / 2
+
+
+def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> list[OwnerCalibration]:
+    """Per owner: the confidence decisions were recorded with vs. what reviews said they had."""
+    stmt = (
+        select(
+            Decision.owner_id,
+            func.count(),
+            func.avg(Decision.confidence),
+            func.avg(Review.actual_confidence),
+        )
+        .join(Decision, Decision.id == Review.decision_id)
+        .where(
+            Review.team_id == team_id,
+            Decision.team_id == team_id,
+            col(Review.actual_confidence).is_not(None),
+        )
+        .group_by(Decision.owner_id)
+        .order_by(func.count().desc())
+        .limit(limit)
+    )
+    return [
+        OwnerCalibration(str(owner), int(n), float(recorded), float(actual))
+        for owner, n, recorded, actual in session.exec(stmt)
+    ]
+
+
+# --- export batches -----------------------------------------------------------------------------
+
+
+def iter_decisions(
+    *, session: Session, team_id: str, query: LogQuery, batch: int = 2000
+) -> Iterator[list[Any]]:
+    """Every matching decision, oldest first, in id-keyset batches (memory stays flat).
+
+    Rows are plain read-only records (attribute access like a Decision), not ORM objects:
+    building entities costs more than the export's writing for large logs."""
+    last = 0
+    conds = _conditions(team_id, query)
+    table = Decision.__table__  # type: ignore[attr-defined]
+    while True:
+        stmt = select(table).where(*conds, table.c.id > last).order_by(table.c.id).limit(batch)
+        rows = list(session.execute(stmt).all())
+        if not rows:
+            return
+        yield rows
+        last = int(rows[-1].id)
+
+
+def rows_for_decisions(
+    *, session: Session, team_id: str, model: Any, decision_ids: Sequence[int]
+) -> list[Any]:
+    """Rows of `model`'s table (Vote, Review, AndonPull) for a batch of decisions, as read-only
+    records."""
+    if not decision_ids:
+        return []
+    table = model.__table__
+    stmt = (
+        select(table)
+        .where(table.c.team_id == team_id, table.c.decision_id.in_(list(decision_ids)))
+        .order_by(table.c.decision_id, table.c.id)
+    )
+    return list(session.execute(stmt).all())
+
+
+def narratives_by_id(
+    *, session: Session, team_id: str, narrative_ids: Sequence[int]
+) -> dict[int, tuple[str, int]]:
+    """Title and question count of the narratives a batch of decisions link to."""
+    if not narrative_ids:
+        return {}
+    titles = session.exec(
+        select(Narrative.id, Narrative.title).where(
+            Narrative.team_id == team_id, col(Narrative.id).in_(list(narrative_ids))
+        )
+    )
+    counts = {
+        int(n): int(c)
+        for n, c in session.exec(
+            select(Question.narrative_id, func.count())
+            .where(
+                Question.team_id == team_id,
+                col(Question.narrative_id).in_(list(narrative_ids)),
+                col(Question.deleted_at).is_(None),
+            )
+            .group_by(Question.narrative_id)
+        )
+    }
+    return {int(i): (str(t), counts.get(int(i), 0)) for i, t in titles}
+
+
+def iter_questions(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str | None,
+    since: datetime | None,
+    hidden_channels: frozenset[str],
+    batch: int = 1000,
+) -> Iterator[list[tuple[Question, Narrative]]]:
+    last = 0
+    conds: list[Any] = [Question.team_id == team_id, Narrative.team_id == team_id]
+    if channel_id:
+        conds.append(Narrative.channel_id == channel_id)
+    if since is not None:
+        conds.append(Narrative.started_at >= since)
+    if hidden_channels:
+        conds.append(col(Narrative.channel_id).not_in(sorted(hidden_channels)))
+    while True:
+        stmt = (
+            select(Question, Narrative)
+            .join(Narrative, Narrative.id == Question.narrative_id)
+            .where(*conds, col(Question.id) > last)
+            .order_by(col(Question.id))
+            .limit(batch)
+        )
+        rows = [(q, n) for q, n in session.exec(stmt)]
+        if not rows:
+            return
+        yield rows
+        last = int(rows[-1][0].id or 0)
+        session.expunge_all()
+
+
+def iter_reflection_answers(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str | None,
+    since: datetime | None,
+    hidden_channels: frozenset[str],
+    batch: int = 1000,
+) -> Iterator[list[tuple[ReflectionAnswer, ReflectionRound]]]:
+    last = 0
+    conds: list[Any] = [ReflectionAnswer.team_id == team_id, ReflectionRound.team_id == team_id]
+    if channel_id:
+        conds.append(ReflectionRound.channel_id == channel_id)
+    if since is not None:
+        conds.append(ReflectionAnswer.answered_at >= since)
+    if hidden_channels:
+        conds.append(col(ReflectionRound.channel_id).not_in(sorted(hidden_channels)))
+    while True:
+        stmt = (
+            select(ReflectionAnswer, ReflectionRound)
+            .join(ReflectionRound, ReflectionRound.id == ReflectionAnswer.round_id)
+            .where(*conds, col(ReflectionAnswer.id) > last)
+            .order_by(col(ReflectionAnswer.id))
+            .limit(batch)
+        )
+        rows = [(a, r) for a, r in session.exec(stmt)]
+        if not rows:
+            return
+        yield rows
+        last = int(rows[-1][0].id or 0)
+        session.expunge_all()
+
+
+def teams(*, session: Session) -> list[str]:
+    """The workspaces with decisions (for the command-line export; not a per-team query)."""
+    return [str(t) for t in session.exec(select(Decision.team_id).distinct())]

@@ -1,0 +1,198 @@
+"""The Excel workbook: sheets, rows, text never a formula, real dates, links, filters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+
+from bot.cli import main
+from bot.export import SHEETS, write_workbook
+from storage.db import session_scope
+from storage.decision_log import LogQuery
+from storage.models import Narrative, Question, ReflectionAnswer, ReflectionRound, Review
+from tests.log_helpers import START, TEAM, add_decision, add_vote
+
+DANGEROUS = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\t=1", "\r=2", "=1+1"]
+
+
+def _narrative(engine: Engine, team_id: str = TEAM) -> int:
+    with session_scope(engine) as session:
+        narrative = Narrative(
+            team_id=team_id,
+            channel_id="C0GENERAL",
+            owner_id="U0OWNER",
+            title="=Q3 pricing",
+            reading_seconds=1200,
+            started_at=START,
+            ends_at=START + timedelta(minutes=20),
+        )
+        session.add(narrative)
+        session.flush()
+        for i, text in enumerate(["Why March?", "@here what about EU?"]):
+            session.add(
+                Question(
+                    team_id=team_id,
+                    narrative_id=int(narrative.id or 0),
+                    author_id="U0DAN",
+                    text=text,
+                    asked_at=START + timedelta(minutes=i),
+                    message_ts=f"1.{i}",
+                )
+            )
+        round_ = ReflectionRound(
+            team_id=team_id,
+            channel_id="C0GENERAL",
+            questions='["What were our biggest mistakes?"]',
+            posted_at=START,
+            closes_at=START + timedelta(days=2),
+            created_at=START,
+        )
+        session.add(round_)
+        session.flush()
+        session.add(
+            ReflectionAnswer(
+                team_id=team_id,
+                round_id=int(round_.id or 0),
+                user_id="U0ANA",
+                question_index=0,
+                text="-we shipped late",
+                answered_at=START,
+            )
+        )
+        return int(narrative.id or 0)
+
+
+def test_workbook_sheets_rows_text_dates_and_links(engine: Engine, tmp_path: Path) -> None:
+    narrative_id = _narrative(engine)
+    _narrative(engine, team_id="T0OTHER")
+    first = add_decision(
+        engine,
+        text=DANGEROUS[0],
+        confidence=40,
+        narrative_id=narrative_id,
+        permalink="https://narrative-test.slack.com/archives/C0GENERAL/p1",
+    )
+    second = add_decision(engine, text="Plain", channel_id="C0OTHER", status="reversed")
+    add_decision(engine, team_id="T0OTHER", text="Other workspace")
+    for i, reason in enumerate(DANGEROUS):
+        add_vote(engine, first, f"U{i}", "disagree", reason)
+    add_vote(engine, first, "U0ANA", "agree", current=False)
+    add_vote(engine, first, "U0ANA", "disagree_commit", "fine")
+    with session_scope(engine) as session:
+        session.add(
+            Review(
+                team_id=TEAM,
+                decision_id=int(first.id or 0),
+                due_at=first.review_on,
+                sent_at=first.review_on,
+                answered_at=first.review_on + timedelta(hours=2),
+                answered_by="U0OWNER",
+                outcome="keep",
+                actual_confidence=30,
+                learned="=2+2",
+            )
+        )
+    out = tmp_path / "log.xlsx"
+    summary = write_workbook(
+        engine=engine, team_id=TEAM, query=LogQuery(), out=out, tz="Europe/Berlin"
+    )
+    assert summary.rows == {
+        "Decisions": 2,
+        "Votes": 9,
+        "Reviews": 1,
+        "Questions": 2,
+        "Reflections": 1,
+    }
+    wb = load_workbook(out)
+    assert wb.sheetnames == list(SHEETS)
+    for name in SHEETS:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert all(cell.font.bold for cell in ws[1])
+        assert ws.column_dimensions["A"].width >= 8
+    decisions = wb["Decisions"]
+    header = [c.value for c in decisions[1]]
+    assert "Created (Europe/Berlin)" in header
+    row = {h: c for h, c in zip(header, decisions[2], strict=True)}
+    assert row["ID"].value == "D-1"
+    assert row["Decision"].value == DANGEROUS[0] and row["Decision"].data_type == "s"
+    assert row["Decision"].alignment.wrap_text
+    # Real dates, in the header's time zone (Berlin is UTC+1 in December).
+    assert row["Created (Europe/Berlin)"].value == datetime(2026, 12, 1, 10, 0)
+    assert row["Created (Europe/Berlin)"].is_date
+    assert row["Confidence %"].value == 40
+    assert row["Dissent count"].value == 8
+    assert row["Narrative"].value == "=Q3 pricing" and row["Narrative"].data_type == "s"
+    assert row["Narrative questions"].value == 2
+    assert row["Thread"].hyperlink.target.endswith("/p1")
+    assert decisions.cell(row=3, column=1).value == "D-2"
+    # Every user text that looks like a formula came back as a text cell, exactly as typed.
+    reasons = {c.value: c.data_type for c in wb["Votes"]["D"][1:] if c.value}
+    for text in DANGEROUS:
+        # XML readers turn a carriage return into a line feed; the cell stays text.
+        assert reasons[text.replace("\r", "\n")] == "s", text
+    assert all(cell.data_type != "f" for ws in wb for row in ws.iter_rows() for cell in row)
+    votes = list(wb["Votes"].iter_rows(min_row=2, values_only=True))
+    assert ("D-1", "U0ANA", "Agree", None) in [v[:4] for v in votes]
+    assert "no (changed)" in [v[5] for v in votes]
+    review = [c.value for c in wb["Reviews"][2]]
+    assert review[0] == "D-1" and review[6] == "keep" and review[9] == "=2+2"
+    questions = list(wb["Questions"].iter_rows(min_row=2, values_only=True))
+    assert [q[3] for q in questions] == ["Why March?", "@here what about EU?"]
+    reflections = list(wb["Reflections"].iter_rows(min_row=2, values_only=True))
+    assert reflections[0][2:4] == ("What were our biggest mistakes?", "-we shipped late")
+    assert "Other workspace" not in str(list(decisions.values))
+    del second
+
+
+def test_workbook_filters_channel_status_since_and_hidden(engine: Engine, tmp_path: Path) -> None:
+    add_decision(engine, text="old", created_at=START - timedelta(days=40))
+    add_decision(engine, text="general")
+    add_decision(engine, text="secret", channel_id="G0SECRET")
+    add_decision(engine, text="reversed", status="reversed")
+    add_decision(engine, text="still voting", status="voting")
+
+    def texts(query: LogQuery) -> list[str]:
+        out = tmp_path / "f.xlsx"
+        write_workbook(engine=engine, team_id=TEAM, query=query, out=out)
+        return [
+            r[1] for r in load_workbook(out)["Decisions"].iter_rows(min_row=2, values_only=True)
+        ]
+
+    assert texts(LogQuery()) == ["old", "general", "secret", "reversed"]
+    assert texts(LogQuery(since=START - timedelta(days=1))) == ["general", "secret", "reversed"]
+    assert texts(LogQuery(statuses=("reversed",))) == ["reversed"]
+    assert texts(LogQuery(channel_id="G0SECRET")) == ["secret"]
+    assert "secret" not in texts(LogQuery(hidden_channels=frozenset({"G0SECRET"})))
+
+
+def test_cli_export(
+    engine: Engine,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    add_decision(engine, text="first")
+    add_decision(engine, text="second", status="reversed")
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    out = tmp_path / "cli.xlsx"
+    assert main(["export", "--out", str(out), "--status", "reversed"]) == 0
+    assert "Decisions 1" in capsys.readouterr().out
+    rows = list(load_workbook(out)["Decisions"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == ["second"]
+    add_decision(engine, team_id="T0OTHER", text="other")
+    assert main(["export", "--out", str(out)]) == 2
+    assert "--team" in capsys.readouterr().err
+    assert main(["export", "--out", str(out), "--team", "T0OTHER", "--since", "2026-11-01"]) == 0
+    rows = list(load_workbook(out)["Decisions"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == ["other"]
+    assert main(["export", "--out", str(out), "--status", "bogus"]) == 2
+    assert main(["export", "--out", str(tmp_path / "missing" / "x.xlsx"), "--team", "T0OTHER"]) == 2
+    assert "not a writable folder" in capsys.readouterr().err
