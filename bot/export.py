@@ -247,6 +247,8 @@ def write_workbook(
             since=query.since,
             hidden_channels=query.hidden_channels,
         ):
+            named = {a.decision_id for a, _ in abatch if a.decision_id is not None}
+            _label_links(session, team_id, named - set(labels), labels)
             for answer, round_ in abatch:
                 reflections.append(
                     (
@@ -257,6 +259,7 @@ def write_workbook(
                         who(answer.user_id),
                         local(answer.answered_at),
                         answer.source,
+                        labels.get(answer.decision_id) if answer.decision_id else None,
                     )
                 )
     sheets = (decisions, votes, reviews, questions, reflections)
@@ -409,4 +412,5 @@ _REFLECTION_COLUMNS = [
     _Column("Author", 16),
     _Column("Answered", 19, "date"),
     _Column("Source", 8),
+    _Column("Decision", 10),
 ]

@@ -196,3 +196,40 @@ def test_cli_export(
     assert main(["export", "--out", str(out), "--status", "bogus"]) == 2
     assert main(["export", "--out", str(tmp_path / "missing" / "x.xlsx"), "--team", "T0OTHER"]) == 2
     assert "not a writable folder" in capsys.readouterr().err
+
+
+def test_reflection_answer_naming_a_decision_shows_it_in_its_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    decision = add_decision(engine, text="Ship the beta")
+    with session_scope(engine) as session:
+        round_ = ReflectionRound(
+            team_id=TEAM,
+            channel_id="C0GENERAL",
+            questions='["What did we learn?"]',
+            posted_at=START,
+            closes_at=START + timedelta(days=2),
+            created_at=START,
+        )
+        session.add(round_)
+        session.flush()
+        for text, linked in (("D-1 was right", decision.id), ("nothing", None)):
+            session.add(
+                ReflectionAnswer(
+                    team_id=TEAM,
+                    round_id=int(round_.id or 0),
+                    user_id="U0ANA",
+                    question_index=0,
+                    text=text,
+                    answered_at=START,
+                    decision_id=linked,
+                )
+            )
+    out = tmp_path / "log.xlsx"
+    write_workbook(engine=engine, team_id=TEAM, query=LogQuery(), out=out, tz="UTC")
+    sheet = load_workbook(out)["Reflections"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[3]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    column = header.index("Decision")
+    assert rows["D-1 was right"][column] == "D-1"
+    assert rows["nothing"][column] is None
