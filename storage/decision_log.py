@@ -153,13 +153,24 @@ def overdue_review_ids(*, session: Session, team_id: str, decision_ids: Sequence
 
 
 def decision_channels(*, session: Session, team_id: str) -> list[str]:
-    """The channels the workspace's decisions were made in (to check which are private)."""
-    stmt = (
-        select(Decision.channel_id)
-        .where(Decision.team_id == team_id, col(Decision.channel_id).is_not(None))
-        .distinct()
+    """The channels the workspace's decisions were made in (to check which are private).
+
+    A loose index scan: each step asks the (team, channel) index for the next channel after the
+    last one, so the cost follows the number of channels, not the number of decisions."""
+    table = Decision.__table__  # type: ignore[attr-defined]
+    first = (
+        select(func.min(table.c.channel_id).label("channel_id"))
+        .where(table.c.team_id == team_id, table.c.channel_id.is_not(None))
+        .cte("channels", recursive=True)
     )
-    return [str(c) for c in session.exec(stmt)]
+    following = select(
+        select(func.min(table.c.channel_id))
+        .where(table.c.team_id == team_id, table.c.channel_id > first.c.channel_id)
+        .scalar_subquery()
+    ).where(first.c.channel_id.is_not(None))
+    channels = first.union_all(following)
+    stmt = select(channels.c.channel_id).where(channels.c.channel_id.is_not(None))
+    return [str(c) for (c,) in session.execute(stmt)]
 
 
 # --- one record ---------------------------------------------------------------------------------

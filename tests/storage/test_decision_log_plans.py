@@ -19,7 +19,7 @@ def plans(engine: Engine, run: Any) -> list[str]:
     seen: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append((statement, params))
 
     event.listen(engine, "before_cursor_execute", record)
@@ -54,3 +54,17 @@ def test_page_queries_search_by_decision(engine: Engine) -> None:
             ids[0]: 1
         }
         assert log_rows.dissent_counts(session=session, team_id="T0OTHER", decision_ids=ids) == {}
+
+
+def test_decision_channels_jump_through_the_index(engine: Engine) -> None:
+    for channel in ("C0B", "C0A", None, "C0B", "G0SECRET", "C0A"):
+        add_decision(engine, channel_id=channel)
+    add_decision(engine, team_id="T0OTHER", channel_id="C0THEIRS")
+    with session_scope(engine) as session:
+        found = log_rows.decision_channels(session=session, team_id=TEAM)
+    assert sorted(found) == ["C0A", "C0B", "G0SECRET"]
+    with session_scope(engine) as session:
+        assert log_rows.decision_channels(session=session, team_id="T0NONE") == []
+    # One index search per channel instead of reading every decision of the workspace.
+    plan = " / ".join(plans(engine, lambda s: log_rows.decision_channels(session=s, team_id=TEAM)))
+    assert "ix_decision_team_channel_created (team_id=? AND channel_id>?)" in plan, plan
