@@ -17,14 +17,32 @@ from storage.models import Decision, Vote
 
 TEAM = "T0BENCH"
 CHANNELS = [f"C0CHAN{n:03d}" for n in range(20)]
-STATUSES = ("active", "active", "active", "under_review", "amended", "reversed", "superseded")
+# One decision an hour: a long log is a long history, not a busier month.
+SPACING = timedelta(hours=1)
+OPEN = ("active", "active", "active", "active", "under_review", "halted")
+CLOSED = ("amended", "reversed", "superseded")
 CHOICES = ("agree", "disagree_commit", "disagree")
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 CHUNK = 5_000
 
 
-def decision_row(i: int) -> dict[str, Any]:
-    created = START + timedelta(minutes=7 * i)
+def end_of(total: int) -> datetime:
+    """A day after the last decision of a log of `total` decisions: "now" for the benchmarks."""
+    return START + SPACING * total + timedelta(days=1)
+
+
+def decision_row(i: int, total: int) -> dict[str, Any]:
+    """Decisions whose review date passed were reviewed: most were then amended, reversed or
+    superseded, one in ten kept (next review ahead), one in two hundred is overdue."""
+    created = START + SPACING * i
+    review_on = created + timedelta(days=30 + i % 150)
+    status = OPEN[i % len(OPEN)]
+    end = end_of(total)
+    if review_on < end and i % 200 != 0:
+        if i % 10 == 0:
+            review_on = end + timedelta(days=i % 180)
+        else:
+            status = CLOSED[i % len(CLOSED)]
     return {
         "id": i + 1,
         "team_id": TEAM,
@@ -39,10 +57,10 @@ def decision_row(i: int) -> dict[str, Any]:
         "final_text": f"Decision {i}: team {i % 40} plans on Tuesdays from next month, & reviews",
         "confidence": 30 + (i * 13) % 70,
         "door": "one-way" if i % 5 == 0 else "two-way",
-        "review_on": created + timedelta(days=30 + i % 150),
+        "review_on": review_on,
         "closes_at": None,
         "anonymous": False,
-        "status": STATUSES[i % len(STATUSES)],
+        "status": status,
         "source": "poll",
         "narrative_id": None,
         "created_at": created,
@@ -53,7 +71,7 @@ def decision_row(i: int) -> dict[str, Any]:
 
 
 def vote_rows(i: int, per_decision: int) -> list[dict[str, Any]]:
-    created = START + timedelta(minutes=7 * i)
+    created = START + SPACING * i
     rows = []
     for k in range(per_decision):
         choice = CHOICES[(i + k) % 3]
@@ -92,7 +110,7 @@ def build(url: str, decisions: int, votes_per_decision: int = 3) -> Engine:
     decision_table = Decision.__table__  # type: ignore[attr-defined]
     vote_table = Vote.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        for chunk in _chunks(decision_row(i) for i in range(decisions)):
+        for chunk in _chunks(decision_row(i, decisions) for i in range(decisions)):
             conn.execute(decision_table.insert(), chunk)
         for chunk in _chunks(
             row for i in range(decisions) for row in vote_rows(i, votes_per_decision)

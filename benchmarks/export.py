@@ -75,7 +75,7 @@ def run_floor(out: str, decisions: int, per_decision: int) -> dict[str, Any]:
     vs.append([f"column {n}" for n in range(7)])
     rows = {"Decisions": 0, "Votes": 0}
     for i in range(decisions):
-        d = decision_row(i)
+        d = decision_row(i, decisions)
         votes = vote_rows(i, per_decision)
         tally = {c: sum(1 for v in votes if v["choice"] == c) for c in CHOICE_NAMES}
         dissent = [v for v in votes if v["choice"] != "agree"]
