@@ -34,6 +34,10 @@ from storage.decisions import decision_label
 from storage.models import AndonPull, Decision, Review, Vote
 
 SHEETS = ("Decisions", "Votes", "Reviews", "Questions", "Reflections")
+# openpyxl keeps every hyperlink of a sheet in memory until the workbook is saved (about 1 KB
+# each, more while saving), so only this many rows get a clickable link; later rows show the
+# address as text and memory stays flat however long the log is.
+LINK_LIMIT = 5_000
 CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -59,6 +63,7 @@ class _Sheet:
         self.ws = ws
         self.columns = columns
         self.rows = 0
+        self.links = 0
         # Styles are looked up once and copied to each cell (setting `.alignment` per cell hashes
         # the style again every time, which dominates large exports).
         template = WriteOnlyCell(ws, value="")
@@ -88,6 +93,9 @@ class _Sheet:
         if value is None:
             return None
         if column.kind == "link":
+            if self.links >= LINK_LIMIT:
+                return self._text(str(value), wrap=False)
+            self.links += 1
             cell = WriteOnlyCell(self.ws, value="Open in Slack")
             cell.hyperlink = str(value)
             cell._style = copy(self._link_style)

@@ -48,20 +48,30 @@ class Coalescer:
             self._timers[key] = timer
         timer.start()
 
-    def _run(self, key: Hashable) -> None:
+    def _run(self, key: Hashable, *, wait: bool = True) -> None:
         run_lock = self._run_lock(key)
         # One run per key at a time, so an older render can never land after a newer one.
         with run_lock:
+            if wait:
+                # The previous run may have ended later than planned (a slow render): keep the
+                # interval from its end, since Slack counts calls as they arrive.
+                with self._lock:
+                    last = self._last_run.get(key)
+                delay = 0.0 if last is None else last + self.interval - self._monotonic()
+                if delay > 0:
+                    time.sleep(delay)
             with self._lock:
                 self._timers.pop(key, None)
                 render = self._pending.pop(key, None)
-                self._last_run[key] = self._monotonic()
             if render is None:
                 return
             try:
                 render()
             except Exception:  # noqa: BLE001 - one failed update must not stop later ones
                 log.exception("coalesced update for %s failed", key)
+            finally:
+                with self._lock:
+                    self._last_run[key] = self._monotonic()
 
     def _run_lock(self, key: Hashable) -> threading.Lock:
         with self._lock:
@@ -76,7 +86,7 @@ class Coalescer:
                 if timer is not None:
                     timer.cancel()
         for key in keys:
-            self._run(key)
+            self._run(key, wait=False)
 
     def pending(self) -> int:
         with self._lock:

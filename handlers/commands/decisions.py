@@ -243,7 +243,7 @@ def parse_export_args(
             statuses = wanted
         else:
             raise ValueError(
-                f"I don't understand `{token}`; pick a channel from the list (`#name`), `all`, "
+                f"I don't understand `{escape(token[:100])}`; pick a channel from the list (`#name`), `all`, "
                 "`since:DATE` or `status:...`."
             )
     return channel, everything, since, statuses

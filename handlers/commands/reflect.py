@@ -21,7 +21,7 @@ from handlers.blocks.reflections import (
     status_text,
 )
 from handlers.reflections import post_round
-from handlers.render import ephemeral
+from handlers.render import ephemeral, escape
 from handlers.slack import team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def register(app: App, core: Core) -> None:
                     )
                 )
             else:
-                ack(ephemeral(f"I don't know `/reflect {word}`.\n\n{USAGE}"))
+                ack(ephemeral(f"I don't know `/reflect {escape(word[:100])}`.\n\n{USAGE}"))
         except ScheduleError as exc:
             ack(ephemeral(bad_schedule_text(str(exc))))
         except CommandError as exc:

@@ -1,0 +1,192 @@
+"""Export: 100,000 decisions with 300,000 votes to xlsx, next to the floor.
+
+The export (`bot.export.write_workbook`: reads the log from SQLite in batches and writes a styled
+write-only workbook) and the floor (plain openpyxl in write-only mode writing the same cells, made
+in memory without a database, styles or links) each run in a fresh subprocess, so that each peak
+resident memory (`ru_maxrss`) is its own.
+
+    python -m benchmarks.export
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.report import Table, machine
+
+DECISIONS = 100_000
+VOTES_PER_DECISION = 3
+CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
+
+
+def _rss_now_kb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _peak_kb() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def run_export(db: str, out: str) -> dict[str, Any]:
+    from bot.export import write_workbook
+    from storage.db import make_engine
+    from storage.decision_log import LogQuery
+
+    engine = make_engine(f"sqlite:///{db}")
+    baseline = _rss_now_kb()
+    started = time.perf_counter()
+    summary = write_workbook(
+        engine=engine, team_id="T0BENCH", query=LogQuery(), out=out, tz="Europe/Berlin"
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "peak_kb": _peak_kb(),
+        "baseline_kb": baseline,
+        "rows": summary.rows,
+    }
+
+
+def run_floor(out: str, decisions: int, per_decision: int) -> dict[str, Any]:
+    """The same cells, written as plainly as openpyxl can: the fastest this export could be."""
+    from openpyxl import Workbook
+
+    from benchmarks.decision_data import decision_row, vote_rows
+
+    baseline = _rss_now_kb()
+    started = time.perf_counter()
+    wb = Workbook(write_only=True)
+    ds, vs = wb.create_sheet("Decisions"), wb.create_sheet("Votes")
+    for name in ("Reviews", "Questions", "Reflections"):
+        wb.create_sheet(name).append(["header"] * 8)
+    ds.append([f"column {n}" for n in range(26)])
+    vs.append([f"column {n}" for n in range(7)])
+    rows = {"Decisions": 0, "Votes": 0}
+    for i in range(decisions):
+        d = decision_row(i, decisions)
+        votes = vote_rows(i, per_decision)
+        tally = {c: sum(1 for v in votes if v["choice"] == c) for c in CHOICE_NAMES}
+        dissent = [v for v in votes if v["choice"] != "agree"]
+        label = f"D-{d['number']}"
+        ds.append(
+            [
+                label,
+                d["final_text"],
+                d["proposal"],
+                d["status"],
+                d["owner_id"],
+                d["proposed_by"],
+                d["channel_id"],
+                d["source"],
+                d["created_at"].replace(tzinfo=None),
+                d["decided_at"].replace(tzinfo=None),
+                d["confidence"],
+                d["door"],
+                d["review_on"].replace(tzinfo=None),
+                tally["agree"],
+                tally["disagree_commit"],
+                tally["disagree"],
+                len(dissent),
+                "\n".join(
+                    f"{v['user_id']} ({CHOICE_NAMES[v['choice']]}): {v['reason']}" for v in dissent
+                ),
+                None,
+                None,
+                None,
+                None,
+                None,
+                0,
+                None,
+                d["permalink"],
+            ]
+        )
+        rows["Decisions"] += 1
+        for v in votes:
+            vs.append(
+                [
+                    label,
+                    v["user_id"],
+                    CHOICE_NAMES[v["choice"]],
+                    v["reason"],
+                    v["cast_at"].replace(tzinfo=None),
+                    "yes",
+                    v["committed_at"].replace(tzinfo=None) if v["committed_at"] else None,
+                ]
+            )
+            rows["Votes"] += 1
+    wb.save(out)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_kb": _peak_kb(), "baseline_kb": baseline, "rows": rows}
+
+
+def _child(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.export", "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def bench_export(decisions: int = DECISIONS, per_decision: int = VOTES_PER_DECISION) -> Table:
+    from benchmarks.decision_data import build
+
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
+        db = str(Path(folder) / "log.db")
+        started = time.perf_counter()
+        build(f"sqlite:///{db}", decisions, per_decision).dispose()
+        loaded = time.perf_counter() - started
+        export = _child(["export", db, str(Path(folder) / "export.xlsx")])
+        export_size = os.path.getsize(Path(folder) / "export.xlsx")
+        floor = _child(
+            ["floor", str(Path(folder) / "floor.xlsx"), str(decisions), str(per_decision)]
+        )
+        floor_size = os.path.getsize(Path(folder) / "floor.xlsx")
+
+    want = {"Decisions": decisions, "Votes": decisions * per_decision}
+    table = Table(
+        f"Export: {decisions:,} decisions with {decisions * per_decision:,} votes to xlsx",
+        ["writer", "seconds", "peak RSS (MB)", "above start (MB)", "file (MB)", "rows"],
+    )
+    for name, result, size in (
+        ("bot/export.py (from SQLite)", export, export_size),
+        ("floor: plain openpyxl write-only", floor, floor_size),
+    ):
+        rows = {k: result["rows"].get(k) for k in want}
+        table.add(
+            name,
+            f"{result['seconds']:.1f}",
+            f"{result['peak_kb'] / 1024:.0f}",
+            f"{(result['peak_kb'] - result['baseline_kb']) / 1024:.0f}",
+            f"{size / 1e6:.1f}",
+            f"{rows['Decisions']:,} + {rows['Votes']:,}" + ("" if rows == want else " (WRONG)"),
+        )
+    table.note(f"Time ratio export / floor: {export['seconds'] / floor['seconds']:.2f}x.")
+    table.note(f"Bulk-loading the SQLite file took {loaded:.1f} s. {machine()}.")
+    return table
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        kind, rest = sys.argv[2], sys.argv[3:]
+        if kind == "export":
+            result = run_export(rest[0], rest[1])
+        else:
+            result = run_floor(rest[0], int(rest[1]), int(rest[2]))
+        print(json.dumps(result))
+    else:
+        print(bench_export().render())
