@@ -35,9 +35,11 @@ from storage.models import AndonPull, Decision, Review, Vote
 
 SHEETS = ("Decisions", "Votes", "Reviews", "Questions", "Reflections")
 # openpyxl keeps every hyperlink of a sheet in memory until the workbook is saved (about 1 KB
-# each, more while saving), so only this many rows get a clickable link; later rows show the
-# address as text and memory stays flat however long the log is.
+# each, more while saving), so only this many rows get a native hyperlink; later rows get an
+# equally clickable HYPERLINK formula, which is written out with its row and keeps memory flat.
 LINK_LIMIT = 5_000
+# Excel refuses a HYPERLINK formula whose address is longer than this.
+FORMULA_LINK_MAX = 255
 CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -94,7 +96,7 @@ class _Sheet:
             return None
         if column.kind == "link":
             if self.links >= LINK_LIMIT:
-                return self._text(str(value), wrap=False)
+                return self._link_formula(str(value))
             self.links += 1
             cell = WriteOnlyCell(self.ws, value="Open in Slack")
             cell.hyperlink = str(value)
@@ -103,6 +105,14 @@ class _Sheet:
         if isinstance(value, str):
             return self._text(value, wrap=column.kind == "text")
         return value
+
+    def _link_formula(self, url: str) -> Any:
+        # Only addresses Slack made (https, no quotes) become formulas; anything else stays text.
+        if not url.startswith("https://") or '"' in url or len(url) > FORMULA_LINK_MAX:
+            return self._text(url, wrap=False)
+        cell = WriteOnlyCell(self.ws, value=f'=HYPERLINK("{url}","Open in Slack")')
+        cell._style = copy(self._link_style)
+        return cell
 
     def _text(self, value: str, *, wrap: bool) -> Any:
         value = ILLEGAL_CHARACTERS_RE.sub("", value)

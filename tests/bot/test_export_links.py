@@ -1,6 +1,6 @@
 """Links to Slack threads in a large export: openpyxl keeps every hyperlink of a sheet in memory
-until the file is saved, so only the first rows get clickable links; later rows show the address
-as text, and memory stays flat however long the log is."""
+until the file is saved, so only the first rows get native hyperlinks; later rows get a
+HYPERLINK formula (as clickable, written out with its row), and memory stays flat."""
 
 from __future__ import annotations
 
@@ -38,10 +38,28 @@ def test_only_the_first_rows_get_hyperlinks(
         f"https://narrative-test.slack.com/archives/C0GENERAL/p{i}" for i in range(3)
     ]
     assert all(c.value == "Open in Slack" for c in cells[:3])
+    assert all(c.data_type == "s" for c in cells[:3])
     assert [c.hyperlink for c in cells[3:]] == [None, None]
     assert [c.value for c in cells[3:]] == [
-        f"https://narrative-test.slack.com/archives/C0GENERAL/p{i}" for i in (3, 4)
+        f'=HYPERLINK("https://narrative-test.slack.com/archives/C0GENERAL/p{i}","Open in Slack")'
+        for i in (3, 4)
     ]
+    assert all(c.data_type == "f" for c in cells[3:])
+
+
+def test_an_address_not_made_by_slack_never_becomes_a_formula(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export, "LINK_LIMIT", 0)
+    odd = ['https://x.example/"),EVIL("', "javascript:alert(1)", "https://x/" + "a" * 300]
+    for i, link in enumerate(odd):
+        add_decision(engine, text=f"d{i}", created_at=START + timedelta(hours=i), permalink=link)
+    out = tmp_path / "log.xlsx"
+    write_workbook(engine=engine, team_id=TEAM, query=LogQuery(), out=out)
+    ws = load_workbook(out)["Decisions"]
+    thread = [c.value for c in ws[1]].index("Thread") + 1
+    cells = [ws.cell(row=r, column=thread) for r in range(2, 5)]
+    assert sorted(c.value for c in cells) == sorted(odd)
     assert all(c.data_type == "s" for c in cells)
 
 
