@@ -144,6 +144,8 @@ class Decision(SQLModel, table=True):
         Index("ix_decision_team_owner", "team_id", "owner_id", "created_at"),
         Index("ix_decision_team_status", "team_id", "status", "created_at"),
         Index("ix_decision_team_review", "team_id", "review_on"),
+        # "Due for review" lists: decisions still in force, soonest review first.
+        Index("ix_decision_team_status_review", "team_id", "status", "review_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
