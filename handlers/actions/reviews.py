@@ -48,6 +48,10 @@ def load_for_answer(
     if review.answered_at is not None:
         tell(client, body, ANSWERED)
         return None
+    closed = reviews.closed_note(decision)
+    if closed is not None:
+        tell(client, body, closed)
+        return None
     return review, decision
 
 
