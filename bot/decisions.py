@@ -26,6 +26,7 @@ from bot.proposals import (
 from storage import andon as andon_rows
 from storage import votes as vote_rows
 from storage.db import session_scope
+from storage.decision_log import open_review
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import Decision, DecisionEvent, Narrative
 from storage.timers import cancel_timers
@@ -43,6 +44,7 @@ VOTING = "voting"
 ACTIVE = "active"
 HALTED = "halted"
 REVERSED = "reversed"
+UNDER_REVIEW = "under_review"
 
 MAX_TEXT = 3000
 
@@ -641,13 +643,13 @@ def resolve_andon(
                 raise DecisionError("Write the amended decision.")
             detail.update(previous=decision.final_text, final_text=text)
             decision.final_text = text
-            decision.status = ACTIVE
+            decision.status = _in_force_status(session, decision)
         elif resolution == "reverse":
             decision.status = REVERSED
             # A reversed decision has nothing left to review.
             cancel_timers(session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=decision_id)
         else:
-            decision.status = ACTIVE
+            decision.status = _in_force_status(session, decision)
         pull.resolved_at = now
         pull.resolved_by = user_id
         pull.resolution = resolution
@@ -663,3 +665,14 @@ def resolve_andon(
             detail=detail,
         )
         return snapshot(session=session, team_id=team_id, decision=decision)
+
+
+def _in_force_status(session: Session, decision: Decision) -> str:
+    """Back in force after a halt: still under review if its review was sent and is unanswered."""
+    pending = open_review(
+        session=session,
+        team_id=decision.team_id,
+        decision_id=int(decision.id or 0),
+        due_at=decision.review_on,
+    )
+    return UNDER_REVIEW if pending is not None else ACTIVE
