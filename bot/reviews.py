@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.core import Core
 from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, STATUS_NAMES, schedule_review
 from bot.proposals import default_review_on
+from storage import andon as andon_rows
 from storage import decision_log as log_rows
 from storage.db import session_scope
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
@@ -261,6 +262,13 @@ def answer_review(
             schedule_review(core, session=session, decision=decision)
         else:
             decision.status = "amended" if answer.outcome == "amend" else "reversed"
+            # A halted decision answered this way no longer waits for the Andon cord.
+            pull = andon_rows.open_pull(
+                session=session, team_id=team_id, decision_id=int(decision.id or 0)
+            )
+            if pull is not None:
+                pull.resolved_at, pull.resolved_by, pull.resolution = now, user_id, answer.outcome
+                session.add(pull)
             core.timers.cancel(
                 session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=int(decision.id or 0)
             )
