@@ -587,8 +587,8 @@ def pull_andon(
         if pulled is not None or decision.status == HALTED:
             who = f" by <@{pulled.user_id}>" if pulled is not None else ""
             raise DecisionError(f"{label} is already halted{who}; its owner has been notified.")
-        if decision.status == REVERSED:
-            raise DecisionError(f"{label} has been reversed; there is nothing to halt.")
+        if decision.status not in (ACTIVE, UNDER_REVIEW):
+            raise DecisionError(f"{label} has been {decision.status}; there is nothing to halt.")
         andon_rows.add_pull(
             session=session,
             team_id=team_id,
