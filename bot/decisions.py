@@ -45,6 +45,8 @@ ACTIVE = "active"
 HALTED = "halted"
 REVERSED = "reversed"
 UNDER_REVIEW = "under_review"
+AMENDED = "amended"
+SUPERSEDED = "superseded"
 
 MAX_TEXT = 3000
 
@@ -102,6 +104,8 @@ class DecisionSnapshot:
     decision: Decision
     ballots: tuple[Ballot, ...]
     andon: AndonState | None
+    # The number of the decision that replaced this one (a review's amend or reverse), if any.
+    replaced_by_number: int | None = None
 
     @property
     def id(self) -> int:
@@ -183,7 +187,17 @@ def snapshot(*, session: Session, team_id: str, decision: Decision) -> DecisionS
         if pull is not None
         else None
     )
-    return DecisionSnapshot(decision=decision, ballots=ballots, andon=andon)
+    replacement = (
+        get_decision(session=session, team_id=team_id, decision_id=decision.replaced_by_id)
+        if decision.replaced_by_id is not None
+        else None
+    )
+    return DecisionSnapshot(
+        decision=decision,
+        ballots=ballots,
+        andon=andon,
+        replaced_by_number=replacement.number if replacement is not None else None,
+    )
 
 
 def load(core: Core, *, team_id: str, decision_id: int) -> DecisionSnapshot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,11 +12,27 @@ from sqlmodel import select
 from bot import decisions, reviews
 from bot.decision_log import record_decision, set_record_message
 from bot.reviews import ReviewAnswer, ReviewError
+from handlers import coalesce
+from handlers.blocks.decisions import PULL_ANDON
 from storage.db import session_scope
 from storage.models import AndonPull, Decision, Review
 from tests.conftest import TEAM, RunningBot
+from tests.handlers.decision_helpers import (
+    CHANNEL,
+    action_ids,
+    propose,
+    vote,
+    wait_row,
+    wait_shown,
+)
+from tests.handlers.test_decisions_e2e import finalize
 
 OWNER = "U0OWNER"
+
+
+@pytest.fixture
+def fast_updates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coalesce, "DEFAULT_INTERVAL", 0.05)
 
 
 def _dms(bot: RunningBot) -> list:
@@ -152,3 +169,38 @@ def test_an_amended_decision_cannot_be_halted_and_brought_back(bot: RunningBot) 
             _pull(bot, decision_id)
         assert _row(bot, decision_id).status == "amended"
         clock.tick(timedelta(seconds=1))
+
+
+def test_a_review_that_amends_a_poll_decision_updates_its_record_in_the_channel(
+    fast_updates: None, bot: RunningBot
+) -> None:
+    slack = bot.slack
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        poll_ts, decision_id = propose(bot, "We ship weekly confidence:40%", user=OWNER)
+        vote(bot, decision_id, poll_ts, "U0CAT", "disagree", "Too fast")
+        finalize(bot, decision_id, poll_ts, OWNER, "We ship weekly from January")
+        row = wait_row(bot, lambda d: d.record_ts is not None)
+        record_ts = str(row.record_ts)
+        wait_shown(slack, CHANNEL, record_ts, "We ship weekly from January")
+        assert PULL_ANDON in action_ids(slack.messages[(CHANNEL, record_ts)])
+
+        clock.move_to(row.review_on + timedelta(minutes=1))  # 30 days later, a Thursday
+        bot.run_timers()
+        review = _review(bot)
+        assert review.dm_ts is not None
+        reply = bot.client.view_submission(
+            "review_change",
+            {
+                "new_text": {"value": {"type": "plain_text_input", "value": "We ship monthly"}},
+                "learned": {"value": {"type": "plain_text_input", "value": "Weekly was noisy"}},
+                "actual": {"value": {"type": "static_select", "selected_option": {"value": "30"}}},
+            },
+            private_metadata=json.dumps({"review": review.id, "outcome": "amend"}),
+            user_id=OWNER,
+        )
+        assert reply.status == 200 and not reply.body.strip()
+        record = wait_shown(slack, CHANNEL, record_ts, "amended")
+        assert "D-2" in record
+        assert PULL_ANDON not in action_ids(slack.messages[(CHANNEL, record_ts)])
+        wait_shown(slack, CHANNEL, poll_ts, "amended")
+        assert PULL_ANDON not in action_ids(slack.messages[(CHANNEL, poll_ts)])
