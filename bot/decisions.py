@@ -106,6 +106,8 @@ class DecisionSnapshot:
     andon: AndonState | None
     # The number of the decision that replaced this one (a review's amend or reverse), if any.
     replaced_by_number: int | None = None
+    # The title of the narrative the decision was proposed from (its digest's button), if any.
+    narrative_title: str | None = None
 
     @property
     def id(self) -> int:
@@ -192,11 +194,17 @@ def snapshot(*, session: Session, team_id: str, decision: Decision) -> DecisionS
         if decision.replaced_by_id is not None
         else None
     )
+    narrative = (
+        session.get(Narrative, decision.narrative_id) if decision.narrative_id is not None else None
+    )
     return DecisionSnapshot(
         decision=decision,
         ballots=ballots,
         andon=andon,
         replaced_by_number=replacement.number if replacement is not None else None,
+        narrative_title=(
+            narrative.title if narrative is not None and narrative.team_id == team_id else None
+        ),
     )
 
 

@@ -143,6 +143,7 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
         assert row.status == "voting" and row.owner_id == OWNER
         poll = wait_shown(slack, CHANNEL, poll_ts, "We raise list prices 5% in March")
         assert "D-1" in poll
+        assert "*Narrative:* Pricing six-pager &amp; FAQ" in poll, "the poll says what it is about"
 
         # --- 4. Votes: agree, disagree-but-commit with a reason, disagree with a reason.
         vote(bot, decision_id, poll_ts, ANA, "agree")
@@ -167,6 +168,7 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
         assert "Competitors move in April" in record
         assert "Churn will spike &amp; hurt" in record
         assert f"<@{CAT}> — *Disagree* (not committed)" in record
+        assert "*Narrative:* Pricing six-pager &amp; FAQ" in record
         with session_scope(bot.core.engine) as session:
             timers = list(session.exec(select(Timer).where(Timer.kind == "review_due")))
         assert [(t.ref_id, t.due_at, t.status) for t in timers] == [

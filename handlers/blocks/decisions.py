@@ -102,6 +102,8 @@ def _facts(snap: DecisionSnapshot) -> str:
         f"*{_door(d.door)}*",
         f"*Review:* {slack_date(d.review_on, '{date_short_pretty}')}",
     ]
+    if snap.narrative_title:
+        parts.append(f"*Narrative:* {_inline(snap.narrative_title)[:200]}")
     return "  ·  ".join(parts)
 
 
