@@ -9,7 +9,13 @@ import json
 from freezegun import freeze_time
 
 from tests.conftest import RunningBot
-from tests.handlers.decision_helpers import wait_until
+from tests.handlers.decision_helpers import (
+    decision_row,
+    message_text,
+    propose,
+    wait_shown,
+    wait_until,
+)
 from tests.handlers.test_narratives_e2e import (
     ANA,
     BEN,
@@ -66,3 +72,43 @@ def test_reflection_thread_reply_is_stored_as_typed_and_its_mentions_stay_mentio
         shown = json.dumps(digest.params.get("blocks"), ensure_ascii=False)
         assert "Pricing &amp; churn &lt;3 — ask <@U0BEN> @channel" in shown
         assert "&amp;amp;" not in shown and "<!channel>" not in shown
+
+
+def _private(bot: RunningBot, name: str) -> str:
+    bot.slack.wait_for("response_url", predicate=lambda c: c.params.get("_id") == name)
+    return "\n".join(
+        str(c.params.get("text", "")) + "\n" + message_text(c.params)
+        for c in bot.slack.calls("response_url")
+        if c.params.get("_id") == name
+    )
+
+
+def test_decide_and_decisions_read_escaped_text_as_typed(bot: RunningBot) -> None:
+    poll_ts, _ = propose(
+        bot,
+        "R&amp;D moves to <#C0LAB|lab> &lt;now&gt; owner:<@U0ANA|ana> confidence:55%",
+    )
+    row = decision_row(bot)
+    assert row.proposal == "R&D moves to #lab <now>"
+    assert row.owner_id == ANA and row.confidence == 55
+    poll = wait_shown(bot.slack, CHANNEL, poll_ts, "R&amp;D moves to #lab &lt;now&gt;")
+    assert "&amp;amp;" not in poll
+
+    reply = bot.client.command(
+        "/decisions",
+        "log Q&amp;A moves to Fridays owner:<@U0BEN|ben> review:30d",
+        user_id=OWNER,
+        channel_id=CHANNEL,
+    )
+    assert "Logged *D-2*" in reply.json()["text"]
+    logged = decision_row(bot, 2)
+    assert logged.proposal == "Q&A moves to Fridays" and logged.owner_id == BEN
+
+    url = bot.slack.response_url("search")
+    bot.client.command("/decisions", "search Q&amp;A", channel_id=CHANNEL, response_url=url)
+    found = _private(bot, "search")
+    assert "D-2" in found and "D-1" not in found
+
+    reply = bot.client.command("/decisions", "export <#C0GENERAL|general>", user_id=OWNER)
+    assert "Preparing" in reply.json()["text"]
+    bot.slack.wait_for("files.completeUploadExternal", timeout=20)
