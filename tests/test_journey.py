@@ -235,14 +235,16 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
             user_id=OWNER,
         )
         assert reply.status == 200 and not reply.body.strip()
-        wait_row(bot, lambda d: d.status == "active" and d.review_on > review_on)
+        kept = wait_row(bot, lambda d: d.status == "active" and d.review_on > review_on)
+        # The note goes in the poll's thread (the record is a reply there, not a thread of its own).
         slack.wait_for(
             "chat.postMessage",
             predicate=lambda c: (
-                c.params.get("thread_ts") in (poll_ts, row.record_ts)
-                and "kept" in str(c.params.get("text"))
+                c.params.get("thread_ts") == poll_ts and "kept" in str(c.params.get("text"))
             ),
         )
+        # The record in the channel shows the next review date.
+        wait_shown(slack, CHANNEL, str(row.record_ts), f"<!date^{int(kept.review_on.timestamp())}^")
 
         # --- 8. `/decisions D-1`: narrative and questions, dissent, review, reflection.
         url = slack.response_url("record")
