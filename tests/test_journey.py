@@ -203,6 +203,8 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
         assert "1 of 4 channel members answered" in shown_round
 
         # --- 7. The review comes due: the owner's DM with Keep / Amend / Reverse / Snooze.
+        # A deploy between the decision and its review: the review timer is durable.
+        bot.restart()
         clock.move_to(review_on + timedelta(minutes=1))
         bot.run_timers()
         dms = eventually(lambda: [c for c in dms_to(bot, OWNER) if "review" in str(c.params)])
