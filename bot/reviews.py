@@ -22,7 +22,7 @@ from storage import andon as andon_rows
 from storage import decision_log as log_rows
 from storage.db import session_scope
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
-from storage.models import Decision, Review, Timer, Vote
+from storage.models import AndonPull, Decision, Review, Timer, Vote
 
 WORK_START = time(9, 0)
 WORK_END = time(17, 0)
@@ -70,6 +70,7 @@ class ReviewPrompt:
     decision: Decision
     dissent: tuple[Vote, ...]
     reminder: bool = False
+    halted_by: AndonPull | None = None  # the open Andon pull, when the decision is halted
 
 
 def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
@@ -105,7 +106,20 @@ def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
         dissent = log_rows.current_dissent(
             session=session, team_id=timer.team_id, decision_id=int(decision.id or 0)
         )
-        return ReviewPrompt(review=review, decision=decision, dissent=tuple(dissent))
+        return ReviewPrompt(
+            review=review,
+            decision=decision,
+            dissent=tuple(dissent),
+            halted_by=_open_pull(session, decision),
+        )
+
+
+def _open_pull(session: Session, decision: Decision) -> AndonPull | None:
+    if decision.status != "halted":
+        return None
+    return andon_rows.open_pull(
+        session=session, team_id=decision.team_id, decision_id=int(decision.id or 0)
+    )
 
 
 def _new_review(core: Core, session: Session, decision: Decision, now: datetime) -> Review:
@@ -169,7 +183,13 @@ def due_reminder(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
         dissent = log_rows.current_dissent(
             session=session, team_id=timer.team_id, decision_id=review.decision_id
         )
-        return ReviewPrompt(review=review, decision=decision, dissent=tuple(dissent), reminder=True)
+        return ReviewPrompt(
+            review=review,
+            decision=decision,
+            dissent=tuple(dissent),
+            reminder=True,
+            halted_by=_open_pull(session, decision),
+        )
 
 
 def mark_reminded(core: Core, *, team_id: str, review_id: int) -> None:

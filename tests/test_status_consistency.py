@@ -204,3 +204,13 @@ def test_a_review_that_amends_a_poll_decision_updates_its_record_in_the_channel(
         assert PULL_ANDON not in action_ids(slack.messages[(CHANNEL, record_ts)])
         wait_shown(slack, CHANNEL, poll_ts, "amended")
         assert PULL_ANDON not in action_ids(slack.messages[(CHANNEL, poll_ts)])
+
+
+def test_the_review_of_a_halted_decision_says_who_halted_it_and_why(bot: RunningBot) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        decision_id = _logged(bot)
+        _pull(bot, decision_id)
+        clock.move_to("2026-12-31 10:00:00")
+        bot.run_timers()
+        dm = json.dumps(_dms(bot)[0].params["blocks"])
+        assert "Halted" in dm and "<@U0ANA>" in dm and "Legal said no" in dm
