@@ -158,6 +158,15 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
             f"*Disagree:* 1 — <@{CAT}>",
         )
 
+        # While the poll is open the decision is not in the log yet; its record says so.
+        bot.client.event({"type": "app_home_opened", "user": ANA, "tab": "home"})
+        slack.wait_for("views.publish")
+        assert "D-1" not in json.dumps(slack.home_tabs[ANA]["blocks"])
+        url = slack.response_url("voting")
+        bot.client.command("/decisions", "D-1", user_id=ANA, channel_id=CHANNEL, response_url=url)
+        slack.wait_for("response_url", predicate=lambda c: c.params.get("_id") == "voting")
+        assert "*Status:* voting" in private_replies(bot, "voting")
+
         # --- 5. The owner finalizes: the record shows the dissent; the review is scheduled.
         finalize(bot, decision_id, poll_ts, OWNER, "We raise list prices 5% on 1 March")
         row = wait_row(bot, lambda d: d.record_ts is not None and d.permalink is not None)
@@ -265,7 +274,7 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
 
         # --- 9. The Home tab lists it.
         bot.client.event({"type": "app_home_opened", "user": OWNER, "tab": "home"})
-        slack.wait_for("views.publish")
+        slack.wait_for("views.publish", predicate=lambda c: c.params.get("user_id") == OWNER)
         home = json.dumps(slack.home_tabs[OWNER]["blocks"])
         assert "D-1" in home and "We raise list prices 5% on 1 March" in home
 
