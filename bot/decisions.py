@@ -26,6 +26,7 @@ from bot.proposals import (
 from storage import andon as andon_rows
 from storage import votes as vote_rows
 from storage.db import session_scope
+from storage.decision_log import open_review
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import Decision, DecisionEvent, Narrative
 from storage.timers import cancel_timers
@@ -43,6 +44,9 @@ VOTING = "voting"
 ACTIVE = "active"
 HALTED = "halted"
 REVERSED = "reversed"
+UNDER_REVIEW = "under_review"
+AMENDED = "amended"
+SUPERSEDED = "superseded"
 
 MAX_TEXT = 3000
 
@@ -100,6 +104,10 @@ class DecisionSnapshot:
     decision: Decision
     ballots: tuple[Ballot, ...]
     andon: AndonState | None
+    # The number of the decision that replaced this one (a review's amend or reverse), if any.
+    replaced_by_number: int | None = None
+    # The title of the narrative the decision was proposed from (its digest's button), if any.
+    narrative_title: str | None = None
 
     @property
     def id(self) -> int:
@@ -181,7 +189,23 @@ def snapshot(*, session: Session, team_id: str, decision: Decision) -> DecisionS
         if pull is not None
         else None
     )
-    return DecisionSnapshot(decision=decision, ballots=ballots, andon=andon)
+    replacement = (
+        get_decision(session=session, team_id=team_id, decision_id=decision.replaced_by_id)
+        if decision.replaced_by_id is not None
+        else None
+    )
+    narrative = (
+        session.get(Narrative, decision.narrative_id) if decision.narrative_id is not None else None
+    )
+    return DecisionSnapshot(
+        decision=decision,
+        ballots=ballots,
+        andon=andon,
+        replaced_by_number=replacement.number if replacement is not None else None,
+        narrative_title=(
+            narrative.title if narrative is not None and narrative.team_id == team_id else None
+        ),
+    )
 
 
 def load(core: Core, *, team_id: str, decision_id: int) -> DecisionSnapshot:
@@ -585,8 +609,8 @@ def pull_andon(
         if pulled is not None or decision.status == HALTED:
             who = f" by <@{pulled.user_id}>" if pulled is not None else ""
             raise DecisionError(f"{label} is already halted{who}; its owner has been notified.")
-        if decision.status == REVERSED:
-            raise DecisionError(f"{label} has been reversed; there is nothing to halt.")
+        if decision.status not in (ACTIVE, UNDER_REVIEW):
+            raise DecisionError(f"{label} has been {decision.status}; there is nothing to halt.")
         andon_rows.add_pull(
             session=session,
             team_id=team_id,
@@ -641,13 +665,13 @@ def resolve_andon(
                 raise DecisionError("Write the amended decision.")
             detail.update(previous=decision.final_text, final_text=text)
             decision.final_text = text
-            decision.status = ACTIVE
+            decision.status = _in_force_status(session, decision)
         elif resolution == "reverse":
             decision.status = REVERSED
             # A reversed decision has nothing left to review.
             cancel_timers(session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=decision_id)
         else:
-            decision.status = ACTIVE
+            decision.status = _in_force_status(session, decision)
         pull.resolved_at = now
         pull.resolved_by = user_id
         pull.resolution = resolution
@@ -663,3 +687,14 @@ def resolve_andon(
             detail=detail,
         )
         return snapshot(session=session, team_id=team_id, decision=decision)
+
+
+def _in_force_status(session: Session, decision: Decision) -> str:
+    """Back in force after a halt: still under review if its review was sent and is unanswered."""
+    pending = open_review(
+        session=session,
+        team_id=decision.team_id,
+        decision_id=int(decision.id or 0),
+        due_at=decision.review_on,
+    )
+    return UNDER_REVIEW if pending is not None else ACTIVE

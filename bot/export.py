@@ -154,8 +154,9 @@ def write_workbook(
     reflections of the same channels and period) to `out`."""
     zone = ZoneInfo(tz)
     local = _local(zone)
-    names = names or {}
-    channel_names = channel_names or {}
+    # Not `names or {}`: a directory that looks names up on demand is empty (falsy) at first.
+    names = {} if names is None else names
+    channel_names = {} if channel_names is None else channel_names
 
     def who(user_id: str | None) -> str | None:
         return names.get(user_id, user_id) if user_id else None

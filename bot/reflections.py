@@ -545,11 +545,6 @@ def save_modal_answers(
         return sum(1 for i in range(len(questions)) if (answers.get(i) or "").strip())
 
 
-def _unescape(text: str) -> str:
-    """Slack sends message text escaped; keep the words people typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def record_thread_reply(
     core: Core,
     *,
@@ -575,7 +570,7 @@ def record_thread_reply(
         if row.state != "open" or now >= row.closes_at:
             return False
         questions = json.loads(row.questions)
-        index, body = split_question_number(_unescape(text), len(questions))
+        index, body = split_question_number(text, len(questions))
         if not body:
             return False
         round_id = int(row.id or 0)

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import Core
-from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, schedule_review
+from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, STATUS_NAMES, schedule_review
 from bot.proposals import default_review_on
+from storage import andon as andon_rows
 from storage import decision_log as log_rows
 from storage.db import session_scope
-from storage.decisions import add_decision_event, get_decision, insert_decision
-from storage.models import Decision, Review, Timer, Vote
+from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
+from storage.models import AndonPull, Decision, Review, Timer, Vote
 
 WORK_START = time(9, 0)
 WORK_END = time(17, 0)
@@ -69,6 +70,7 @@ class ReviewPrompt:
     decision: Decision
     dissent: tuple[Vote, ...]
     reminder: bool = False
+    halted_by: AndonPull | None = None  # the open Andon pull, when the decision is halted
 
 
 def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
@@ -104,7 +106,20 @@ def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
         dissent = log_rows.current_dissent(
             session=session, team_id=timer.team_id, decision_id=int(decision.id or 0)
         )
-        return ReviewPrompt(review=review, decision=decision, dissent=tuple(dissent))
+        return ReviewPrompt(
+            review=review,
+            decision=decision,
+            dissent=tuple(dissent),
+            halted_by=_open_pull(session, decision),
+        )
+
+
+def _open_pull(session: Session, decision: Decision) -> AndonPull | None:
+    if decision.status != "halted":
+        return None
+    return andon_rows.open_pull(
+        session=session, team_id=decision.team_id, decision_id=int(decision.id or 0)
+    )
 
 
 def _new_review(core: Core, session: Session, decision: Decision, now: datetime) -> Review:
@@ -163,12 +178,18 @@ def due_reminder(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
         decision = get_decision(
             session=session, team_id=timer.team_id, decision_id=review.decision_id
         )
-        if decision is None:
+        if decision is None or closed_note(decision) is not None:
             return None
         dissent = log_rows.current_dissent(
             session=session, team_id=timer.team_id, decision_id=review.decision_id
         )
-        return ReviewPrompt(review=review, decision=decision, dissent=tuple(dissent), reminder=True)
+        return ReviewPrompt(
+            review=review,
+            decision=decision,
+            dissent=tuple(dissent),
+            reminder=True,
+            halted_by=_open_pull(session, decision),
+        )
 
 
 def mark_reminded(core: Core, *, team_id: str, review_id: int) -> None:
@@ -177,6 +198,15 @@ def mark_reminded(core: Core, *, team_id: str, review_id: int) -> None:
         if review is not None and review.reminded_at is None:
             review.reminded_at = core.clock.now()
             session.add(review)
+
+
+def closed_note(decision: Decision) -> str | None:
+    """Why a review can no longer be answered: the decision was reversed, amended or superseded
+    meanwhile (e.g. through the Andon cord). None while the decision is in force."""
+    if decision.status in log_rows.OPEN_STATUSES:
+        return None
+    status = STATUS_NAMES.get(decision.status, decision.status)
+    return f"{decision_label(decision.number)} was {status} meanwhile; this review is closed."
 
 
 def review_with_decision(
@@ -229,6 +259,9 @@ def answer_review(
         decision = get_decision(session=session, team_id=team_id, decision_id=review.decision_id)
         if decision is None:
             raise ReviewError("This decision no longer exists.")
+        closed = closed_note(decision)
+        if closed is not None:
+            raise ReviewError(closed)
         review.answered_at, review.answered_by, review.outcome = now, user_id, answer.outcome
         review.learned = (answer.learned or "").strip() or None
         review.new_text = (answer.new_text or "").strip() or None
@@ -249,6 +282,13 @@ def answer_review(
             schedule_review(core, session=session, decision=decision)
         else:
             decision.status = "amended" if answer.outcome == "amend" else "reversed"
+            # A halted decision answered this way no longer waits for the Andon cord.
+            pull = andon_rows.open_pull(
+                session=session, team_id=team_id, decision_id=int(decision.id or 0)
+            )
+            if pull is not None:
+                pull.resolved_at, pull.resolved_by, pull.resolution = now, user_id, answer.outcome
+                session.add(pull)
             core.timers.cancel(
                 session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=int(decision.id or 0)
             )

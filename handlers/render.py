@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,15 @@ VIEW_BLOCK_LIMIT = 100
 def escape(text: str) -> str:
     """Escape user text for mrkdwn: `<!channel>` and friends can never be produced from it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+
+
+def escape_keep_users(text: str) -> str:
+    """`escape`, but user mentions (`<@U…>`, as `handlers.slack_text.to_plain` keeps them) stay
+    mentions. Nothing else can be produced: `@channel` and links stay inert."""
+    return _ESCAPED_USER.sub(r"<@\1>", escape(text))
 
 
 def mention(user_id: str) -> str:

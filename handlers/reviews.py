@@ -8,7 +8,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import reviews
+from bot import decisions, reviews
 from bot.core import Core
 from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, set_record_message
 from handlers.blocks.reviews import (
@@ -17,6 +17,7 @@ from handlers.blocks.reviews import (
     dissent_relevant,
     thread_note,
 )
+from handlers.decision_messages import DecisionMessages
 from handlers.directory import open_dm
 from handlers.slack import user_timezone
 from storage.models import Timer
@@ -68,10 +69,23 @@ def _owner_of_decision(core: Core, team_id: str, decision_id: int) -> str | None
         return decision.owner_id if decision is not None else None
 
 
-def announce_answer(client: WebClient, core: Core, result: reviews.ReviewResult) -> None:
+def announce_answer(
+    client: WebClient,
+    core: Core,
+    result: reviews.ReviewResult,
+    messages: DecisionMessages | None = None,
+) -> None:
     """Everything Slack should show after a review was answered. Each step is best effort: the
     answer is already recorded, and one failed post must not hide the others."""
     review, decision = result.review, result.decision
+    if messages is not None and decision.poll_ts:
+        # A poll's decision: its poll and record show the new status, text or review date.
+        _try(
+            "refresh the decision's record",
+            lambda: messages.refresh(
+                decisions.load(core, team_id=decision.team_id, decision_id=int(decision.id or 0))
+            ),
+        )
     if review.dm_channel and review.dm_ts:
         text, blocks = build_review_answered(result)
         _try(
@@ -80,7 +94,9 @@ def announce_answer(client: WebClient, core: Core, result: reviews.ReviewResult)
                 channel=review.dm_channel, ts=review.dm_ts, text=text, blocks=blocks
             ),
         )
-    thread = decision.record_ts or decision.poll_ts
+    # A poll's record is a reply in the poll's thread: post there (Slack asks for the parent's
+    # ts). A logged decision has no poll; its announcement starts the thread.
+    thread = decision.poll_ts or decision.record_ts
     if decision.channel_id and thread:
         posted = _try(
             "post the review note in the thread",

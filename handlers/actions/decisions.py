@@ -164,8 +164,8 @@ def register(app: App, core: Core) -> None:
                 "been notified.",
             )
             return
-        if snap.decision.status == decisions.REVERSED:
-            tell(body, f"{snap.label} has been reversed; there is nothing to halt.")
+        if snap.decision.status not in (decisions.ACTIVE, decisions.UNDER_REVIEW):
+            tell(body, f"{snap.label} has been {snap.decision.status}; there is nothing to halt.")
             return
         client.views_open(trigger_id=body["trigger_id"], view=build_andon_modal(snap))
 

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import reviews
 from bot.core import Core
 from handlers.blocks.reviews import build_change_modal, build_keep_modal
+from handlers.decision_messages import DecisionMessages
 from handlers.reviews import announce_answer
 from handlers.slack import is_admin, team_id_of
 
@@ -47,6 +48,10 @@ def load_for_answer(
         return None
     if review.answered_at is not None:
         tell(client, body, ANSWERED)
+        return None
+    closed = reviews.closed_note(decision)
+    if closed is not None:
+        tell(client, body, closed)
         return None
     return review, decision
 
@@ -106,7 +111,7 @@ def register(app: App, core: Core) -> None:
             except reviews.ReviewError as exc:
                 tell(client, body, str(exc))
                 return
-            announce_answer(client, core, result)
+            announce_answer(client, core, result, DecisionMessages.for_app(app, core))
 
         return listener
 

@@ -10,12 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.decisions import (
+    ACTIVE,
     AGREE,
+    AMENDED,
     CHOICES,
     DISAGREE,
     DISAGREE_COMMIT,
     HALTED,
     REVERSED,
+    SUPERSEDED,
+    UNDER_REVIEW,
     Ballot,
     DecisionSnapshot,
 )
@@ -30,6 +34,7 @@ from handlers.render import (
     slack_date,
     split_text,
 )
+from storage.decisions import decision_label
 
 # Buttons on the poll, the record and the direct messages; values are the decision id.
 VOTE_ACTIONS = {
@@ -97,6 +102,8 @@ def _facts(snap: DecisionSnapshot) -> str:
         f"*{_door(d.door)}*",
         f"*Review:* {slack_date(d.review_on, '{date_short_pretty}')}",
     ]
+    if snap.narrative_title:
+        parts.append(f"*Narrative:* {_inline(snap.narrative_title)[:200]}")
     return "  ·  ".join(parts)
 
 
@@ -215,8 +222,15 @@ def _record_title(snap: DecisionSnapshot) -> str:
     status = snap.decision.status
     if status == HALTED:
         return f":octagonal_sign: *Decision {snap.label} — halted*"
+    replaced = (
+        f" (replaced by {decision_label(snap.replaced_by_number)})"
+        if snap.replaced_by_number is not None
+        else ""
+    )
     if status == REVERSED:
-        return f":leftwards_arrow_with_hook: *Decision {snap.label} — reversed*"
+        return f":leftwards_arrow_with_hook: *Decision {snap.label} — reversed{replaced}*"
+    if status in (AMENDED, SUPERSEDED):
+        return f":pencil2: *Decision {snap.label} — {status}{replaced}*"
     return f":white_check_mark: *Decision {snap.label}*"
 
 
@@ -237,7 +251,7 @@ def build_record_message(snap: DecisionSnapshot) -> Message:
     )
     body = _sections(dissent_text) + _sections("*Votes*\n" + _tally_lines(snap, names=True))
     tail = _andon_blocks(snap)
-    if d.status not in (HALTED, REVERSED):
+    if d.status in (ACTIVE, UNDER_REVIEW):  # only a decision in force can be halted
         tail.append(
             actions(
                 button("Pull the Andon cord", PULL_ANDON, _value(snap), style="danger"),

@@ -23,6 +23,7 @@ from handlers.render import (
     context,
     divider,
     escape,
+    escape_keep_users,
     mention,
     section,
     slack_date,
@@ -192,7 +193,7 @@ def build_questions_modal(channel_id: str, questions: list[str], custom: bool) -
 
 
 def _answer_line(answer: AnswerView) -> str:
-    line = f"• {mention(answer.user_id)}: {escape(answer.text)}"
+    line = f"• {mention(answer.user_id)}: {escape_keep_users(answer.text)}"
     if answer.decision_number is not None:
         label = f"D-{answer.decision_number}"
         link = f"<{answer.decision_permalink}|{label}>" if answer.decision_permalink else label

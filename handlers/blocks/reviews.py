@@ -51,6 +51,16 @@ def build_review_message(prompt: ReviewPrompt) -> tuple[str, list[dict[str, Any]
     if d.permalink:
         facts += f" <{d.permalink}|Open the thread>"
     blocks.append(section(facts))
+    pull = prompt.halted_by
+    if pull is not None:
+        blocks += [
+            section(p)
+            for p in split_text(
+                f":rotating_light: *Halted:* {mention(pull.user_id)} pulled the Andon cord "
+                f"{slack_date(pull.pulled_at)}: {escape(pull.reason)}"
+            )
+            if p.strip()
+        ]
     if prompt.dissent:
         lines = ["*Recorded dissent*"]
         for vote in prompt.dissent:

@@ -57,7 +57,12 @@ def register(app: App, core: Core) -> None:
             ack(ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
         ack()
-        request = dataclasses.replace(request, title=to_plain(request.title))
+        # Slack escapes & < > everywhere in the text, the link's query string too.
+        request = dataclasses.replace(
+            request,
+            title=to_plain(request.title),
+            link=to_plain(request.link) if request.link else None,
+        )
         narrative = meetings.start_reading(
             core=core, team_id=team_id, channel_id=channel_id, owner_id=user_id, request=request
         )

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot import reflections
 from bot.core import Core
+from handlers.slack_text import to_plain
 
 # Message subtypes that are a person writing; everything else (joins, bot posts) is not an answer.
 _PEOPLE_SUBTYPES = (None, "thread_broadcast", "file_share")
@@ -31,7 +32,7 @@ def on_message(event: dict[str, Any], core: Core, client: WebClient) -> bool:
             thread_ts=str(message["thread_ts"]),
             user_id=str(message["user"]),
             message_ts=str(message.get("ts")),
-            text=str(message.get("text") or ""),
+            text=to_plain(str(message.get("text") or "")),
         )
         return result is not None
     if subtype == "message_deleted":
@@ -59,6 +60,6 @@ def on_message(event: dict[str, Any], core: Core, client: WebClient) -> bool:
         thread_ts=str(thread_ts),
         user_id=str(event["user"]),
         message_ts=str(event.get("ts")),
-        text=str(event.get("text") or ""),
+        text=to_plain(str(event.get("text") or "")),
     )
     return result is not None

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot import reviews
 from bot.core import Core
 from handlers.actions.reviews import NOT_YOURS
+from handlers.decision_messages import DecisionMessages
 from handlers.reviews import announce_answer
 from handlers.slack import is_admin, team_id_of, user_timezone
 
@@ -90,7 +91,7 @@ def register(app: App, core: Core) -> None:
             ack(response_action="errors", errors={exc.field or "learned": str(exc)})
             return
         ack()
-        announce_answer(client, core, result)
+        announce_answer(client, core, result, DecisionMessages.for_app(app, core))
 
     @app.view("review_keep")
     def keep_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

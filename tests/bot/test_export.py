@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -233,3 +234,45 @@ def test_reflection_answer_naming_a_decision_shows_it_in_its_row(
     column = header.index("Decision")
     assert rows["D-1 was right"][column] == "D-1"
     assert rows["nothing"][column] is None
+
+
+class _LazyNames(Mapping[str, str]):
+    """Like the Slack directory: empty until asked, then looks each name up."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.seen: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        self.seen[key] = f"{self.prefix}{key.lower()}"
+        return self.seen[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.seen)
+
+    def __len__(self) -> int:
+        return len(self.seen)
+
+
+def test_lazy_name_lookups_are_used_although_they_start_empty(
+    engine: Engine, tmp_path: Path
+) -> None:
+    decision = add_decision(engine, text="We launch")
+    add_vote(engine, decision, "U0DAN", "disagree", "Too early")
+    out = tmp_path / "names.xlsx"
+    write_workbook(
+        engine=engine,
+        team_id=TEAM,
+        query=LogQuery(),
+        out=out,
+        names=_LazyNames("name-"),
+        channel_names=_LazyNames("chan-"),
+    )
+    wb = load_workbook(out)
+    header, row = list(wb["Decisions"].iter_rows(values_only=True))[:2]
+    shown = dict(zip(header, row, strict=True))
+    assert shown["Owner"] == "name-u0owner"
+    assert shown["Channel"] == "#chan-c0general"
+    assert shown["Dissent (name: reason)"] == "name-u0dan (Disagree): Too early"
+    votes = list(wb["Votes"].iter_rows(values_only=True))
+    assert votes[1][1] == "name-u0dan"

@@ -165,7 +165,7 @@ def test_thread_replies_are_kept_edited_and_deleted(core: Core) -> None:
     round_ = _posted_round(core)
     kwargs = {"team_id": TEAM, "channel_id": CHANNEL, "thread_ts": "1.000100"}
     assert reflections.record_thread_reply(
-        core, user_id="U2", message_ts="2.0", text="4. &lt;b&gt; too risky", **kwargs
+        core, user_id="U2", message_ts="2.0", text="4. <b> too risky", **kwargs
     )
     assert reflections.record_thread_reply(
         core, user_id="U3", message_ts="3.0", text="just a thought", **kwargs
