@@ -382,3 +382,25 @@ def _replace(
     )
     schedule_review(core, session=session, decision=replacement)
     return replacement
+
+
+def thread_of(core: Core, *, team_id: str, decision: Decision) -> str | None:
+    """The ts of the message whose thread holds a decision's conversation.
+
+    A poll's thread starts at the poll; a logged decision's at its announcement. A decision that
+    replaced another was recorded as a reply in the older one's thread, so it follows that
+    thread (Slack asks for the parent's ts, never a reply's).
+    """
+    seen: set[int] = set()
+    current: Decision | None = decision
+    with session_scope(core.engine) as session:
+        while current is not None and current.id not in seen:
+            seen.add(int(current.id or 0))
+            if current.poll_ts:
+                return current.poll_ts
+            if current.replaces_id is None:
+                return current.record_ts
+            current = get_decision(
+                session=session, team_id=team_id, decision_id=current.replaces_id
+            )
+    return None

@@ -94,9 +94,7 @@ def announce_answer(
                 channel=review.dm_channel, ts=review.dm_ts, text=text, blocks=blocks
             ),
         )
-    # A poll's record is a reply in the poll's thread: post there (Slack asks for the parent's
-    # ts). A logged decision has no poll; its announcement starts the thread.
-    thread = decision.poll_ts or decision.record_ts
+    thread = reviews.thread_of(core, team_id=decision.team_id, decision=decision)
     if decision.channel_id and thread:
         posted = _try(
             "post the review note in the thread",

@@ -365,3 +365,24 @@ def test_review_answer_on_both_databases(any_db_url: str) -> None:
         assert result.replacement.number == 2
     finally:
         engine.dispose()
+
+
+def test_review_notes_go_to_the_thread_root_of_the_decision_chain(engine: Engine) -> None:
+    core = make_core(engine)
+    poll = add_decision(engine, poll_ts="100.1", record_ts="100.2")
+    logged = add_decision(engine, record_ts="200.1")
+    # Replaced by a review: recorded as a reply (300.5) in the poll's thread.
+    first = add_decision(engine, replaces_id=poll.id, record_ts="300.5")
+    second = add_decision(engine, replaces_id=first.id, record_ts="300.9")
+    other_team = add_decision(engine, team_id="T0OTHER", poll_ts="999.1")
+    stray = add_decision(engine, replaces_id=other_team.id, record_ts="400.1")
+
+    def thread(d: Decision) -> str | None:
+        return reviews.thread_of(core, team_id=TEAM, decision=d)
+
+    assert thread(poll) == "100.1"
+    assert thread(logged) == "200.1"
+    assert thread(first) == "100.1"
+    assert thread(second) == "100.1"
+    # Another workspace's decision is never followed.
+    assert thread(stray) is None
