@@ -111,6 +111,8 @@ class TimerService:
     def run_due(self, now: datetime | None = None) -> int:
         """Claim and run every timer due by `now`; returns how many ran here."""
         ran = 0
+        # A timer that failed here waits for its back-off, even when `now` lies beyond it.
+        tried: set[int] = set()
         with self._sweep_lock:
             while True:
                 at = now or self.clock.now()
@@ -118,10 +120,12 @@ class TimerService:
                     ids = timer_rows.due_timer_ids(
                         session=session, now=at, lease=self.lease, limit=BATCH
                     )
-                if not ids:
+                fresh = [i for i in ids if i not in tried]
+                if not fresh:
                     return ran
+                tried.update(fresh)
                 progressed = 0
-                for timer_id in ids:
+                for timer_id in fresh:
                     if self.fire(timer_id, now=at):
                         progressed += 1
                 ran += progressed
