@@ -1,0 +1,154 @@
+"""Whatever Slack sends (every subscribed event, retried deliveries, any slash command text) gets
+an answer, never a crash, a 404 or a broadcast mention."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlmodel import func, select
+
+from handlers.errors import GENERIC_ERROR
+from storage.db import session_scope
+from storage.models import ProcessedEvent
+from tests.conftest import RunningBot
+
+MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+BOT_EVENTS: list[str] = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+COMMANDS: list[str] = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+
+# Message subtypes a channel subscription delivers (https://api.slack.com/events/message).
+MESSAGE_SUBTYPES: dict[str | None, dict[str, Any]] = {
+    None: {"user": "U0ALICE", "text": "a question?"},
+    "thread_broadcast": {"user": "U0ALICE", "text": "also to channel", "thread_ts": "1.000100"},
+    "bot_message": {"bot_id": "B0OTHER", "username": "other bot", "text": "beep"},
+    "channel_join": {"user": "U0BOB", "text": "<@U0BOB> has joined the channel"},
+    "message_changed": {
+        "hidden": True,
+        "message": {"type": "message", "user": "U0ALICE", "text": "edited", "ts": "1.000200"},
+        "previous_message": {"type": "message", "user": "U0ALICE", "text": "orig", "ts": "1.0002"},
+    },
+    "message_deleted": {
+        "hidden": True,
+        "deleted_ts": "1.000300",
+        "previous_message": {"type": "message", "user": "U0ALICE", "text": "gone", "ts": "1.0003"},
+    },
+}
+
+
+def events_for(subscription: str) -> list[dict[str, Any]]:
+    """Example events Slack delivers for one `bot_events` entry of the manifest."""
+    if subscription.startswith("message."):
+        channel = {"message.channels": "C0GENERAL", "message.groups": "G0PRIVATE"}[subscription]
+        channel_type = {"message.channels": "channel", "message.groups": "group"}[subscription]
+        return [
+            {
+                "type": "message",
+                "channel": channel,
+                "channel_type": channel_type,
+                "ts": "1700000001.000100",
+                "event_ts": "1700000001.000100",
+                **({"subtype": subtype} if subtype else {}),
+                **fields,
+            }
+            for subtype, fields in MESSAGE_SUBTYPES.items()
+        ]
+    if subscription in ("reaction_added", "reaction_removed"):
+        return [
+            {
+                "type": subscription,
+                "user": "U0BOB",
+                "reaction": "+1",
+                "item_user": "U0ALICE",
+                "item": {"type": "message", "channel": "C0GENERAL", "ts": "1700000001.000100"},
+                "event_ts": "1700000002.000100",
+            }
+        ]
+    if subscription == "app_home_opened":
+        return [
+            {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": tab}
+            for tab in ("home", "messages")
+        ]
+    raise AssertionError(f"no example for the subscribed event {subscription!r}; add one here")
+
+
+def test_the_manifest_subscribes_to_what_the_examples_cover() -> None:
+    assert "message.channels" in BOT_EVENTS and "app_home_opened" in BOT_EVENTS
+    assert {"/narrative", "/decide", "/decisions", "/reflect"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("subscription", BOT_EVENTS)
+def test_every_subscribed_event_is_acknowledged(
+    bot: RunningBot, subscription: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    for event in events_for(subscription):
+        reply = bot.client.event(event)
+        assert reply.status == 200, (subscription, event.get("subtype"), reply.body)
+    assert not [r for r in caplog.records if r.name == "narrative.errors"]
+
+
+def processed_events(bot: RunningBot) -> int:
+    with session_scope(bot.core.engine) as session:
+        return int(session.exec(select(func.count()).select_from(ProcessedEvent)).one())
+
+
+def test_a_retried_event_delivery_is_handled_once(bot: RunningBot) -> None:
+    event = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home"}
+    assert bot.client.event(event, event_id="Ev0SAME").status == 200
+    for retry in (1, 2):
+        reply = bot.client.event(event, event_id="Ev0SAME", retry_num=retry)
+        assert reply.status == 200
+
+    # Another event afterwards proves the listeners had time to run for the retries too.
+    other = {**event, "user": "U0BOB"}
+    assert bot.client.event(other, event_id="Ev0OTHER").status == 200
+    bot.slack.wait_for("views.publish", 2)
+    published_to = [c.params["user_id"] for c in bot.slack.calls("views.publish")]
+    assert sorted(published_to) == ["U0ALICE", "U0BOB"]
+    assert processed_events(bot) == 2
+
+
+def test_the_same_event_id_in_another_workspace_is_not_a_retry(bot: RunningBot) -> None:
+    event = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home"}
+    assert bot.client.event(event, event_id="Ev0SAME").status == 200
+    assert bot.client.event(event, event_id="Ev0SAME", team_id="T0OTHER").status == 200
+    bot.slack.wait_for("views.publish", 2)
+    assert processed_events(bot) == 2
+
+
+HOSTILE_TEXTS = {
+    "empty": "",
+    "blank": "   \t  ",
+    "huge": ("We launch the new pricing page on Monday " * 1000)[:40_000],
+    "malformed": 'confidence:abc% review:2026-13-45 owner:@ door:sideways closes:-5m "unclosed',
+    "emoji": "🚀 ship it 🎉 ñandú 漢字 \u200b\u202e zalgo z̷̢a̸l̵g̶o",
+    "mentions": "<!channel> <!here> <!everyone> <@U0BOB> <#C0GENERAL|general> & < > &amp; &lt;",
+}
+BROADCASTS = ("<!channel>", "<!here>", "<!everyone>")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_survives_hostile_text(
+    bot: RunningBot, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name, text in HOSTILE_TEXTS.items():
+        reply = bot.client.command(command, text, response_url=bot.slack.response_url())
+        assert reply.status == 200, (command, name)
+        body = reply.json()
+        if body is not None:
+            assert body.get("response_type", "ephemeral") == "ephemeral" or not any(
+                b in reply.body for b in BROADCASTS
+            ), (command, name)
+            for broadcast in BROADCASTS:
+                assert broadcast not in json.dumps(body, ensure_ascii=False), (command, name)
+            assert body.get("text") != GENERIC_ERROR, (command, name)
+    sent = json.dumps([c.params for c in bot.slack.calls()], ensure_ascii=False)
+    for broadcast in BROADCASTS:
+        assert broadcast not in sent, command
+    assert GENERIC_ERROR not in sent, f"{command} crashed"
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]

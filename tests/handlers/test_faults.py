@@ -1,0 +1,146 @@
+"""Faults at the Slack edge, end to end: Slack's Web API failing, listeners raising, tokens in
+logs. Nothing the user did is lost, and nothing internal reaches Slack."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logs import install_redaction
+from handlers.errors import GENERIC_ERROR
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot
+
+LEAKY = f"database password hunter2 and {BOT_TOKEN}"
+
+
+@pytest.fixture
+def redacted_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every log record as the running bot would write it (`setup_logging` redacts secrets)."""
+    undo = install_redaction([BOT_TOKEN, SIGNING_SECRET])
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    undo()
+
+
+def home_opened(user: str = "U0ALICE") -> dict[str, str]:
+    return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}
+
+
+def sent_to_slack(bot: RunningBot) -> str:
+    """Everything the bot sent to Slack (every call's parameters), as one string."""
+    return json.dumps([c.params for c in bot.slack.calls()], ensure_ascii=False)
+
+
+# --- Slack's Web API failing --------------------------------------------------------------------
+
+
+def test_rate_limited_call_is_retried_after_retry_after(bot: RunningBot) -> None:
+    bot.slack.fail_next("views.publish", status=429, retry_after=1)
+
+    assert bot.client.event(home_opened()).status == 200
+
+    calls = bot.slack.wait_for("views.publish", 2, timeout=10)
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0, "Retry-After was not honoured"
+    assert "U0ALICE" in bot.slack.home_tabs
+
+
+def test_server_errors_are_retried_until_slack_answers(bot: RunningBot) -> None:
+    bot.slack.fail_next("views.publish", status=503, times=2)
+
+    assert bot.client.event(home_opened()).status == 200
+
+    calls = bot.slack.wait_for("views.publish", 3, timeout=10)
+    assert [c.status for c in calls] == [503, 503, 200]
+    assert "U0ALICE" in bot.slack.home_tabs
+
+
+def test_retries_are_bounded_when_slack_stays_down(
+    bot: RunningBot, redacted_logs: pytest.LogCaptureFixture
+) -> None:
+    bot.slack.fail_always("views.publish", status=500)
+
+    assert bot.client.event(home_opened()).status == 200
+
+    bot.slack.wait_for("views.publish", 3, timeout=10)
+    wait_for_log(redacted_logs, "narrative.errors")
+    assert len(bot.slack.calls("views.publish")) == 3, "retries must stop"
+    # The server keeps answering.
+    bot.slack.clear_faults()
+    assert bot.client.command("/decide", "help").status == 200
+
+
+# --- a listener that raises ---------------------------------------------------------------------
+
+
+def wait_for_log(caplog: pytest.LogCaptureFixture, logger: str, timeout: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not [r for r in caplog.records if r.name == logger]:
+        assert time.monotonic() < deadline, f"nothing logged by {logger}"
+        time.sleep(0.01)
+
+
+def test_a_command_that_raises_tells_the_user_privately_and_logs_with_context(
+    bot: RunningBot, redacted_logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_text: str) -> dict[str, str]:
+        raise RuntimeError(LEAKY)
+
+    monkeypatch.setattr("handlers.commands.decide.ephemeral", broken)
+
+    reply = bot.client.command("/decide", "We launch", response_url=bot.slack.response_url())
+
+    assert reply.status == 200
+    assert "hunter2" not in reply.body and BOT_TOKEN not in reply.body
+    [told] = bot.slack.wait_for("response_url")
+    assert told.params["text"] == GENERIC_ERROR
+    assert told.params["response_type"] == "ephemeral"
+    sent = sent_to_slack(bot)
+    for leak in ("hunter2", BOT_TOKEN, "RuntimeError", "Traceback"):
+        assert leak not in sent
+
+    wait_for_log(redacted_logs, "narrative.errors")
+    [logged] = [r for r in redacted_logs.records if r.name == "narrative.errors"]
+    assert logged.levelno == logging.ERROR
+    assert "kind=command what=/decide team=T0TEST user=U0ALICE" in logged.getMessage()
+    assert "RuntimeError" in logged.getMessage()
+    assert BOT_TOKEN not in redacted_logs.text
+    assert "[redacted-token]" in redacted_logs.text, "the traceback is logged, redacted"
+
+
+def test_an_event_listener_that_raises_is_logged_and_acknowledged(
+    bot: RunningBot, redacted_logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> dict[str, str]:
+        raise RuntimeError(LEAKY)
+
+    monkeypatch.setattr("handlers.home.build_home_view", broken)
+
+    assert bot.client.event(home_opened()).status == 200
+
+    wait_for_log(redacted_logs, "narrative.errors")
+    [logged] = [r for r in redacted_logs.records if r.name == "narrative.errors"]
+    assert "what=app_home_opened team=T0TEST" in logged.getMessage()
+    assert "hunter2" not in sent_to_slack(bot)
+    assert BOT_TOKEN not in redacted_logs.text
+
+
+def test_tokens_never_appear_in_logs_of_a_busy_bot(
+    bot: RunningBot, redacted_logs: pytest.LogCaptureFixture
+) -> None:
+    """Debug logging of Slack's SDKs included: a request, an event, a retried Web API call."""
+    bot.slack.fail_next("views.publish", status=503)
+    assert bot.client.command("/narrative", "help").status == 200
+    assert bot.client.event(home_opened()).status == 200
+    bot.slack.wait_for("views.publish", 2, timeout=10)
+
+    assert redacted_logs.records, "expected debug logging"
+    assert BOT_TOKEN not in redacted_logs.text
+    assert SIGNING_SECRET not in redacted_logs.text
+    for record in redacted_logs.records:
+        assert BOT_TOKEN not in record.getMessage()
