@@ -30,6 +30,7 @@ from tests.signed import SignedClient
 
 REPO = Path(__file__).resolve().parents[1]
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+BOT_ARGV = ("-m", "bot", "run", "--http", "--port", "{port}")
 
 
 def free_port() -> int:
@@ -64,7 +65,10 @@ def run_cli(
 
 
 class BotProcess:
-    """`python -m bot run --http --port PORT` in a child process; restartable on one port."""
+    """`python -m bot run --http --port PORT` in a child process; restartable on one port.
+
+    `argv` (after the Python executable; `{port}` is filled in) runs another server instead,
+    e.g. the benchmarks' bare Bolt app."""
 
     def __init__(
         self,
@@ -73,8 +77,10 @@ class BotProcess:
         env: Mapping[str, str],
         signing_secret: str | None = None,
         port: int | None = None,
+        argv: Sequence[str] = BOT_ARGV,
     ) -> None:
         self.cwd = cwd
+        self.argv = list(argv)
         self.env = dict(env)
         self.port = port or free_port()
         self.signing_secret = signing_secret or self.env["SLACK_SIGNING_SECRET"]
@@ -100,7 +106,7 @@ class BotProcess:
         self.logs.append(log)
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run", "--http", "--port", str(self.port)],
+                [sys.executable, *(a.format(port=self.port) for a in self.argv)],
                 cwd=self.cwd,
                 env=child_env(self.env),
                 stdout=out,
