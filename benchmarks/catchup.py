@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from benchmarks.report import Table
 from bot.clock import SystemClock
+from bot.config import normalize_database_url
 from bot.timers import TimerService
 from storage.db import make_engine, migrate, session_scope
 from storage.models import Timer
@@ -92,10 +94,11 @@ def bench_catchup(
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite file", f"sqlite:///{Path(tmp) / 'catchup.db'}")]
         if database:
-            targets.append(("given DATABASE_URL", database))
+            url = normalize_database_url(database)
+            targets.append((f"{make_url(url).get_backend_name()} (--database)", url))
         for label, url in targets:
             for n in sorted({1, instances}):
-                if label.startswith("given"):
+                if label.endswith("(--database)"):
                     _reset(url)
                 else:
                     url = f"sqlite:///{Path(tmp) / f'catchup-{n}.db'}"

@@ -150,3 +150,35 @@ def test_timers_due_while_killed_fire_once_after_restart(process: BotProcess, db
     assert len(pending) == 1
     assert pending[0].due_at > datetime.now(UTC) + timedelta(hours=23)
     assert "Traceback" not in process.output
+
+
+def test_two_bot_processes_on_one_postgresql_database_fire_each_timer_once(
+    tmp_path: Path, slack: SlackDouble, pg_url: str
+) -> None:
+    env = bot_env(slack, pg_url, TIMER_SWEEP_SECONDS="1")
+    first = BotProcess(cwd=tmp_path, env=env)
+    second = BotProcess(cwd=tmp_path, env=env)
+    engine = make_engine(pg_url)
+    try:
+        first.start().wait_ready()  # creates the schema
+        first.kill()
+        now = datetime.now(UTC)
+        ids = [add_purge(engine, now - timedelta(seconds=i)) for i in range(300)]
+
+        first.start()
+        second.start()
+        first.wait_ready()
+        second.wait_ready()
+        wait_until(done(engine, *ids), "not every timer fired", first, timeout=60)
+
+        with session_scope(engine) as session:
+            rows = session.exec(select(Timer).where(Timer.id.in_(ids))).all()  # type: ignore[union-attr]
+        assert {r.attempts for r in rows} == {1}, "a timer was claimed twice"
+        pids = {str(p.process.pid) for p in (first, second) if p.process}
+        workers = {(r.claimed_by or "").split(":")[1] for r in rows}
+        assert workers <= pids
+    finally:
+        first.kill()
+        second.kill()
+        engine.dispose()
+    assert "Traceback" not in first.output + second.output

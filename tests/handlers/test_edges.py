@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from sqlmodel import func, select
 
 from handlers.errors import GENERIC_ERROR
 from storage.db import session_scope
-from storage.models import ProcessedEvent
+from storage.models import ProcessedEvent, Timer
 from tests.conftest import RunningBot
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
@@ -152,3 +154,53 @@ def test_every_command_survives_hostile_text(
     assert GENERIC_ERROR not in sent, f"{command} crashed"
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [], [r.getMessage() for r in errors]
+
+
+def test_concurrent_deliveries_and_timers_on_sqlite_never_see_a_locked_database(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Request threads record event ids while the scheduler claims and finishes timers."""
+    fired: list[int] = []
+    bot.core.timers.register("test_concurrency", lambda t: fired.append(int(t.id or 0)))
+    now = datetime.now(UTC)
+    with session_scope(bot.core.engine) as session:
+        for i in range(100):
+            bot.core.timers.add(
+                session=session,
+                team_id="T0TEST",
+                kind="test_concurrency",
+                ref_id=i,
+                due_at=now - timedelta(seconds=i),
+            )
+
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def deliver(worker: int) -> None:
+        for n in range(10):
+            event = {
+                "type": "reaction_added",
+                "user": "U0BOB",
+                "reaction": "+1",
+                "item": {"type": "message", "channel": "C1", "ts": "1.000100"},
+            }
+            for _delivery in range(2):  # Slack retrying each one once
+                reply = bot.client.event(event, event_id=f"Ev{worker}x{n}")
+                with lock:
+                    statuses.append(reply.status)
+
+    senders = [threading.Thread(target=deliver, args=(w,)) for w in range(20)]
+    scheduler = threading.Thread(target=bot.run_timers)
+    for thread in [*senders, scheduler]:
+        thread.start()
+    for thread in [*senders, scheduler]:
+        thread.join(timeout=60)
+
+    assert statuses == [200] * 400
+    assert processed_events(bot) == 200
+    assert sorted(fired) == sorted(set(fired)) and len(fired) == 100
+    with session_scope(bot.core.engine) as session:
+        states = session.exec(select(Timer.status).where(Timer.kind == "test_concurrency")).all()
+    assert set(states) == {"done"}
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [p for p in problems if "locked" in p or "failed" in p], problems
