@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.core import Core
@@ -67,6 +68,13 @@ class HttpServer:
         self._thread.start()
 
     def close(self) -> None:
-        self._server.close()
-        if self._thread is not None:
+        server = self._server
+        if self._thread is not None and self._thread.is_alive():
+            # Close every socket from inside the serving loop: closing them from this thread
+            # while the loop waits in select() crashes it (EBADF), and open keep-alive
+            # connections would keep the loop running.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
             self._thread.join(timeout=5)
+            server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        else:
+            server.close()
