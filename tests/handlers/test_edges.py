@@ -8,6 +8,7 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Any
 
 import pytest
@@ -204,3 +205,61 @@ def test_concurrent_deliveries_and_timers_on_sqlite_never_see_a_locked_database(
     assert set(states) == {"done"}
     problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [p for p in problems if "locked" in p or "failed" in p], problems
+
+
+def _signed_bodies() -> dict[str, tuple[str, str]]:
+    """(body, content type) of a command, an event and a button press, as Slack sends them."""
+    event = {
+        "type": "event_callback",
+        "team_id": "T0TEST",
+        "event_id": "Ev0FORGED",
+        "event": {"type": "app_home_opened", "user": "U0ALICE", "tab": "home"},
+    }
+    action = {
+        "type": "block_actions",
+        "team": {"id": "T0TEST"},
+        "user": {"id": "U0ALICE"},
+        "actions": [{"action_id": "anything", "value": "1"}],
+    }
+    return {
+        "command": (
+            urlencode(
+                {
+                    "command": "/decide",
+                    "text": "We launch",
+                    "team_id": "T0TEST",
+                    "user_id": "U0ALICE",
+                    "channel_id": "C1",
+                }
+            ),
+            "application/x-www-form-urlencoded",
+        ),
+        "event": (json.dumps(event), "application/json"),
+        "action": (urlencode({"payload": json.dumps(action)}), "application/x-www-form-urlencoded"),
+    }
+
+
+FORGERIES = ("bad signature", "no signature", "no timestamp", "tampered", "old", "future")
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+@pytest.mark.parametrize("kind", ["command", "event", "action"])
+def test_unsigned_or_forged_requests_are_refused_with_no_effect(
+    bot: RunningBot, kind: str, forgery: str
+) -> None:
+    body, content_type = _signed_bodies()[kind]
+    client, now = bot.client, bot.client.now()
+    if forgery == "bad signature":
+        reply = client.raw(body, content_type, signature="v0=" + "0" * 64)
+    elif forgery == "no signature":
+        reply = client.raw(body, content_type, omit=("X-Slack-Signature",))
+    elif forgery == "no timestamp":
+        reply = client.raw(body, content_type, omit=("X-Slack-Request-Timestamp",))
+    elif forgery == "tampered":
+        reply = client.tampered(body, body.replace("U0ALICE", "U0MALLORY"), content_type)
+    else:
+        at = now - 301 if forgery == "old" else now + 301
+        reply = client.raw(body, content_type, timestamp=at, signature=client.sign(body, at))
+    assert reply.status == 401
+    assert bot.slack.calls() == []
+    assert processed_events(bot) == 0
