@@ -8,8 +8,8 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import yaml
