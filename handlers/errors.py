@@ -8,6 +8,8 @@ from typing import Any
 from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 
+from handlers.slack import retry_handlers
+
 log = logging.getLogger("narrative.errors")
 
 GENERIC_ERROR = (
@@ -37,7 +39,9 @@ def handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> B
         if body.get("response_url"):
             from slack_sdk.webhook import WebhookClient
 
-            WebhookClient(body["response_url"]).send(text=GENERIC_ERROR, response_type="ephemeral")
+            WebhookClient(body["response_url"], timeout=10, retry_handlers=retry_handlers()).send(
+                text=GENERIC_ERROR, response_type="ephemeral"
+            )
         elif user and channel:
             client.chat_postEphemeral(channel=channel, user=user, text=GENERIC_ERROR)
     except Exception:  # noqa: BLE001 - telling the user is best effort

@@ -113,6 +113,22 @@ def test_a_command_that_raises_tells_the_user_privately_and_logs_with_context(
     assert "[redacted-token]" in redacted_logs.text, "the traceback is logged, redacted"
 
 
+def test_the_error_message_survives_a_failing_response_url(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_text: str) -> dict[str, str]:
+        raise RuntimeError(LEAKY)
+
+    monkeypatch.setattr("handlers.commands.decide.ephemeral", broken)
+    bot.slack.fail_next("response_url", status=503)
+
+    bot.client.command("/decide", "We launch", response_url=bot.slack.response_url())
+
+    calls = bot.slack.wait_for("response_url", 2, timeout=10)
+    assert [c.status for c in calls] == [503, 200]
+    assert calls[-1].params["text"] == GENERIC_ERROR
+
+
 def test_an_event_listener_that_raises_is_logged_and_acknowledged(
     bot: RunningBot, redacted_logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
