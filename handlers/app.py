@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.core import Core
 from handlers import actions, commands, events, home, timers, views
 from handlers.errors import handle_error
-from handlers.middleware import dedupe_events
+from handlers.middleware import dedupe_events, retrying_respond
 from handlers.slack import retry_handlers
 
 
@@ -38,6 +38,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         logger=logging.getLogger("narrative.bolt"),
     )
     app.use(dedupe_events(core))
+    app.use(retrying_respond)
     app.error(handle_error)
     commands.register(app, core)
     actions.register(app, core)

@@ -8,10 +8,14 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from slack_bolt import Ack, Respond
 
 from bot.logs import install_redaction
+from handlers.app import build_app
 from handlers.errors import GENERIC_ERROR
+from handlers.web import HttpServer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot
+from tests.signed import SignedClient
 
 LEAKY = f"database password hunter2 and {BOT_TOKEN}"
 
@@ -160,3 +164,28 @@ def test_tokens_never_appear_in_logs_of_a_busy_bot(
     assert SIGNING_SECRET not in redacted_logs.text
     for record in redacted_logs.records:
         assert BOT_TOKEN not in record.getMessage()
+
+
+def test_respond_retries_a_failing_response_url(bot: RunningBot) -> None:
+    """Listeners answer later with Bolt's `respond()`; a 5xx or 429 on the response_url is
+    retried like every Web API call, so the answer is not lost."""
+    app = build_app(bot.settings, bot.core)
+
+    @app.command("/probe")
+    def probe(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond(text="your answer", response_type="ephemeral")
+
+    server = HttpServer(app, bot.core, host="127.0.0.1", port=0)
+    server.start_in_thread()
+    try:
+        client = SignedClient(f"http://127.0.0.1:{server.port}/slack/events", SIGNING_SECRET)
+        bot.slack.fail_next("response_url", status=503)
+        bot.slack.fail_next("response_url", status=429, retry_after=0)
+        reply = client.command("/probe", response_url=bot.slack.response_url())
+        assert reply.status == 200
+        calls = bot.slack.wait_for("response_url", 3, timeout=10)
+    finally:
+        server.close()
+    assert [c.status for c in calls] == [503, 429, 200]
+    assert calls[-1].params == {"text": "your answer", "response_type": "ephemeral", "_id": "r1"}
