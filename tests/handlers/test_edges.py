@@ -263,3 +263,36 @@ def test_unsigned_or_forged_requests_are_refused_with_no_effect(
     assert reply.status == 401
     assert bot.slack.calls() == []
     assert processed_events(bot) == 0
+
+
+@pytest.mark.parametrize("running", ["bot", "pg_bot"])
+def test_simultaneous_deliveries_of_one_event_have_one_effect(
+    request: pytest.FixtureRequest, running: str
+) -> None:
+    """Slack's retry can arrive while the first delivery is still being handled (on another
+    thread, or another instance): the database, not memory, decides which one counts."""
+    bot: RunningBot = request.getfixturevalue(running)
+    event = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home"}
+    start = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def deliver(retry: int) -> None:
+        start.wait()
+        reply = bot.client.event(event, event_id="Ev0RACE", retry_num=retry or None)
+        statuses.append(reply.status)
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert statuses == [200] * 10
+    other = {**event, "user": "U0BOB"}
+    assert bot.client.event(other, event_id="Ev0AFTER").status == 200
+    bot.slack.wait_for("views.publish", 2)
+    assert sorted(c.params["user_id"] for c in bot.slack.calls("views.publish")) == [
+        "U0ALICE",
+        "U0BOB",
+    ]
+    assert processed_events(bot) == 2
