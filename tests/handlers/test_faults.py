@@ -6,14 +6,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from freezegun import freeze_time
 from slack_bolt import Ack, Respond
 
 from bot.logs import install_redaction
-from handlers.app import build_app
+from bot.timers import RETRY_DELAYS
+from handlers.app import build_app, build_client
 from handlers.errors import GENERIC_ERROR
 from handlers.web import HttpServer
+from storage.db import session_scope
+from storage.models import Timer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot
 from tests.signed import SignedClient
 
@@ -189,3 +194,42 @@ def test_respond_retries_a_failing_response_url(bot: RunningBot) -> None:
         server.close()
     assert [c.status for c in calls] == [503, 429, 200]
     assert calls[-1].params == {"text": "your answer", "response_type": "ephemeral", "_id": "r1"}
+
+
+def test_a_timer_whose_slack_call_fails_is_kept_and_retried_until_slack_is_back(
+    bot: RunningBot,
+) -> None:
+    """Slack down for longer than the client's retries: the timer stays in the database and
+    runs again after its back-off; the message is posted once Slack answers."""
+    client = build_client(bot.settings)
+    bot.core.timers.register(
+        "test_post",
+        lambda t: client.chat_postMessage(channel="C0GENERAL", text=f"reminder {t.ref_id}"),
+    )
+    bot.slack.fail_always("chat.postMessage", status=500)
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with freeze_time(t0, tick=True) as clock:
+        with session_scope(bot.core.engine) as session:
+            row = bot.core.timers.add(
+                session=session, team_id="T0TEST", kind="test_post", ref_id=7, due_at=t0
+            )
+        timer_id = int(row.id or 0)
+        assert bot.run_timers() == 1
+        assert len(bot.slack.calls("chat.postMessage")) == 3, "one call and two retries"
+        kept = timer(bot, timer_id)
+        assert (kept.status, kept.attempts) == ("pending", 1)
+        assert "internal_error" in (kept.last_error or "")
+        assert BOT_TOKEN not in (kept.last_error or "")
+
+        bot.slack.clear_faults()
+        clock.move_to(t0 + RETRY_DELAYS[0] + timedelta(seconds=30))
+        assert bot.run_timers() == 1
+    assert [m["text"] for m in bot.slack.messages.values()] == ["reminder 7"]
+    assert timer(bot, timer_id).status == "done"
+
+
+def timer(bot: RunningBot, timer_id: int) -> Timer:
+    with session_scope(bot.core.engine) as session:
+        found = session.get(Timer, timer_id)
+        assert found is not None
+        return found
