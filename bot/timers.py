@@ -68,6 +68,7 @@ class TimerService:
         self._handlers: dict[str, TimerHandler] = {}
         self._scheduler: BackgroundScheduler | None = None
         self._sweep_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     # --- registration and creation ------------------------------------------------------------
 
@@ -126,6 +127,9 @@ class TimerService:
                 tried.update(fresh)
                 progressed = 0
                 for timer_id in fresh:
+                    if self._stopping.is_set():
+                        # Shutting down: stop between timers, leaving none claimed half-run.
+                        return ran + progressed
                     if self.fire(timer_id, now=at):
                         progressed += 1
                 ran += progressed
@@ -185,6 +189,7 @@ class TimerService:
 
     def start(self) -> None:
         """Start APScheduler: catch up on what came due while down, then keep sweeping."""
+        self._stopping.clear()
         scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -234,6 +239,8 @@ class TimerService:
         )
 
     def shutdown(self) -> None:
+        """Stop the scheduler; a sweep in progress stops after the timer it is running."""
+        self._stopping.set()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         self._scheduler = None

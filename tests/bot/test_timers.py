@@ -338,3 +338,35 @@ def test_scheduler_never_skips_a_late_job_and_coalesces(
         assert job.misfire_grace_time is None, job.id
         assert job.coalesce is True, job.id
         assert job.max_instances == 1, job.id
+
+
+def test_shutdown_during_a_long_catch_up_stops_promptly_and_leaves_no_claim_behind(
+    db: Engine,
+) -> None:
+    """A deploy stops the bot in the middle of a large catch-up: the sweep stops between timers
+    (nothing is left claimed for the lease to expire), and the next start runs the rest once."""
+    runs: Counter[int] = Counter()
+    stopping = threading.Event()
+
+    def handler(timer: Timer) -> None:
+        runs[int(timer.id or 0)] += 1
+        if len(runs) == 10:
+            threading.Thread(target=first.shutdown).start()
+            assert first._stopping.wait(timeout=5)
+            stopping.set()
+
+    first = TimerService(engine=db, clock=SystemClock(), worker_id="first", sweep_seconds=3600)
+    first.register("test", handler)
+    now = datetime.now(UTC)
+    ids = add_timers(first, [now - timedelta(seconds=i) for i in range(300)])
+    first.start()
+    assert stopping.wait(timeout=10)
+    wait_until(lambda: first._scheduler is None)
+
+    ran_before = len(runs)
+    assert ran_before < 300, "the sweep ran on after shutdown"
+    assert not [t for t in all_timers(db) if t.status == "running"]
+    second = TimerService(engine=db, clock=SystemClock(), worker_id="second")
+    second.register("test", handler)
+    assert second.run_due() == 300 - ran_before
+    assert set(runs) == set(ids) and set(runs.values()) == {1}
