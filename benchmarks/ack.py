@@ -123,5 +123,9 @@ def bench_ack(
             f"{run.requests / run.seconds:.0f}" if run.seconds else "-",
             f"{p99 / percentile(floor.latencies, 99):.2f}x",
         )
+    ours = results["Narrative"]
+    ratio = percentile(ours.latencies, 99) / percentile(floor.latencies, 99)
+    met = ours.errors == 0 and ratio <= 1.5
+    table.note(f"target: zero errors, p99 within 1.5x of the floor: {'met' if met else 'NOT met'}")
     table.note(f"chat.postMessage calls recorded by the Slack double: {posted}")
     return table
