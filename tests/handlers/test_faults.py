@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, App, Respond
 
 from bot.logs import install_redaction
 from bot.timers import RETRY_DELAYS
@@ -233,3 +235,89 @@ def timer(bot: RunningBot, timer_id: int) -> Timer:
         found = session.get(Timer, timer_id)
         assert found is not None
         return found
+
+
+@pytest.fixture
+def probe_app(bot: RunningBot) -> Iterator[tuple[App, SignedClient]]:
+    """The real app with extra listeners a test registers, served over HTTP like `bot`."""
+    app = build_app(bot.settings, bot.core)
+    server = HttpServer(app, bot.core, host="127.0.0.1", port=0)
+    server.start_in_thread()
+    yield app, SignedClient(f"http://127.0.0.1:{server.port}/slack/events", SIGNING_SECRET)
+    server.close()
+
+
+def test_a_modal_submission_that_raises_shows_the_error_in_the_modal(
+    bot: RunningBot, probe_app: tuple[App, SignedClient]
+) -> None:
+    app, client = probe_app
+
+    @app.view("probe_modal")
+    def submit(ack: Ack) -> None:
+        raise RuntimeError(LEAKY)
+
+    reply = client.view_submission("probe_modal", {})
+
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "update"
+    assert GENERIC_ERROR in json.dumps(answer["view"])
+    assert "hunter2" not in reply.body and BOT_TOKEN not in reply.body
+
+
+def test_a_home_tab_button_that_raises_tells_the_user_in_a_direct_message(
+    bot: RunningBot, probe_app: tuple[App, SignedClient]
+) -> None:
+    app, client = probe_app
+
+    @app.action("probe_button")
+    def press(ack: Ack) -> None:
+        ack()
+        raise RuntimeError(LEAKY)
+
+    reply = client.block_action("probe_button", "1", view={"type": "home"})
+
+    assert reply.status == 200
+    [told] = bot.slack.wait_for("chat.postMessage")
+    assert (told.params["channel"], told.params["text"]) == ("U0ALICE", GENERIC_ERROR)
+    assert "hunter2" not in sent_to_slack(bot)
+
+
+def test_a_command_that_fails_after_acknowledging_tells_the_user_once(
+    bot: RunningBot, probe_app: tuple[App, SignedClient]
+) -> None:
+    app, client = probe_app
+
+    @app.command("/probe")
+    def probe(ack: Ack) -> None:
+        ack("working on it")
+        raise RuntimeError(LEAKY)
+
+    runner = app._listener_runner  # type: ignore[attr-defined]
+    handling = _Recording(runner.listener_error_handler)
+    runner.listener_error_handler = handling
+    reply = client.command("/probe", response_url=bot.slack.response_url())
+
+    assert reply.status == 200 and "working on it" in reply.body
+    [told] = bot.slack.wait_for("response_url")
+    assert told.params["text"] == GENERIC_ERROR
+    assert handling.done.wait(timeout=5)
+    assert handling.raised == [], "the error handler itself failed"
+
+
+class _Recording:
+    """Wraps Bolt's listener error handler to record whether handling the error failed too."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.raised: list[BaseException] = []
+        self.done = threading.Event()
+
+    def handle(self, **kwargs: Any) -> None:
+        try:
+            self.inner.handle(**kwargs)
+        except BaseException as exc:
+            self.raised.append(exc)
+            raise
+        finally:
+            self.done.set()
