@@ -37,6 +37,8 @@ RETRY_DELAYS = (
     timedelta(minutes=10),
     timedelta(hours=1),
 )
+# Runs a timer gets in all: the first, then one per retry delay.
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # A claim older than this is taken to belong to a process that died mid-run.
 DEFAULT_LEASE = timedelta(minutes=5)
 # Future timers closer than this are given their own APScheduler job; later ones wait for a sweep.
@@ -145,6 +147,27 @@ class TimerService:
             )
         if timer is None:
             return False
+        if timer.attempts > MAX_ATTEMPTS:
+            # Every earlier claim ended with its process dying: running it again could take
+            # this process down too, at every restart.
+            log.error(
+                "timer %s (%s for %s, team %s) given up: claimed %s times, never finished",
+                timer.id,
+                timer.kind,
+                timer.ref_id,
+                timer.team_id,
+                timer.attempts - 1,
+            )
+            with session_scope(self.engine) as session:
+                timer_rows.finish_timer(
+                    session=session,
+                    timer_id=timer_id,
+                    worker=self.worker_id,
+                    now=self.clock.now(),
+                    error=f"given up: claimed {timer.attempts - 1} times, never finished",
+                    failed=True,
+                )
+            return True
         handler = self._handlers.get(timer.kind)
         try:
             if handler is None:

@@ -370,3 +370,26 @@ def test_shutdown_during_a_long_catch_up_stops_promptly_and_leaves_no_claim_behi
     second.register("test", handler)
     assert second.run_due() == 300 - ran_before
     assert set(runs) == set(ids) and set(runs.values()) == {1}
+
+
+def test_a_timer_whose_runs_keep_killing_the_process_is_given_up(engine: Engine) -> None:
+    """A timer whose handler crashes the whole process (claimed, never finished, again and
+    again) must not crash every restart forever: after the last retry it is marked failed."""
+    handler = Recorder()
+    lease = timedelta(minutes=5)
+    service = make_service(engine, "alive", handler, lease=lease)
+    with freeze_time(T0) as clock:
+        [timer_id] = add_timers(service, [T0])
+        at = T0
+        for _ in range(len(RETRY_DELAYS) + 1):
+            with session_scope(engine) as session:
+                assert timer_rows.claim_timer(
+                    session=session, timer_id=timer_id, worker="dies", now=at, lease=lease
+                )
+            at += lease + timedelta(seconds=1)
+        clock.move_to(at)
+        assert service.run_due() == 1
+    row = timer(engine, timer_id)
+    assert row.status == "failed"
+    assert "claimed" in (row.last_error or "")
+    assert handler.total == 0
