@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from bot import housekeeping
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.timers import TimerService
@@ -34,4 +35,5 @@ def build_core(
     timers = TimerService(
         engine=engine, clock=clock, sweep_seconds=settings.timer_sweep_seconds, worker_id=worker_id
     )
+    housekeeping.register(timers)
     return Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)

@@ -37,6 +37,8 @@ RETRY_DELAYS = (
     timedelta(minutes=10),
     timedelta(hours=1),
 )
+# Runs a timer gets in all: the first, then one per retry delay.
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # A claim older than this is taken to belong to a process that died mid-run.
 DEFAULT_LEASE = timedelta(minutes=5)
 # Future timers closer than this are given their own APScheduler job; later ones wait for a sweep.
@@ -68,6 +70,7 @@ class TimerService:
         self._handlers: dict[str, TimerHandler] = {}
         self._scheduler: BackgroundScheduler | None = None
         self._sweep_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     # --- registration and creation ------------------------------------------------------------
 
@@ -111,6 +114,8 @@ class TimerService:
     def run_due(self, now: datetime | None = None) -> int:
         """Claim and run every timer due by `now`; returns how many ran here."""
         ran = 0
+        # A timer that failed here waits for its back-off, even when `now` lies beyond it.
+        tried: set[int] = set()
         with self._sweep_lock:
             while True:
                 at = now or self.clock.now()
@@ -118,10 +123,15 @@ class TimerService:
                     ids = timer_rows.due_timer_ids(
                         session=session, now=at, lease=self.lease, limit=BATCH
                     )
-                if not ids:
+                fresh = [i for i in ids if i not in tried]
+                if not fresh:
                     return ran
+                tried.update(fresh)
                 progressed = 0
-                for timer_id in ids:
+                for timer_id in fresh:
+                    if self._stopping.is_set():
+                        # Shutting down: stop between timers, leaving none claimed half-run.
+                        return ran + progressed
                     if self.fire(timer_id, now=at):
                         progressed += 1
                 ran += progressed
@@ -137,6 +147,27 @@ class TimerService:
             )
         if timer is None:
             return False
+        if timer.attempts > MAX_ATTEMPTS:
+            # Every earlier claim ended with its process dying: running it again could take
+            # this process down too, at every restart.
+            log.error(
+                "timer %s (%s for %s, team %s) given up: claimed %s times, never finished",
+                timer.id,
+                timer.kind,
+                timer.ref_id,
+                timer.team_id,
+                timer.attempts - 1,
+            )
+            with session_scope(self.engine) as session:
+                timer_rows.finish_timer(
+                    session=session,
+                    timer_id=timer_id,
+                    worker=self.worker_id,
+                    now=self.clock.now(),
+                    error=f"given up: claimed {timer.attempts - 1} times, never finished",
+                    failed=True,
+                )
+            return True
         handler = self._handlers.get(timer.kind)
         try:
             if handler is None:
@@ -181,6 +212,7 @@ class TimerService:
 
     def start(self) -> None:
         """Start APScheduler: catch up on what came due while down, then keep sweeping."""
+        self._stopping.clear()
         scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -230,6 +262,8 @@ class TimerService:
         )
 
     def shutdown(self) -> None:
+        """Stop the scheduler; a sweep in progress stops after the timer it is running."""
+        self._stopping.set()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         self._scheduler = None

@@ -6,17 +6,13 @@ import logging
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.config import Settings
 from bot.core import Core
 from handlers import actions, commands, events, home, timers, views
 from handlers.errors import handle_error
-from handlers.middleware import dedupe_events
+from handlers.middleware import dedupe_events, retrying_respond
+from handlers.slack import retry_handlers
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -25,11 +21,7 @@ def build_client(settings: Settings) -> WebClient:
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retry_handlers(),
         logger=logging.getLogger("narrative.slack_sdk"),
     )
 
@@ -46,6 +38,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         logger=logging.getLogger("narrative.bolt"),
     )
     app.use(dedupe_events(core))
+    app.use(retrying_respond)
     app.error(handle_error)
     commands.register(app, core)
     actions.register(app, core)

@@ -7,6 +7,10 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from handlers.render import section
+from handlers.slack import retry_handlers
 
 log = logging.getLogger("narrative.errors")
 
@@ -28,18 +32,45 @@ def _describe(body: dict[str, Any]) -> str:
     return f"kind={kind} what={what} team={team} user={user}"
 
 
-def handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
-    """Bolt's global error handler. Never shows a traceback, token or exception text to users."""
+# Interactions whose user has nowhere else to hear from us: a direct message tells them.
+_DIRECT_MESSAGE_KINDS = ("block_actions", "view_submission", "shortcut")
+
+
+def error_modal() -> dict[str, Any]:
+    """What a modal turns into when submitting it failed (the user sees why nothing happened)."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Narrative"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(GENERIC_ERROR)],
+    }
+
+
+def handle_error(
+    error: Exception, body: dict[str, Any], client: WebClient, response: BoltResponse | None
+) -> BoltResponse | None:
+    """Bolt's global error handler. Never shows a traceback, token or exception text to users.
+
+    `response` is None once the listener has acknowledged: the HTTP answer is gone, so the user
+    is told with a message; before that, the answer itself carries the news."""
     log.error("listener failed (%s): %s", _describe(body), type(error).__name__, exc_info=error)
+    if response is not None and body.get("type") == "view_submission":
+        return BoltResponse(status=200, body={"response_action": "update", "view": error_modal()})
+    _tell_user(body, client)
+    return None if response is None else BoltResponse(status=200, body="")
+
+
+def _tell_user(body: dict[str, Any], client: WebClient) -> None:
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
     try:
         if body.get("response_url"):
-            from slack_sdk.webhook import WebhookClient
-
-            WebhookClient(body["response_url"]).send(text=GENERIC_ERROR, response_type="ephemeral")
+            WebhookClient(body["response_url"], timeout=10, retry_handlers=retry_handlers()).send(
+                text=GENERIC_ERROR, response_type="ephemeral"
+            )
         elif user and channel:
             client.chat_postEphemeral(channel=channel, user=user, text=GENERIC_ERROR)
+        elif user and body.get("type") in _DIRECT_MESSAGE_KINDS:
+            client.chat_postMessage(channel=user, text=GENERIC_ERROR)
     except Exception:  # noqa: BLE001 - telling the user is best effort
         log.warning("could not tell the user about the error (%s)", _describe(body))
-    return BoltResponse(status=200, body="")

@@ -1,4 +1,5 @@
-"""Global middleware: drop event deliveries Slack already made (dedupe in the database)."""
+"""Global middleware: drop event deliveries Slack already made (dedupe in the database), and
+give listeners a `respond()` that retries like every Web API call."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltContext, BoltResponse, Respond
+from slack_bolt.context.respond.internals import _build_message
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.core import Core
+from handlers.slack import retry_handlers
 from storage.db import session_scope
 from storage.events import record_event
 
@@ -31,3 +35,30 @@ def dedupe_events(core: Core) -> Callable[..., BoltResponse | None]:
         return next()
 
     return middleware
+
+
+class RetryingRespond(Respond):
+    """Bolt's `respond()`, whose response_url POST retries connection errors, 429 and 5xx."""
+
+    def __call__(self, text: str | dict[str, Any] = "", **kwargs: Any) -> WebhookResponse:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        client = WebhookClient(
+            url=self.response_url,
+            proxy=self.proxy,
+            ssl=self.ssl,
+            timeout=10,
+            retry_handlers=retry_handlers(),
+        )
+        message = (
+            _build_message(**text) if isinstance(text, dict) else _build_message(text, **kwargs)
+        )
+        return client.send_dict(message)
+
+
+def retrying_respond(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    if context.response_url:
+        context["respond"] = RetryingRespond(
+            response_url=context.response_url, proxy=context.client.proxy, ssl=context.client.ssl
+        )
+    return next()

@@ -9,6 +9,7 @@ from types import FrameType
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import housekeeping
 from bot.config import README_SLACK_APP, ConfigError, Settings
 from bot.core import Core
 from handlers.app import build_app, build_client
@@ -40,6 +41,15 @@ def run(settings: Settings, core: Core) -> None:
     who = verify_token(client)
     log.info("connected to %s as %s", who["team"] or who["url"], who["user"])
     app = build_app(settings, core, client=client)
+    housekeeping.schedule(core.timers)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        # Unwind the serving loop as Ctrl-C does (closing waitress' sockets from a signal
+        # handler under its select() crashes it): workers stop, timers shut down, exit 0.
+        log.info("stopping")
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     core.timers.start()
     try:
         if settings.mode == "socket":
@@ -51,12 +61,9 @@ def run(settings: Settings, core: Core) -> None:
             from handlers.web import HttpServer
 
             server = HttpServer(app, core, port=settings.port)
-
-            def stop(_signum: int, _frame: FrameType | None) -> None:
-                log.info("stopping")
+            try:
+                server.serve_forever()
+            finally:
                 server.close()
-
-            signal.signal(signal.SIGTERM, stop)
-            server.serve_forever()
     finally:
         core.close()

@@ -7,8 +7,24 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 log = logging.getLogger(__name__)
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """What every Slack call retries, a bounded number of times: connection errors, 429 (after
+    Retry-After) and 5xx answers."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
 
 
 def team_id_of(body: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.core import Core
@@ -53,7 +54,6 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
-        self._channels: list[Any] = []
 
     @property
     def port(self) -> int:
@@ -61,31 +61,20 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         log.info("serving Slack requests on http://0.0.0.0:%s%s", self.port, EVENTS_PATH)
-        self._run()
+        self._server.run()
 
     def start_in_thread(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        self._server.run()
-        # The loop ends once close() has emptied the socket map; release what it held.
-        for channel in self._channels:
-            channel.close()
-        self._server.task_dispatcher.shutdown()
-
     def close(self) -> None:
-        """Stop serving. Safe from a signal handler in the serving thread and from other threads.
-
-        Emptying waitress' socket map (instead of closing sockets under the running select loop,
-        which fails with "Bad file descriptor") ends the loop after a wake-up from its trigger.
-        """
-        socket_map = self._server._map  # type: ignore[union-attr]
-        self._channels = list(socket_map.values())
-        socket_map.clear()
-        try:
-            self._server.trigger.pull_trigger()  # type: ignore[union-attr]
-        except OSError:
-            pass
-        if self._thread is not None and self._thread is not threading.current_thread():
+        server = self._server
+        if self._thread is not None and self._thread.is_alive():
+            # Close every socket from inside the serving loop: closing them from this thread
+            # while the loop waits in select() crashes it (EBADF), and open keep-alive
+            # connections would keep the loop running.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
             self._thread.join(timeout=5)
+            server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        else:
+            server.close()

@@ -1,0 +1,67 @@
+"""Run the benchmarks and print their figures:
+
+python -m benchmarks                 # all of them
+python -m benchmarks ack catchup     # some
+python -m benchmarks catchup --database postgresql://postgres@127.0.0.1/scratch --instances 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from collections.abc import Callable
+
+from benchmarks.report import Table, machine
+
+NAMES = ("ack", "votes", "export", "home", "catchup")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"{', '.join(NAMES)} (default: all)"
+    )
+    parser.add_argument("--requests", type=int, default=2000, help="ack: signed requests")
+    parser.add_argument("--concurrency", type=int, default=20, help="ack: concurrent clients")
+    parser.add_argument("--command", default="/decide", help="ack: slash command")
+    parser.add_argument("--text", default="help", help="ack: its text")
+    parser.add_argument("--timers", type=int, default=10_000, help="catchup: due timers")
+    parser.add_argument(
+        "--database", help="catchup: also run on this scratch database (its timers are deleted)"
+    )
+    parser.add_argument("--instances", type=int, default=1, help="catchup: timer services")
+    args = parser.parse_args()
+    unknown = sorted(set(args.names) - set(NAMES))
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
+    logging.basicConfig(level=logging.WARNING)
+
+    from benchmarks.ack import bench_ack
+    from benchmarks.catchup import bench_catchup
+    from benchmarks.pending import bench_export, bench_home, bench_vote_burst
+
+    benches: dict[str, Callable[[], Table]] = {
+        "ack": lambda: bench_ack(
+            requests=args.requests,
+            concurrency=args.concurrency,
+            command=args.command,
+            text=args.text,
+        ),
+        "votes": bench_vote_burst,
+        "export": bench_export,
+        "home": bench_home,
+        "catchup": lambda: bench_catchup(
+            timers=args.timers, database=args.database, instances=args.instances
+        ),
+    }
+    print(f"Narrative benchmarks on {machine()}\n")
+    for name in args.names or NAMES:
+        started = time.perf_counter()
+        table = benches[name]()
+        print(table.render())
+        print(f"  ({time.perf_counter() - started:.1f}s)\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

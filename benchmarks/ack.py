@@ -1,0 +1,131 @@
+"""(1) Acknowledgement latency: signed slash commands at N concurrent clients against the real
+HTTP server (`narrative-bot run --http` in a child process, against the Slack test double),
+next to a bare Bolt app on the same waitress stack that only acknowledges (the floor)."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.report import Table, percentile
+from tests.process import BotProcess
+from tests.signed import SignedClient
+from tests.slack_double import SlackDouble
+
+SIGNING_SECRET = "benchmark-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-benchmark-token"
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + self.errors
+
+
+def load(client: SignedClient, command: str, text: str, total: int, concurrency: int) -> Run:
+    """Send `total` signed commands from `concurrency` threads; time each answer."""
+    run = Run()
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            started = time.perf_counter()
+            try:
+                ok = client.command(command, text).status == 200
+            except OSError:
+                ok = False
+            elapsed = time.perf_counter() - started
+            with lock:
+                if ok:
+                    run.latencies.append(elapsed)
+                else:
+                    run.errors += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def bench_ack(
+    *,
+    requests: int = 2000,
+    concurrency: int = 20,
+    command: str = "/decide",
+    text: str = "help",
+    rounds: int = 4,
+) -> Table:
+    # TODO(decide): once /decide posts polls, pass a proposal as `text` (--text "We launch on
+    # Monday") and check below that every request produced exactly one chat.postMessage.
+    with tempfile.TemporaryDirectory() as tmp, SlackDouble() as slack:
+        work = Path(tmp)
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{work / 'narrative.db'}",
+            "LOG_LEVEL": "WARNING",
+        }
+        narrative = BotProcess(cwd=work, env=env)
+        bare = BotProcess(
+            cwd=work,
+            env=env,
+            argv=("-m", "benchmarks.bare_app", "--port", "{port}", "--command", command),
+        )
+        servers = {"bare Bolt app (floor)": bare, "Narrative": narrative}
+        try:
+            for server in servers.values():
+                server.start().wait_ready()
+                load(server.client, command, text, 100, concurrency)  # warm-up
+            slack.clear()
+            results = {name: Run() for name in servers}
+            # Alternate in rounds so that a noisy neighbour hurts both alike.
+            for _ in range(rounds):
+                for name, server in servers.items():
+                    part = load(server.client, command, text, requests // rounds, concurrency)
+                    results[name].latencies += part.latencies
+                    results[name].errors += part.errors
+                    results[name].seconds += part.seconds
+            posted = len(slack.calls("chat.postMessage"))
+        finally:
+            for server in servers.values():
+                server.stop()
+
+    floor = results["bare Bolt app (floor)"]
+    table = Table(
+        f"(1) ack latency: {requests} signed `{command} {text}` at {concurrency} clients",
+        ["server", "requests", "errors", "p50 ms", "p99 ms", "req/s", "p99 / floor"],
+    )
+    for name, run in results.items():
+        p99 = percentile(run.latencies, 99)
+        table.add(
+            name,
+            run.requests,
+            run.errors,
+            f"{percentile(run.latencies, 50) * 1000:.1f}",
+            f"{p99 * 1000:.1f}",
+            f"{run.requests / run.seconds:.0f}" if run.seconds else "-",
+            f"{p99 / percentile(floor.latencies, 99):.2f}x",
+        )
+    ours = results["Narrative"]
+    ratio = percentile(ours.latencies, 99) / percentile(floor.latencies, 99)
+    met = ours.errors == 0 and ratio <= 1.5
+    table.note(f"target: zero errors, p99 within 1.5x of the floor: {'met' if met else 'NOT met'}")
+    table.note(f"chat.postMessage calls recorded by the Slack double: {posted}")
+    return table

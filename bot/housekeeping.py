@@ -1,0 +1,62 @@
+"""Housekeeping timers: bookkeeping tables must not grow forever.
+
+The daily purge of processed event ids is a timer like any other, so with several instances on
+one database it runs once a day, whichever instance claims it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.timers import TimerService
+from storage import timers as timer_rows
+from storage.db import session_scope
+from storage.events import purge_events
+from storage.models import Timer
+
+log = logging.getLogger(__name__)
+
+PURGE_PROCESSED_EVENTS = "purge_processed_events"
+# Slack retries an event delivery for about an hour; a week of ids is ample.
+KEEP_PROCESSED_EVENTS = timedelta(days=7)
+PURGE_EVERY = timedelta(days=1)
+# Housekeeping rows belong to no workspace.
+NO_TEAM = ""
+
+
+def register(timers: TimerService) -> None:
+    """Name the housekeeping handlers (every process that runs timers must know them)."""
+
+    def purge_processed_events(timer: Timer) -> None:
+        now = timers.clock.now()
+        with session_scope(timers.engine) as session:
+            removed = purge_events(session=session, before=now - KEEP_PROCESSED_EVENTS)
+            _ensure_purge(timers, session, due_at=now + PURGE_EVERY)
+        log.info("purged %s processed event ids (timer %s)", removed, timer.id)
+
+    timers.register(PURGE_PROCESSED_EVENTS, purge_processed_events)
+
+
+def schedule(timers: TimerService) -> None:
+    """Make sure the daily purge is scheduled; the first one runs at once."""
+    with session_scope(timers.engine) as session:
+        _ensure_purge(timers, session, due_at=timers.clock.now())
+
+
+def _ensure_purge(timers: TimerService, session: Session, *, due_at: datetime) -> None:
+    # Adding only when none is pending keeps one daily chain: if two instances each scheduled
+    # one, the first to run finds the other pending and adds nothing.
+    pending = timer_rows.pending_timers(
+        session=session, team_id=NO_TEAM, kind=PURGE_PROCESSED_EVENTS, ref_id=0
+    )
+    if not pending:
+        timers.add(
+            session=session,
+            team_id=NO_TEAM,
+            kind=PURGE_PROCESSED_EVENTS,
+            ref_id=0,
+            due_at=due_at,
+        )

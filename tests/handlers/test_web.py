@@ -1,0 +1,37 @@
+"""The HTTP server stops cleanly, also from another thread and with connections open."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from handlers.app import build_app
+from handlers.web import HttpServer
+from tests.conftest import RunningBot
+
+
+@pytest.fixture
+def thread_errors() -> Iterator[list[BaseException]]:
+    errors: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment,arg-type,misc]
+    yield errors
+    threading.excepthook = previous
+
+
+def test_close_stops_the_serving_thread_even_with_a_connection_open(
+    bot: RunningBot, thread_errors: list[BaseException]
+) -> None:
+    for _ in range(5):
+        server = HttpServer(build_app(bot.settings, bot.core), bot.core, host="127.0.0.1", port=0)
+        server.start_in_thread()
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(1024).startswith(b"HTTP/1.1 200")  # keep-alive: the channel stays open
+        server.close()
+        assert server._thread is not None and not server._thread.is_alive()
+        idle.close()
+    assert thread_errors == []

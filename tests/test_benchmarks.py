@@ -1,0 +1,29 @@
+"""The benchmark suite still runs (tiny sizes; the figures come from `python -m benchmarks`)."""
+
+from __future__ import annotations
+
+from benchmarks.ack import bench_ack
+from benchmarks.catchup import bench_catchup
+from benchmarks.report import percentile
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (
+        50.0,
+        99.0,
+        100.0,
+    )
+
+
+def test_ack_benchmark_runs_both_servers_without_errors() -> None:
+    table = bench_ack(requests=40, concurrency=4, rounds=2)
+    rows = {row[0]: row for row in table.rows}
+    assert set(rows) == {"bare Bolt app (floor)", "Narrative"}
+    assert [rows[name][1:3] for name in rows] == [["40", "0"], ["40", "0"]]
+
+
+def test_catch_up_benchmark_fires_each_timer_once() -> None:
+    table = bench_catchup(timers=50)
+    [row] = table.rows
+    assert row[4:] == ["50", "0", "50"]
