@@ -36,10 +36,14 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     logging.basicConfig(level=logging.WARNING)
+    # waitress warns at every queued request; under a deliberate burst that is the point.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     from benchmarks.ack import bench_ack
     from benchmarks.catchup import bench_catchup
-    from benchmarks.pending import bench_export, bench_home, bench_vote_burst
+    from benchmarks.export import bench_export
+    from benchmarks.home import bench_home
+    from benchmarks.votes import bench_vote_burst
 
     benches: dict[str, Callable[[], Table]] = {
         "ack": lambda: bench_ack(
