@@ -175,6 +175,12 @@ def browse(
     return LogPage(entries=entries, page=page, per_page=per_page, has_next=len(rows) > per_page)
 
 
+def count(core: Core, *, team_id: str, query: LogQuery) -> int:
+    """How many decisions of the log match `query`."""
+    with session_scope(core.engine) as session:
+        return log_rows.count_decisions(session=session, team_id=team_id, query=query)
+
+
 def _overdue(decision: Decision, now: datetime) -> bool:
     """Still in force, and its review date passed more than the 3-day reminder ago."""
     return decision.status in log_rows.OPEN_STATUSES and decision.review_on < now - timedelta(

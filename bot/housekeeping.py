@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.timers import TimerService
 from storage import timers as timer_rows
 from storage.db import session_scope
-from storage.events import purge_events
+from storage.events import purge_events, record_event
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -60,3 +61,9 @@ def _ensure_purge(timers: TimerService, session: Session, *, due_at: datetime) -
             ref_id=0,
             due_at=due_at,
         )
+
+
+def first_delivery(engine: Engine, *, team_id: str, event_id: str, now: datetime) -> bool:
+    """Record that Slack delivered `event_id`; False when it had already been delivered."""
+    with session_scope(engine) as session:
+        return record_event(session=session, team_id=team_id, event_id=event_id, now=now)

@@ -404,3 +404,10 @@ def thread_of(core: Core, *, team_id: str, decision: Decision) -> str | None:
                 session=session, team_id=team_id, decision_id=current.replaces_id
             )
     return None
+
+
+def owner_of(core: Core, team_id: str, decision_id: int) -> str | None:
+    """The owner of a decision of this workspace, or None when there is no such decision."""
+    with session_scope(core.engine) as session:
+        decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
+        return decision.owner_id if decision is not None else None

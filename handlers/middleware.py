@@ -12,9 +12,8 @@ from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.core import Core
+from bot.housekeeping import first_delivery
 from handlers.slack import retry_handlers
-from storage.db import session_scope
-from storage.events import record_event
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +24,9 @@ def dedupe_events(core: Core) -> Callable[..., BoltResponse | None]:
         if body.get("type") != "event_callback" or not event_id:
             return next()
         team_id = str(body.get("team_id") or "")
-        with session_scope(core.engine) as session:
-            fresh = record_event(
-                session=session, team_id=team_id, event_id=str(event_id), now=core.clock.now()
-            )
+        fresh = first_delivery(
+            core.engine, team_id=team_id, event_id=str(event_id), now=core.clock.now()
+        )
         if not fresh:
             log.info("ignoring repeated delivery of event %s (team %s)", event_id, team_id)
             return BoltResponse(status=200, body="")

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def register_timers(client: WebClient, core: Core) -> None:
     def review_due(timer: Timer) -> None:
-        owner = _owner_of_decision(core, timer.team_id, timer.ref_id)
+        owner = reviews.owner_of(core, timer.team_id, timer.ref_id)
         if owner is None:
             return
         prompt = reviews.start_review(core, timer=timer, tz=user_timezone(client, owner))
@@ -58,15 +58,6 @@ def register_timers(client: WebClient, core: Core) -> None:
 
     core.timers.register(REVIEW_DUE, review_due)
     core.timers.register(REVIEW_REMINDER, review_reminder)
-
-
-def _owner_of_decision(core: Core, team_id: str, decision_id: int) -> str | None:
-    from storage.db import session_scope
-    from storage.decisions import get_decision
-
-    with session_scope(core.engine) as session:
-        decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
-        return decision.owner_id if decision is not None else None
 
 
 def announce_answer(

@@ -18,8 +18,6 @@ from handlers.blocks.decision_log import HomeFilters, build_home_view, build_rec
 from handlers.directory import hidden_channels, may_see, open_dm
 from handlers.exports import ExportRequest, start_export
 from handlers.slack import team_id_of
-from storage import decision_log as log_rows
-from storage.db import session_scope
 from storage.decision_log import LogQuery
 
 PER_PAGE = 15
@@ -44,8 +42,7 @@ def publish_home(
     page = decision_log.browse(
         core, team_id=team_id, query=query, page=filters.page, per_page=PER_PAGE
     )
-    with session_scope(core.engine) as session:
-        total = log_rows.count_decisions(session=session, team_id=team_id, query=query)
+    total = decision_log.count(core, team_id=team_id, query=query)
     metrics = decision_log.metrics(core, team_id=team_id)
     view = build_home_view(filters=filters, page=page, metrics=metrics, total=total)
     client.views_publish(user_id=user_id, view=view)

@@ -135,8 +135,10 @@ def test_workbook_sheets_rows_text_dates_and_links(engine: Engine, tmp_path: Pat
     # Every user text that looks like a formula came back as a text cell, exactly as typed.
     reasons = {c.value: c.data_type for c in wb["Votes"]["D"][1:] if c.value}
     for text in DANGEROUS:
-        # XML readers turn a carriage return into a line feed; the cell stays text.
-        assert reasons[text.replace("\r", "\n")] == "s", text
+        # Without lxml, the XML round trip turns a carriage return into a line feed; with it
+        # the text comes back exactly. Either way the cell stays text.
+        kind = reasons.get(text) or reasons.get(text.replace("\r", "\n"))
+        assert kind == "s", text
     assert all(cell.data_type != "f" for ws in wb for row in ws.iter_rows() for cell in row)
     votes = list(wb["Votes"].iter_rows(min_row=2, values_only=True))
     assert ("D-1", "U0ANA", "Agree", None) in [v[:4] for v in votes]

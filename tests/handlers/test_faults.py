@@ -99,10 +99,10 @@ def wait_for_log(caplog: pytest.LogCaptureFixture, logger: str, timeout: float =
 def test_a_command_that_raises_tells_the_user_privately_and_logs_with_context(
     bot: RunningBot, redacted_logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_text: str) -> dict[str, str]:
+    def broken(*_args: object, **_kwargs: object) -> dict[str, str]:
         raise RuntimeError(LEAKY)
 
-    monkeypatch.setattr("handlers.commands.decide.ephemeral", broken)
+    monkeypatch.setattr("handlers.commands.decide.parse_proposal", broken)
 
     reply = bot.client.command("/decide", "We launch", response_url=bot.slack.response_url())
 
@@ -127,10 +127,10 @@ def test_a_command_that_raises_tells_the_user_privately_and_logs_with_context(
 def test_the_error_message_survives_a_failing_response_url(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_text: str) -> dict[str, str]:
+    def broken(*_args: object, **_kwargs: object) -> dict[str, str]:
         raise RuntimeError(LEAKY)
 
-    monkeypatch.setattr("handlers.commands.decide.ephemeral", broken)
+    monkeypatch.setattr("handlers.commands.decide.parse_proposal", broken)
     bot.slack.fail_next("response_url", status=503)
 
     bot.client.command("/decide", "We launch", response_url=bot.slack.response_url())
@@ -143,10 +143,10 @@ def test_the_error_message_survives_a_failing_response_url(
 def test_an_event_listener_that_raises_is_logged_and_acknowledged(
     bot: RunningBot, redacted_logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken() -> dict[str, str]:
+    def broken(**_kwargs: object) -> dict[str, str]:
         raise RuntimeError(LEAKY)
 
-    monkeypatch.setattr("handlers.home.build_home_view", broken)
+    monkeypatch.setattr("handlers.home.decision_log.build_home_view", broken)
 
     assert bot.client.event(home_opened()).status == 200
 
