@@ -18,10 +18,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks.report import Table, machine
 from slack_sdk import WebClient
 
 from benchmarks.decision_data import CHANNELS, TEAM, build, end_of
+from benchmarks.report import Table, machine
 from bot.core import Core
 from bot.timers import TimerService
 from handlers.blocks.decision_log import HomeFilters

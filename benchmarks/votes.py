@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import Table, machine
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from benchmarks.report import Table, machine
 from bot.config import load_settings
 from bot.core import build_core
 from handlers.app import build_app, build_client

@@ -175,10 +175,11 @@ def browse(
     return LogPage(entries=entries, page=page, per_page=per_page, has_next=len(rows) > per_page)
 
 
-def count(core: Core, *, team_id: str, query: LogQuery) -> int:
-    """How many decisions of the log match `query`."""
+def count(core: Core, *, team_id: str, query: LogQuery, cap: int | None = None) -> int:
+    """How many decisions of the log match `query`; with `cap`, at most cap + 1 are counted,
+    so that a page of a very long log costs the same as one of a short log."""
     with session_scope(core.engine) as session:
-        return log_rows.count_decisions(session=session, team_id=team_id, query=query)
+        return log_rows.count_decisions(session=session, team_id=team_id, query=query, cap=cap)
 
 
 def _overdue(decision: Decision, now: datetime) -> bool:

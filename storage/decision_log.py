@@ -107,9 +107,15 @@ def list_decisions(
     return list(session.exec(stmt.offset(max(offset, 0)).limit(limit)))
 
 
-def count_decisions(*, session: Session, team_id: str, query: LogQuery) -> int:
-    stmt = select(func.count()).select_from(Decision).where(*_conditions(team_id, query))
-    return int(session.exec(stmt).one())
+def count_decisions(
+    *, session: Session, team_id: str, query: LogQuery, cap: int | None = None
+) -> int:
+    """How many decisions match; with `cap`, counting stops at cap + 1 ("more than cap")."""
+    if cap is None:
+        stmt = select(func.count()).select_from(Decision).where(*_conditions(team_id, query))
+        return int(session.exec(stmt).one())
+    matching = select(Decision.id).where(*_conditions(team_id, query)).limit(cap + 1).subquery()
+    return int(session.exec(select(func.count()).select_from(matching)).one())
 
 
 def _same_team(column: Any, team_id: str) -> Any:

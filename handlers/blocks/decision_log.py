@@ -25,6 +25,8 @@ from storage.models import Decision
 
 PREVIEW_CHARS = 280
 CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
+# Past this many matches the Home tab says "1,000+" (see handlers.home.decision_log.COUNT_CAP).
+HOME_COUNT_CAP = 1000
 HOME_STATUSES = ("active", "under_review", "halted", "amended", "reversed", "superseded")
 
 
@@ -348,7 +350,8 @@ def build_home_view(
         )
     else:
         first = page.page * page.per_page + 1
-        blocks.append(context(f"{first}–{first + len(page.entries) - 1} of {total}, newest first"))
+        of = f"{total - 1:,}+" if total > HOME_COUNT_CAP else f"{total:,}"
+        blocks.append(context(f"{first}–{first + len(page.entries) - 1} of {of}, newest first"))
         for entry in page.entries:
             blocks.append(
                 section(

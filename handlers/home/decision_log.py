@@ -14,7 +14,12 @@ from slack_sdk import WebClient
 
 from bot import decision_log
 from bot.core import Core
-from handlers.blocks.decision_log import HomeFilters, build_home_view, build_record_modal
+from handlers.blocks.decision_log import (
+    HOME_COUNT_CAP,
+    HomeFilters,
+    build_home_view,
+    build_record_modal,
+)
 from handlers.directory import hidden_channels, may_see, open_dm
 from handlers.exports import ExportRequest, start_export
 from handlers.slack import team_id_of
@@ -42,7 +47,7 @@ def publish_home(
     page = decision_log.browse(
         core, team_id=team_id, query=query, page=filters.page, per_page=PER_PAGE
     )
-    total = decision_log.count(core, team_id=team_id, query=query)
+    total = decision_log.count(core, team_id=team_id, query=query, cap=HOME_COUNT_CAP)
     metrics = decision_log.metrics(core, team_id=team_id)
     view = build_home_view(filters=filters, page=page, metrics=metrics, total=total)
     client.views_publish(user_id=user_id, view=view)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.decision_log import DecisionRecord, LogEntry, LogPage
 from bot.reviews import ReviewPrompt
 from handlers.blocks.decision_log import (
+    HOME_COUNT_CAP,
     HomeFilters,
     build_home_view,
     build_log_list,
@@ -107,6 +108,17 @@ def test_home_view_stays_within_limits_and_keeps_filters() -> None:
     assert "home_page_prev" in text and "home_page_next" in text and "21–40 of 100" in text
     assert '"initial_channel": "C1"' in text and '"initial_user": "U1"' in text
     assert "Median confidence:* 55%" in text and "Reviewed on time:* 50%" in text
+
+
+def test_home_view_says_more_than_the_cap_for_a_huge_log() -> None:
+    entries = tuple(LogEntry(_decision(n), 0, False) for n in range(1, 16))
+    page = LogPage(entries=entries, page=0, per_page=15, has_next=True)
+    view = build_home_view(
+        filters=HomeFilters(), page=page, metrics=METRICS, total=HOME_COUNT_CAP + 1
+    )
+    assert "1–15 of 1,000+" in json.dumps(view, ensure_ascii=False)
+    exact = build_home_view(filters=HomeFilters(), page=page, metrics=METRICS, total=1000)
+    assert "1–15 of 1,000," in json.dumps(exact, ensure_ascii=False)
 
 
 def test_home_filters_from_garbage() -> None:

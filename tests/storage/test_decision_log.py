@@ -74,6 +74,9 @@ def test_filters_search_and_pages(db: Engine) -> None:
     assert due == ["halted one"]
     with session_scope(db) as session:
         assert q.count_decisions(session=session, team_id=TEAM, query=LogQuery()) == 27
+        # A capped count stops at cap + 1 ("more than cap") and is exact below the cap.
+        assert q.count_decisions(session=session, team_id=TEAM, query=LogQuery(), cap=10) == 11
+        assert q.count_decisions(session=session, team_id=TEAM, query=LogQuery(), cap=27) == 27
         assert q.dissent_counts(
             session=session, team_id=TEAM, decision_ids=[int(pricing.id or 0)]
         ) == {int(pricing.id or 0): 1}
