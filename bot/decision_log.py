@@ -69,12 +69,14 @@ def record_decision(
     Raises ProposalError with a message for the person when the text is not a decision.
     """
     now = core.clock.now()
+    text, replaces = _take_replaces(text)
     options = parse_proposal(text, author_id=author_id, now=now, tz=tz)
     if options.closes_at is not None:
         raise ProposalError(
             "`closes:` is for polls (`/decide`); a logged decision is already made."
         )
     with session_scope(core.engine) as session:
+        older = _replaceable(session, team_id, replaces) if replaces is not None else None
         decision = insert_decision(
             session=session,
             team_id=team_id,
@@ -105,7 +107,72 @@ def record_decision(
             detail={"confidence": options.confidence, "review_on": options.review_on.isoformat()},
         )
         schedule_review(core, session=session, decision=decision)
+        if older is not None:
+            _supersede(core, session, older=older, newer=decision, user_id=author_id, now=now)
     return decision
+
+
+_REPLACES = re.compile(r"(?<!\S)replaces:(\S*)", re.IGNORECASE)
+
+
+def _take_replaces(text: str) -> tuple[str, int | None]:
+    """Split `replaces:D-4` off a logged decision's text."""
+    found = _REPLACES.findall(text)
+    if not found:
+        return text, None
+    if len(found) > 1:
+        raise ProposalError("`replaces:` is given twice.")
+    number = parse_label(found[0])
+    if number is None:
+        raise ProposalError(
+            f"replaces must name a decision such as `D-4`, not `{found[0] or '(nothing)'}`."
+        )
+    return _REPLACES.sub("", text), number
+
+
+def _replaceable(session: Session, team_id: str, number: int) -> Decision:
+    older = get_decision_by_number(session=session, team_id=team_id, number=number)
+    label = decision_label(number)
+    if older is None:
+        raise ProposalError(f"{label} was not found in this workspace.")
+    if older.status not in log_rows.OPEN_STATUSES:
+        raise ProposalError(
+            f"{label} is {STATUS_NAMES.get(older.status, older.status)}; only a decision still "
+            "in force can be superseded."
+        )
+    return older
+
+
+def _supersede(
+    core: Core, session: Session, *, older: Decision, newer: Decision, user_id: str, now: datetime
+) -> None:
+    """`newer` replaces `older`: both link to each other, and the older one's reviews stop."""
+    older_id, newer_id = int(older.id or 0), int(newer.id or 0)
+    older.status = "superseded"
+    older.replaced_by_id = newer_id
+    newer.replaces_id = older_id
+    session.add(older)
+    session.add(newer)
+    for kind in (REVIEW_DUE, REVIEW_REMINDER):
+        core.timers.cancel(session=session, team_id=older.team_id, kind=kind, ref_id=older_id)
+    add_decision_event(
+        session=session,
+        team_id=older.team_id,
+        decision_id=older_id,
+        at=now,
+        kind="superseded",
+        user_id=user_id,
+        detail={"by": decision_label(newer.number)},
+    )
+    add_decision_event(
+        session=session,
+        team_id=older.team_id,
+        decision_id=newer_id,
+        at=now,
+        kind="supersedes",
+        user_id=user_id,
+        detail={"replaces": decision_label(older.number)},
+    )
 
 
 def set_record_message(

@@ -96,6 +96,50 @@ def test_bad_log_text_records_nothing(engine: Engine, text: str, message: str) -
         assert session.exec(select(Decision)).all() == []
 
 
+def test_a_logged_decision_can_supersede_one_in_force(engine: Engine) -> None:
+    core = make_core(engine)
+    with freeze_time("2026-12-01 09:00:00"):
+        old = record_decision(core, team_id=TEAM, channel_id="C1", author_id="U1", text="Old way")
+        new = record_decision(
+            core, team_id=TEAM, channel_id="C1", author_id="U1", text="New way replaces:D-1"
+        )
+    with session_scope(engine) as session:
+        older = get_decision(session=session, team_id=TEAM, decision_id=int(old.id or 0))
+        newer = get_decision(session=session, team_id=TEAM, decision_id=int(new.id or 0))
+        assert older is not None and newer is not None
+        assert older.status == "superseded" and older.replaced_by_id == newer.id
+        assert newer.replaces_id == older.id and newer.proposal == "New way"
+        kinds = {(e.decision_id, e.kind) for e in session.exec(select(DecisionEvent)).all()}
+    assert {(old.id, "superseded"), (new.id, "supersedes")} <= kinds
+    # The superseded decision is no longer reviewed; the new one is.
+    assert _timer(engine, REVIEW_DUE, int(old.id or 0)) == []
+    assert len(_timer(engine, REVIEW_DUE, int(new.id or 0))) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("New replaces:D-9", "D-9 was not found"),
+        ("New replaces:soon", "such as `D-4`"),
+        ("New replaces:D-1 replaces:D-1", "given twice"),
+        ("New replaces:D-2", "only a decision still in force"),
+        ("New replaces:D-3", "not found"),
+    ],
+)
+def test_superseding_needs_a_decision_in_force_of_this_workspace(
+    engine: Engine, text: str, message: str
+) -> None:
+    core = make_core(engine)
+    record_decision(core, team_id=TEAM, channel_id="C1", author_id="U1", text="First")
+    add_decision(engine, text="Reversed", status="reversed")
+    add_decision(engine, team_id="T0OTHER", text="Elsewhere")
+    with pytest.raises(ProposalError, match=message):
+        record_decision(core, team_id=TEAM, channel_id="C1", author_id="U1", text=text)
+    with session_scope(engine) as session:
+        statuses = [d.status for d in session.exec(select(Decision)).all()]
+    assert sorted(statuses) == ["active", "active", "reversed"]
+
+
 def _fire(core, engine: Engine, decision: Decision, tz: str = "UTC"):  # type: ignore[no-untyped-def]
     [timer] = _timer(engine, REVIEW_DUE, int(decision.id or 0))
     with session_scope(engine) as session:  # claimed, as the scheduler would

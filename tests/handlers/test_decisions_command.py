@@ -136,6 +136,21 @@ def test_log_records_announces_and_rejects_bad_input(bot: RunningBot) -> None:
     assert decision.review_on - decision.created_at == timedelta(days=14)
 
 
+def test_log_with_replaces_supersedes_the_older_decision(bot: RunningBot) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True):
+        first = bot.client.command("/decisions", "log Ship weekly").json()
+        assert "Logged *D-1*" in first["text"]
+        second = bot.client.command("/decisions", "log Ship daily replaces:D-1").json()
+        assert "Logged *D-2*" in second["text"]
+        again = bot.client.command("/decisions", "log Ship hourly replaces:D-1").json()
+        assert "D-1 is superseded" in again["text"] and "/decisions log" in again["text"]
+    with session_scope(bot.core.engine) as session:
+        rows = {d.number: d for d in session.exec(select(Decision)).all()}
+    assert set(rows) == {1, 2}
+    assert rows[1].status == "superseded" and rows[1].replaced_by_id == rows[2].id
+    assert rows[2].replaces_id == rows[1].id and rows[2].proposal == "Ship daily"
+
+
 def test_stats(bot: RunningBot) -> None:
     engine = bot.core.engine
     with freeze_time("2026-12-10 10:00:00", tick=True):
