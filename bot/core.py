@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -12,6 +14,8 @@ from bot.config import Settings
 from bot.timers import TimerService
 from storage.db import make_engine, migrate
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Core:
@@ -20,7 +24,27 @@ class Core:
     timers: TimerService
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
 
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    closed: bool = False
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run `closer` when the bot stops, before timers and the database (e.g. to deliver
+        message updates still waiting for their rate-limit slot). Registered after the bot
+        stopped (by a request still finishing), it runs at once."""
+        if self.closed:
+            closer()
+            return
+        self.closers.append(closer)
+
     def close(self) -> None:
+        self.closed = True
+        for closer in self.closers:
+            try:
+                closer()
+            except Exception:  # noqa: BLE001 - stopping must go on
+                log.exception("shutdown step failed")
+        self.closers.clear()
         self.timers.shutdown()
         self.engine.dispose()
 

@@ -33,10 +33,14 @@ class Coalescer:
         self._timers: dict[Hashable, threading.Timer] = {}
         self._last_run: dict[Hashable, float] = {}
         self._run_locks: dict[Hashable, threading.Lock] = {}
+        self._closed = False
 
     def submit(self, key: Hashable, render: Callable[[], None]) -> None:
         """Ask for `render` to run for `key`; a later submit before it runs replaces it."""
         with self._lock:
+            if self._closed:
+                log.debug("update for %s after shutdown dropped", key)
+                return
             self._pending[key] = render
             if key in self._timers:
                 return  # a run is already scheduled; it will take the newest function
@@ -87,6 +91,16 @@ class Coalescer:
                     timer.cancel()
         for key in keys:
             self._run(key, wait=False)
+
+    def close(self) -> None:
+        """Deliver what is pending now, then take no more (the bot is stopping)."""
+        self.flush()
+        with self._lock:
+            self._closed = True
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers.clear()
+            self._pending.clear()
 
     def pending(self) -> int:
         with self._lock:

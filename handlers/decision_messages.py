@@ -48,6 +48,8 @@ class DecisionMessages:
             if found is None:
                 found = cls(app.client, core)
                 _instances[app] = found
+                # A poll's last update may wait for its slot; deliver it before stopping.
+                core.on_close(found.updates.close)
             return found
 
     # --- the poll and the record --------------------------------------------------------------

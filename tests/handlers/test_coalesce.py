@@ -88,3 +88,19 @@ def test_a_failing_render_does_not_stop_later_ones() -> None:
     time.sleep(0.05)
     coalescer.submit("poll", recorder.render("poll"))
     wait(lambda: len(recorder.runs) == 1)
+
+
+def test_close_delivers_what_is_pending_then_takes_no_more() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(interval=60)
+    coalescer.submit("poll", recorder.render("poll"))
+    wait(lambda: len(recorder.runs) == 1)
+    recorder.state = 3
+    coalescer.submit("poll", recorder.render("poll"))
+    coalescer.close()
+    assert recorder.runs == [("poll", 0), ("poll", 3)]
+    recorder.state = 4
+    coalescer.submit("poll", recorder.render("poll"))
+    coalescer.submit("other", recorder.render("other"))
+    time.sleep(0.05)
+    assert recorder.runs == [("poll", 0), ("poll", 3)] and coalescer.pending() == 0

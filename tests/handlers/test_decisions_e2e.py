@@ -625,3 +625,23 @@ def test_record_that_cannot_be_posted_still_shows_on_the_poll(
     wait_shown(bot.slack, CHANNEL, poll_ts, "We launch in June", "Decision D-1")
     row = decision_row(bot)
     assert row.status == "active" and row.record_ts is None and row.permalink
+
+
+def test_a_graceful_stop_delivers_the_poll_update_still_waiting_for_its_slot(
+    bot: RunningBot,
+) -> None:
+    """With the real one-second spacing, the second vote's update waits; stopping the bot must
+    deliver it rather than leave the poll showing an old tally."""
+    poll_ts, decision_id = propose(bot, "Move the standup to 10:00")
+    vote(bot, decision_id, poll_ts, ANA, "agree")
+    wait_shown(bot.slack, CHANNEL, poll_ts, "Agree:* 1")
+    vote(bot, decision_id, poll_ts, BEN, "agree")
+    wait_until(lambda: decision_row(bot).id is not None and _current_votes(bot) == 2)
+    bot.stop()
+    assert "Agree:* 2" in shown(bot.slack, CHANNEL, poll_ts)
+    bot.start()  # the fixture stops it again
+
+
+def _current_votes(bot: RunningBot) -> int:
+    with session_scope(bot.core.engine) as session:
+        return len(session.exec(select(Vote).where(col(Vote.current).is_(True))).all())
