@@ -504,7 +504,6 @@ def iter_questions(
     hidden_channels: frozenset[str],
     batch: int = 1000,
 ) -> Iterator[list[tuple[Question, Narrative]]]:
-    last = 0
     conds: list[Any] = [Question.team_id == team_id, Narrative.team_id == team_id]
     if channel_id:
         conds.append(Narrative.channel_id == channel_id)
@@ -512,20 +511,8 @@ def iter_questions(
         conds.append(Narrative.started_at >= since)
     if hidden_channels:
         conds.append(col(Narrative.channel_id).not_in(sorted(hidden_channels)))
-    while True:
-        stmt = (
-            select(Question, Narrative)
-            .join(Narrative, Narrative.id == Question.narrative_id)
-            .where(*conds, col(Question.id) > last)
-            .order_by(col(Question.id))
-            .limit(batch)
-        )
-        rows = [(q, n) for q, n in session.exec(stmt)]
-        if not rows:
-            return
-        yield rows
-        last = int(rows[-1][0].id or 0)
-        session.expunge_all()
+    stmt = select(Question, Narrative).join(Narrative, Narrative.id == Question.narrative_id)
+    yield from _pages(session, stmt.where(*conds), col(Question.id), batch)
 
 
 def iter_reflection_answers(
@@ -537,7 +524,6 @@ def iter_reflection_answers(
     hidden_channels: frozenset[str],
     batch: int = 1000,
 ) -> Iterator[list[tuple[ReflectionAnswer, ReflectionRound]]]:
-    last = 0
     conds: list[Any] = [ReflectionAnswer.team_id == team_id, ReflectionRound.team_id == team_id]
     if channel_id:
         conds.append(ReflectionRound.channel_id == channel_id)
@@ -545,15 +531,20 @@ def iter_reflection_answers(
         conds.append(ReflectionAnswer.answered_at >= since)
     if hidden_channels:
         conds.append(col(ReflectionRound.channel_id).not_in(sorted(hidden_channels)))
+    stmt = select(ReflectionAnswer, ReflectionRound).join(
+        ReflectionRound, ReflectionRound.id == ReflectionAnswer.round_id
+    )
+    yield from _pages(session, stmt.where(*conds), col(ReflectionAnswer.id), batch)
+
+
+def _pages(session: Session, stmt: Any, key: Any, batch: int) -> Iterator[list[Any]]:
+    """Keyset pagination over `stmt` by the first entity's id: memory stays flat however many
+    rows there are (the session forgets each page once it has been handed out)."""
+    last = 0
     while True:
-        stmt = (
-            select(ReflectionAnswer, ReflectionRound)
-            .join(ReflectionRound, ReflectionRound.id == ReflectionAnswer.round_id)
-            .where(*conds, col(ReflectionAnswer.id) > last)
-            .order_by(col(ReflectionAnswer.id))
-            .limit(batch)
-        )
-        rows = [(a, r) for a, r in session.exec(stmt)]
+        rows = [
+            tuple(row) for row in session.exec(stmt.where(key > last).order_by(key).limit(batch))
+        ]
         if not rows:
             return
         yield rows

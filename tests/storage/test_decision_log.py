@@ -176,3 +176,56 @@ def test_metrics(db: Engine) -> None:
     with session_scope(db) as session:
         empty = q.log_metrics(session=session, team_id="T0NONE", since=START)
     assert empty.decisions == 0 and empty.median_confidence is None
+
+
+def test_questions_and_answers_are_read_in_pages_without_losing_rows(db: Engine) -> None:
+    from storage.models import ReflectionAnswer, ReflectionRound
+
+    with session_scope(db) as session:
+        for team in (TEAM, "T0OTHER"):
+            narrative = Narrative(
+                team_id=team,
+                channel_id="C0GENERAL",
+                owner_id="U0OWNER",
+                title=f"N {team}",
+                reading_seconds=60,
+                started_at=START,
+                ends_at=START,
+            )
+            round_ = ReflectionRound(
+                team_id=team,
+                channel_id="C0GENERAL",
+                questions='["Q"]',
+                closes_at=START,
+                created_at=START,
+            )
+            session.add_all([narrative, round_])
+            session.flush()
+            for i in range(5):
+                session.add(
+                    Question(
+                        team_id=team,
+                        narrative_id=int(narrative.id or 0),
+                        author_id="U0ANA",
+                        text=f"{team} q{i}",
+                        asked_at=START,
+                    )
+                )
+                session.add(
+                    ReflectionAnswer(
+                        team_id=team,
+                        round_id=int(round_.id or 0),
+                        user_id="U0ANA",
+                        text=f"{team} a{i}",
+                        answered_at=START,
+                    )
+                )
+    common = {"channel_id": None, "since": None, "hidden_channels": frozenset(), "batch": 2}
+    with session_scope(db) as session:
+        pages = list(q.iter_questions(session=session, team_id=TEAM, **common))
+        assert [len(p) for p in pages] == [2, 2, 1]
+        assert [row[0].text for p in pages for row in p] == [f"{TEAM} q{i}" for i in range(5)]
+        answers = list(q.iter_reflection_answers(session=session, team_id=TEAM, **common))
+        assert [row[0].text for p in answers for row in p] == [f"{TEAM} a{i}" for i in range(5)]
+        hidden = {**common, "hidden_channels": frozenset({"C0GENERAL"})}
+        assert list(q.iter_questions(session=session, team_id=TEAM, **hidden)) == []
