@@ -392,6 +392,16 @@ def discard(core: Core, *, team_id: str, decision_id: int) -> None:
 # --- voting -------------------------------------------------------------------------------------
 
 
+def _required_text(value: str | None, when_empty: str, what: str) -> str:
+    """The text a person typed, trimmed; DecisionError when it is empty or too long."""
+    text = (value or "").strip()
+    if not text:
+        raise DecisionError(when_empty)
+    if len(text) > MAX_TEXT:
+        raise DecisionError(f"Keep the {what} under {MAX_TEXT} characters.")
+    return text
+
+
 def _clean_reason(reason: str | None) -> str | None:
     value = (reason or "").strip()
     return value or None
@@ -485,11 +495,7 @@ def finalize(
     permalink: str | None = None,
 ) -> DecisionSnapshot:
     """The owner states the decision: voting ends, the review is scheduled."""
-    text = (final_text or "").strip()
-    if not text:
-        raise DecisionError("Write the decision as it stands.")
-    if len(text) > MAX_TEXT:
-        raise DecisionError(f"Keep the decision under {MAX_TEXT} characters.")
+    text = _required_text(final_text, "Write the decision as it stands.", "decision")
     now = core.clock.now()
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
@@ -594,11 +600,7 @@ def pull_andon(
     core: Core, *, team_id: str, decision_id: int, user_id: str, reason: str
 ) -> DecisionSnapshot:
     """Anyone halts a final decision, with a reason, until its owner resolves it."""
-    text = (reason or "").strip()
-    if not text:
-        raise DecisionError("Please say why you are pulling the Andon cord.")
-    if len(text) > MAX_TEXT:
-        raise DecisionError(f"Keep the reason under {MAX_TEXT} characters.")
+    text = _required_text(reason, "Please say why you are pulling the Andon cord.", "reason")
     now = core.clock.now()
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
@@ -660,9 +662,7 @@ def resolve_andon(
             raise DecisionError(f"{label} is not halted.")
         detail: dict[str, str | None] = {"resolution": resolution}
         if resolution == "amend":
-            text = (new_text or "").strip()
-            if not text:
-                raise DecisionError("Write the amended decision.")
+            text = _required_text(new_text, "Write the amended decision.", "decision")
             detail.update(previous=decision.final_text, final_text=text)
             decision.final_text = text
             decision.status = _in_force_status(session, decision)
