@@ -16,7 +16,7 @@ from tests.signed import SignedClient
 from tests.slack_double import SlackDouble
 
 SIGNING_SECRET = "benchmark-signing-secret-0123456789"
-BOT_TOKEN = "xoxb-benchmark-token"
+BOT_TOKEN = "xoxb-test-benchmark"
 
 
 @dataclass
