@@ -8,17 +8,32 @@ so that every test can own an isolated instance::
         client.chat_postMessage(channel="C1", text="hi")
         assert slack.last("chat.postMessage").params["text"] == "hi"
 
+Socket Mode works too: ``apps.connections.open`` (with an ``xapp-`` token) hands out a
+``ws://127.0.0.1:<port>/link/?ticket=...`` URL served by a minimal RFC 6455 server the double
+starts on first use. It greets every connection with Slack's ``hello``, answers pings, records
+every JSON message the client sends (acks) as a ``"socket_ack"`` call, and lets a test push
+envelopes with :meth:`SlackDouble.socket_send`::
+
+    slack.wait_socket_connected()
+    slack.socket_send({"envelope_id": "e1", "type": "slash_commands", "payload": {...}})
+    ack = slack.wait_for("socket_ack", predicate=lambda c: c.params["envelope_id"] == "e1")
+
 Everything is standard library; the double never talks to the internet.
 """
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
+import hashlib
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,8 +76,10 @@ class Call:
     """One request received by the double.
 
     ``method`` is the Web API method (``"chat.postMessage"``), ``"upload"`` for a
-    file upload to an URL handed out by ``files.getUploadURLExternal``, or
-    ``"response_url"`` for a POST to a :meth:`SlackDouble.response_url`.
+    file upload to an URL handed out by ``files.getUploadURLExternal``,
+    ``"response_url"`` for a POST to a :meth:`SlackDouble.response_url`, or
+    ``"socket_ack"`` for a JSON message a Socket Mode client sent over the websocket
+    (``params`` is the parsed message, e.g. ``{"envelope_id": "e1", "payload": {...}}``).
     ``headers`` keys are lower-cased but lookups are case-insensitive.
     ``status`` is the HTTP status answered and ``error`` the Slack error code
     answered (``None`` when the answer was ``"ok": true``).
@@ -178,6 +195,7 @@ class SlackDouble:
         self._id_counter = itertools.count(1)
         self._server: _DoubleServer | None = None
         self._thread: threading.Thread | None = None
+        self._socket_server: _WebSocketServer | None = None
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -195,6 +213,7 @@ class SlackDouble:
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "users.info": self._users_info,
+            "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
         }
@@ -217,6 +236,10 @@ class SlackDouble:
         return self
 
     def stop(self) -> None:
+        with self._lock:
+            socket_server, self._socket_server = self._socket_server, None
+        if socket_server is not None:
+            socket_server.stop()
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
         if server is not None:
@@ -319,6 +342,47 @@ class SlackDouble:
             for c in calls
         )
 
+    # ------------------------------------------------------------------ Socket Mode
+
+    def socket_send(self, envelope: JsonDict) -> None:
+        """Send ``envelope`` as a text frame to the most recently connected Socket Mode client."""
+        with self._lock:
+            socket_server = self._socket_server
+        if socket_server is None:
+            raise AssertionError("no Socket Mode client ever connected (no apps.connections.open)")
+        socket_server.send(json.dumps(envelope))
+
+    def wait_socket_connected(self, timeout: float = 10.0, count: int = 1) -> None:
+        """Wait until ``count`` websocket connections have completed the handshake (and been
+        sent ``hello``) in total, counting reconnections."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                socket_server = self._socket_server
+            connected = socket_server.connections_total if socket_server is not None else 0
+            if connected >= count:
+                return
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {count} Socket Mode connection(s); "
+                    f"got {connected}. Recorded: {self._summary()}"
+                )
+            time.sleep(0.01)
+
+    def socket_disconnect(self) -> None:
+        """Close the current websocket connection abruptly (as a network failure would)."""
+        with self._lock:
+            socket_server = self._socket_server
+        if socket_server is not None:
+            socket_server.drop_current()
+
+    def _socket_url(self) -> str:
+        with self._lock:
+            if self._socket_server is None:
+                self._socket_server = _WebSocketServer(self).start()
+            port = self._socket_server.port
+        return f"ws://127.0.0.1:{port}/link/?ticket={uuid.uuid4()}&app_id=A0NARR"
+
     # ------------------------------------------------------------------ faults
 
     def fail_next(
@@ -411,6 +475,9 @@ class SlackDouble:
             payload = {"ok": False, "error": "not_authed"}
         elif token in self.invalid_tokens:
             payload = {"ok": False, "error": "invalid_auth"}
+        elif (method == "apps.connections.open") != token.startswith("xapp-"):
+            # Only app-level tokens open connections, and they do nothing else.
+            payload = {"ok": False, "error": "not_allowed_token_type"}
         elif (fault := self._take_fault(method)) is not None:
             status, payload, extra_headers = fault.status, fault.body(), fault.headers()
         else:
@@ -624,6 +691,9 @@ class SlackDouble:
         user.update(self.users.get(user_id, {}))
         return {"user": user}
 
+    def _apps_connections_open(self, params: JsonDict) -> JsonDict:
+        return {"url": self._socket_url()}
+
     def _files_get_upload_url_external(self, params: JsonDict) -> JsonDict:
         filename = _required(params, "filename", "invalid_arguments")
         length = params.get("length")
@@ -741,6 +811,273 @@ class _DoubleRequestHandler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
+
+
+# ---------------------------------------------------------------------- WebSocket plumbing
+
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_OP_CONTINUATION, _OP_TEXT, _OP_BINARY = 0x0, 0x1, 0x2
+_OP_CLOSE, _OP_PING, _OP_PONG = 0x8, 0x9, 0xA
+_MAX_HANDSHAKE = 64 * 1024
+_MAX_FRAME = 16 * 1024 * 1024
+_POLL = 0.05
+
+
+class _Closed(Exception):
+    """The peer went away, or the server is stopping."""
+
+
+def _ws_accept(key: str) -> str:
+    return base64.b64encode(hashlib.sha1((key + _WS_GUID).encode("ascii")).digest()).decode()
+
+
+def _ws_frame(opcode: int, payload: bytes) -> bytes:
+    """An unmasked, final server frame."""
+    length = len(payload)
+    if length <= 125:
+        header = struct.pack("!BB", 0x80 | opcode, length)
+    elif length <= 0xFFFF:
+        header = struct.pack("!BBH", 0x80 | opcode, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 127, length)
+    return header + payload
+
+
+class _WebSocketConnection:
+    """One accepted client: handshake, ``hello``, then a frame-reading loop on its own thread."""
+
+    def __init__(self, server: _WebSocketServer, sock: socket.socket) -> None:
+        self.server = server
+        self.sock = sock
+        self.sock.settimeout(_POLL)
+        self.buffer = b""
+        self.send_lock = threading.Lock()
+        self.open = False
+        self.thread = threading.Thread(target=self._run, name="SlackDouble:ws-conn", daemon=True)
+
+    # -- reading
+
+    def _fill(self) -> None:
+        """Append what the peer sent next to the buffer (waiting in short, interruptible steps)."""
+        while True:
+            if self.server.stopping.is_set():
+                raise _Closed
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                raise _Closed from exc
+            if not chunk:
+                raise _Closed
+            self.buffer += chunk
+            return
+
+    def _recv_exact(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            self._fill()
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def _read_handshake(self) -> str | None:
+        """Answer the HTTP upgrade; return the request path, or None after refusing it."""
+        while b"\r\n\r\n" not in self.buffer:
+            if len(self.buffer) > _MAX_HANDSHAKE:
+                raise _Closed
+            self._fill()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        request_line = lines[0].split(" ")
+        headers = HeaderDict()
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip()] = value.strip()
+        key = headers.get("sec-websocket-key")
+        path = request_line[1] if len(request_line) >= 3 else ""
+        if (
+            request_line[0] != "GET"
+            or not path.startswith("/link/")
+            or "websocket" not in headers.get("upgrade", "").lower()
+            or not key
+        ):
+            self._send_raw(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return None
+        self._send_raw(
+            (
+                "HTTP/1.1 101 Switching Protocols\r\n"
+                "Upgrade: websocket\r\n"
+                "Connection: Upgrade\r\n"
+                f"Sec-WebSocket-Accept: {_ws_accept(key)}\r\n\r\n"
+            ).encode("ascii")
+        )
+        return path
+
+    def _read_frame(self) -> tuple[int, bytes]:
+        """One whole message (continuations joined): (opcode, unmasked payload)."""
+        message_opcode: int | None = None
+        parts: list[bytes] = []
+        while True:
+            b1, b2 = self._recv_exact(2)
+            fin, opcode = b1 & 0x80, b1 & 0x0F
+            length = b2 & 0x7F
+            if length == 126:
+                (length,) = struct.unpack("!H", self._recv_exact(2))
+            elif length == 127:
+                (length,) = struct.unpack("!Q", self._recv_exact(8))
+            if length > _MAX_FRAME:
+                raise _Closed
+            mask = self._recv_exact(4) if b2 & 0x80 else b""
+            payload = self._recv_exact(length)
+            if mask:
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            if opcode >= _OP_CLOSE:  # control frames may sit between fragments
+                return opcode, payload
+            if opcode != _OP_CONTINUATION:
+                message_opcode = opcode
+            parts.append(payload)
+            if fin:
+                return (message_opcode if message_opcode is not None else _OP_TEXT), b"".join(parts)
+
+    # -- writing
+
+    def _send_raw(self, data: bytes) -> None:
+        with self.send_lock:
+            try:
+                self.sock.settimeout(5)
+                self.sock.sendall(data)
+            except OSError as exc:
+                raise _Closed from exc
+            finally:
+                try:
+                    self.sock.settimeout(_POLL)
+                except OSError:
+                    pass
+
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        self._send_raw(_ws_frame(opcode, payload))
+
+    def close(self) -> None:
+        self.open = False
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+    # -- the loop
+
+    def _run(self) -> None:
+        try:
+            if self._read_handshake() is None:
+                return
+            hello = {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {
+                    "host": "applink-double",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": "A0NARR"},
+            }
+            self.send_frame(_OP_TEXT, json.dumps(hello).encode("utf-8"))
+            self.open = True
+            self.server.connected(self)
+            while True:
+                opcode, payload = self._read_frame()
+                if opcode == _OP_PING:
+                    self.send_frame(_OP_PONG, payload)
+                elif opcode == _OP_CLOSE:
+                    self.send_frame(_OP_CLOSE, payload[:2])
+                    return
+                elif opcode == _OP_TEXT:
+                    self.server.received(payload.decode("utf-8", "replace"))
+        except _Closed:
+            return
+        finally:
+            self.close()
+
+
+class _WebSocketServer:
+    """Accepts Socket Mode clients on ``127.0.0.1:<random port>``."""
+
+    def __init__(self, double: SlackDouble) -> None:
+        self.double = double
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.listener.settimeout(_POLL)
+        self.port = int(self.listener.getsockname()[1])
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.connections: list[_WebSocketConnection] = []
+        self.current: _WebSocketConnection | None = None
+        self.connections_total = 0
+        self.thread = threading.Thread(
+            target=self._accept_loop, name=f"SlackDouble:ws:{self.port}", daemon=True
+        )
+
+    def start(self) -> Self:
+        self.thread.start()
+        return self
+
+    def _accept_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                sock, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            connection = _WebSocketConnection(self, sock)
+            with self.lock:
+                self.connections = [c for c in self.connections if c.thread.is_alive()]
+                self.connections.append(connection)
+            connection.thread.start()
+
+    def connected(self, connection: _WebSocketConnection) -> None:
+        with self.lock:
+            self.current = connection
+            self.connections_total += 1
+
+    def received(self, text: str) -> None:
+        try:
+            params = json.loads(text)
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            params = {"_raw": text}
+        answer = _Answer.of_json(200, {"ok": True})
+        self.double._record("socket_ack", params, HeaderDict(), answer, None)
+
+    def send(self, text: str) -> None:
+        with self.lock:
+            connection = self.current
+        if connection is None or not connection.open:
+            raise AssertionError("no Socket Mode client is connected")
+        try:
+            connection.send_frame(_OP_TEXT, text.encode("utf-8"))
+        except _Closed:
+            raise AssertionError("the Socket Mode client went away") from None
+
+    def drop_current(self) -> None:
+        with self.lock:
+            connection, self.current = self.current, None
+        if connection is not None:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+        self.thread.join(timeout=5)
+        with self.lock:
+            connections = list(self.connections)
+        for connection in connections:
+            connection.close()
+        for connection in connections:
+            connection.thread.join(timeout=5)
 
 
 # ---------------------------------------------------------------------- helpers
