@@ -52,8 +52,10 @@ class HttpServer:
             threads=threads,
             ident="narrative",
             clear_untrusted_proxy_headers=True,
+            asyncore_use_poll=True,  # poll(): no FD_SETSIZE limit, unlike select()
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -61,20 +63,35 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         log.info("serving Slack requests on http://0.0.0.0:%s%s", self.port, EVENTS_PATH)
-        self._server.run()
+        self._loop()
 
     def start_in_thread(self) -> None:
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="http", daemon=True)
         self._thread.start()
 
-    def close(self) -> None:
+    def _loop(self) -> None:
+        # waitress' own run() loops until its socket map is empty, so stopping it means closing
+        # sockets under its poll() from another thread. This loop checks a flag instead, and
+        # every socket is closed only after the loop has returned.
         server = self._server
+        timeout = server.adj.asyncore_loop_timeout  # type: ignore[union-attr]
+        socket_map = server._map  # type: ignore[union-attr]
+        try:
+            while socket_map and not self._stopping.is_set():
+                wasyncore.poll2(timeout, socket_map)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (see runtime.py) in the main thread
+            self._stopping.set()
+            raise
+
+    def close(self) -> None:
+        """Stop serving: the loop, then the worker threads, then every socket. Safe to repeat."""
+        server = self._server
+        self._stopping.set()
         if self._thread is not None and self._thread.is_alive():
-            # Close every socket from inside the serving loop: closing them from this thread
-            # while the loop waits in select() crashes it (EBADF), and open keep-alive
-            # connections would keep the loop running.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+            try:
+                server.pull_trigger()  # type: ignore[union-attr]  # wake poll() now
+            except OSError:
+                pass  # the loop notices the flag within its poll timeout
             self._thread.join(timeout=5)
-            server.task_dispatcher.shutdown()  # type: ignore[union-attr]
-        else:
-            server.close()
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        wasyncore.close_all(server._map)  # type: ignore[union-attr]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 from collections.abc import Iterator
@@ -34,4 +35,24 @@ def test_close_stops_the_serving_thread_even_with_a_connection_open(
         server.close()
         assert server._thread is not None and not server._thread.is_alive()
         idle.close()
+    assert thread_errors == []
+
+
+def test_close_does_not_depend_on_the_wake_up_pipe(
+    bot: RunningBot, thread_errors: list[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CI once saw waitress' wake-up pipe already closed at teardown (EBADF from pull_trigger):
+    # closing must still stop the loop, the workers and every socket.
+    server = HttpServer(build_app(bot.settings, bot.core), bot.core, host="127.0.0.1", port=0)
+    server.start_in_thread()
+    trigger = server._server.trigger  # type: ignore[union-attr]
+
+    def broken_pipe() -> None:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    monkeypatch.setattr(trigger, "_physical_pull", broken_pipe)
+    server.close()
+    assert server._thread is not None and not server._thread.is_alive()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=2)
     assert thread_errors == []
