@@ -11,7 +11,7 @@ becomes a formula (formula injection), whatever character it starts with.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.engine import Engine
@@ -40,10 +41,11 @@ SHEETS = ("Decisions", "Votes", "Reviews", "Questions", "Reflections")
 LINK_LIMIT = 5_000
 # Excel refuses a HYPERLINK formula whose address is longer than this.
 FORMULA_LINK_MAX = 255
+# The most characters an Excel cell holds (openpyxl cuts longer text there too).
+CELL_TEXT_MAX = 32_767
 CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
 
 
 @dataclass(frozen=True)
@@ -59,21 +61,25 @@ class _Column:
 
 
 class _Sheet:
-    """A write-only sheet that knows how to store each column's kind of value."""
+    """A write-only sheet that knows how to store each column's kind of value.
+
+    Rows are turned into cells here rather than by openpyxl's generic `_values_to_row`: the
+    column kinds are known, so each value's cell type and style are set directly on one reused
+    cell (openpyxl infers the type of every value and re-checks every string, and a styled cell
+    handed to it costs an exception), which keeps a large export close to plain openpyxl speed.
+    """
 
     def __init__(self, ws: WriteOnlyWorksheet, columns: list[_Column], tz_name: str) -> None:
         self.ws = ws
         self.columns = columns
         self.rows = 0
         self.links = 0
-        # Styles are looked up once and copied to each cell (setting `.alignment` per cell hashes
-        # the style again every time, which dominates large exports).
-        template = WriteOnlyCell(ws, value="")
-        template.alignment = _WRAP
-        self._wrap_style = template._style
-        link = WriteOnlyCell(ws, value="")
-        link.style = "Hyperlink"
-        self._link_style = link._style
+        # Styles are made once and shared by every cell of their kind (openpyxl only reads a
+        # cell's style array when writing it).
+        self._plain_style = StyleArray()
+        self._wrap_style = _style_of(ws, alignment=_WRAP)
+        self._link_style = _style_of(ws, style="Hyperlink")
+        self._date_style = _style_of(ws, value=datetime(2000, 1, 1))
         for index, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A2"
@@ -84,50 +90,79 @@ class _Sheet:
             cell.font = _BOLD
             header.append(cell)
         ws.append(header)
+        self._cell = WriteOnlyCell(ws)
+        # From here on, the rows this sheet appends are converted by `_to_cells`.
+        ws._values_to_row = self._to_cells  # type: ignore[method-assign]
 
-    def append(self, values: Iterable[Any]) -> None:
-        self.ws.append(
-            [self._cell(column, value) for column, value in zip(self.columns, values, strict=True)]
-        )
+    def append(self, values: tuple[Any, ...]) -> None:
+        if len(values) != len(self.columns):
+            raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
+        self.ws.append(values)
         self.rows += 1
 
-    def _cell(self, column: _Column, value: Any) -> Any:
-        if value is None:
-            return None
-        if column.kind == "link":
-            if self.links >= LINK_LIMIT:
-                return self._link_formula(str(value))
+    def _to_cells(self, values: tuple[Any, ...], row_idx: int) -> Iterator[Cell]:
+        # openpyxl writes each yielded cell before asking for the next, so one cell is reused.
+        cell = self._cell
+        cell.row = row_idx
+        for col_idx, (column, value) in enumerate(zip(self.columns, values, strict=True), 1):
+            if value is None:
+                continue
+            cell.column = col_idx
+            cell._hyperlink = None
+            kind = type(value)
+            if column.kind == "link":
+                self._link(cell, str(value))
+            elif kind is str:
+                # User text is always a text cell, never a formula or an error value.
+                cell._value = _clean(value)
+                cell.data_type = "s"
+                cell._style = self._wrap_style if column.kind == "text" else self._plain_style
+            elif kind is datetime:
+                cell._value = value
+                cell.data_type = "d"
+                cell._style = self._date_style
+            elif kind is int or kind is float:
+                cell._value = value
+                cell.data_type = "n"
+                cell._style = self._plain_style
+            else:  # anything else: openpyxl's own type inference, on a style of its own
+                cell._style = StyleArray()
+                cell.value = value
+            yield cell
+
+    def _link(self, cell: Cell, url: str) -> None:
+        if self.links < LINK_LIMIT:
             self.links += 1
-            cell = WriteOnlyCell(self.ws, value="Open in Slack")
-            cell.hyperlink = str(value)
-            cell._style = copy(self._link_style)
-            return cell
-        if isinstance(value, str):
-            return self._text(value, wrap=column.kind == "text")
-        return value
-
-    def _link_formula(self, url: str) -> Any:
-        # Only addresses Slack made (https, no quotes) become formulas; anything else stays text.
-        if not url.startswith("https://") or '"' in url or len(url) > FORMULA_LINK_MAX:
-            return self._text(url, wrap=False)
-        cell = WriteOnlyCell(self.ws, value=f'=HYPERLINK("{url}","Open in Slack")')
-        cell._style = copy(self._link_style)
-        return cell
-
-    def _text(self, value: str, *, wrap: bool) -> Any:
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not wrap and not value.startswith("="):
-            return value  # any other string is stored as a text cell already
-        cell = WriteOnlyCell(self.ws, value=value)
-        # Set after the value: openpyxl would otherwise store "=..." as a formula.
-        cell.data_type = "s"
-        if wrap:
-            cell._style = copy(self._wrap_style)
-        return cell
+            cell._value = "Open in Slack"
+            cell.data_type = "s"
+            cell.hyperlink = url
+            cell._style = self._link_style
+        elif url.startswith("https://") and '"' not in url and len(url) <= FORMULA_LINK_MAX:
+            # Only addresses Slack made (https, no quotes) become formulas; others stay text.
+            cell._value = f'=HYPERLINK("{url}","Open in Slack")'
+            cell.data_type = "f"
+            cell._style = self._link_style
+        else:
+            cell._value = _clean(url)
+            cell.data_type = "s"
+            cell._style = self._plain_style
 
     def finish(self) -> None:
         last = get_column_letter(len(self.columns))
         self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+
+
+def _style_of(ws: WriteOnlyWorksheet, **settings: Any) -> StyleArray:
+    """The style array openpyxl gives a cell with these settings."""
+    cell = WriteOnlyCell(ws, value=settings.pop("value", None))
+    for name, value in settings.items():
+        setattr(cell, name, value)
+    return copy(cell._style)
+
+
+def _clean(text: str) -> str:
+    """Text as a cell can hold it: no control characters, at most 32,767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_TEXT_MAX]
 
 
 def _local(tz: ZoneInfo) -> Callable[[datetime | None], datetime | None]:

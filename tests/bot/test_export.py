@@ -278,3 +278,19 @@ def test_lazy_name_lookups_are_used_although_they_start_empty(
     assert shown["Dissent (name: reason)"] == "name-u0dan (Disagree): Too early"
     votes = list(wb["Votes"].iter_rows(values_only=True))
     assert votes[1][1] == "name-u0dan"
+
+
+def test_any_text_is_stored_as_text_that_a_cell_can_hold(engine: Engine, tmp_path: Path) -> None:
+    # Control characters (which Excel rejects) are dropped, text past a cell's 32,767
+    # characters is cut there, and an error-looking name stays text, not an Excel error value.
+    decision = add_decision(engine, text="bell\x07 and escape\x1b gone", owner_id="U0ERR")
+    add_vote(engine, decision, "U0LONG", "disagree", "x" * 40_000)
+    out = tmp_path / "log.xlsx"
+    write_workbook(engine=engine, team_id=TEAM, query=LogQuery(), out=out, names={"U0ERR": "#N/A"})
+    wb = load_workbook(out)
+    header = [c.value for c in wb["Decisions"][1]]
+    row = {h: c for h, c in zip(header, wb["Decisions"][2], strict=True)}
+    assert row["Decision"].value == "bell and escape gone"
+    assert row["Owner"].value == "#N/A" and row["Owner"].data_type == "s"
+    reason = wb["Votes"]["D"][1]
+    assert reason.value == "x" * 32_767 and reason.alignment.wrap_text
