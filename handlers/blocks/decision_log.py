@@ -198,8 +198,14 @@ def event_text(kind: str, detail: str | None) -> str:
         data = json.loads(detail) if detail else {}
     except ValueError:
         data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if kind == "reflection_answer":
+        question = data.get("question")
+        return escape("named in a reflection answer" + (f" to “{question}”" if question else ""))
     words = kind.replace("_", " ")
-    shown = {k: v for k, v in (data or {}).items() if v not in (None, "")}
+    # Internal row ids mean nothing to a reader.
+    shown = {k: v for k, v in data.items() if v not in (None, "") and not k.endswith("_id")}
     if shown:
         words += " (" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items()) + ")"
     return escape(words)

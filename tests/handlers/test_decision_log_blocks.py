@@ -15,6 +15,7 @@ from handlers.blocks.decision_log import (
     build_record_blocks,
     build_record_modal,
     entry_text,
+    event_text,
 )
 from handlers.blocks.reviews import build_review_message
 from storage.decision_log import LogMetrics
@@ -165,3 +166,16 @@ def test_review_message_has_decision_confidence_dissent_and_buttons() -> None:
         "review_snooze_month",
     ]
     assert {b["value"] for b in buttons} == {"7"}
+
+
+def test_history_entries_read_as_words_without_internal_ids() -> None:
+    linked = json.dumps({"round_id": 7, "answer_id": 41, "question": "What went wrong & why?"})
+    assert event_text("reflection_answer", linked) == (
+        "named in a reflection answer to “What went wrong &amp; why?”"
+    )
+    assert event_text("reflection_answer", None) == "named in a reflection answer"
+    assert event_text("superseded", json.dumps({"by": "D-5"})) == "superseded (by: D-5)"
+    assert event_text("andon_pulled", json.dumps({"reason": "<!channel> stop"})) == (
+        "andon pulled (reason: &lt;!channel&gt; stop)"
+    )
+    assert event_text("logged", "not json") == "logged"
