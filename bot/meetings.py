@@ -25,6 +25,8 @@ READING_END = "reading_end"  # the timer kind
 DEFAULT_READING = timedelta(minutes=20)
 MIN_READING = timedelta(minutes=1)
 MAX_READING = timedelta(hours=4)
+# How long after starting a narrative its message may still be unposted (Slack being slow).
+POSTING_WINDOW = timedelta(minutes=1)
 KINDS = {"six-pager": "Six-pager", "prfaq": "PR/FAQ", "other": "Other"}
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -345,6 +347,18 @@ def record_thread_question(
             after_reading=narrative.state != "reading",
         )
         return rows.add_question(session=session, team_id=team_id, question=question)
+
+
+def is_being_posted(*, core: Core, team_id: str, channel_id: str) -> bool:
+    """Whether a narrative in this channel has just started and its message is not stored yet:
+    a reply in its thread can arrive before the bot knows the thread's ts."""
+    with session_scope(core.engine) as session:
+        return rows.has_unposted_narrative(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            since=core.clock.now() - POSTING_WINDOW,
+        )
 
 
 def edit_thread_question(

@@ -39,6 +39,20 @@ def get_narrative_by_message(
     return session.exec(stmt).first()
 
 
+def has_unposted_narrative(
+    *, session: Session, team_id: str, channel_id: str, since: datetime
+) -> bool:
+    """Whether a reading period started in this channel since `since` still has no message."""
+    stmt = select(Narrative.id).where(
+        Narrative.team_id == team_id,
+        Narrative.channel_id == channel_id,
+        Narrative.state == "reading",
+        col(Narrative.message_ts).is_(None),
+        Narrative.started_at >= since,
+    )
+    return session.exec(stmt.limit(1)).first() is not None
+
+
 def open_narratives(*, session: Session, team_id: str, channel_id: str) -> list[Narrative]:
     """The channel's reading periods still in progress, newest first."""
     stmt = (

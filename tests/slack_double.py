@@ -120,6 +120,18 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    """A call whose answer the double keeps back until the test releases it (slow Slack)."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    payload: JsonDict = field(default_factory=dict)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class _Answer:
     status: int
     body: bytes
@@ -191,6 +203,7 @@ class SlackDouble:
         self._calls: list[Call] = []
         self._next_faults: dict[str, list[Fault]] = {}
         self._always_faults: dict[str, Fault] = {}
+        self._holds: dict[str, list[Hold]] = {}
         self._ts_counter = itertools.count(1)
         self._id_counter = itertools.count(1)
         self._server: _DoubleServer | None = None
@@ -421,6 +434,14 @@ class SlackDouble:
                 status=status, error=error, retry_after=retry_after, remaining=None
             )
 
+    def hold_next(self, method: str) -> Hold:
+        """Keep back the answer to the next call of ``method`` (it is handled and recorded at
+        once) until ``release()``: Slack being slow to answer, as seen from the bot."""
+        hold = Hold()
+        with self._lock:
+            self._holds.setdefault(method, []).append(hold)
+        return hold
+
     def clear_faults(self) -> None:
         with self._lock:
             self._next_faults.clear()
@@ -497,6 +518,13 @@ class SlackDouble:
             answer,
             None if payload.get("ok") else str(payload.get("error")),
         )
+        with self._lock:
+            holds = self._holds.get(method)
+            hold = holds.pop(0) if holds else None
+        if hold is not None:
+            hold.payload = payload
+            hold.reached.set()
+            hold.released.wait(timeout=30)
         return answer
 
     def _handle_upload(self, file_id: str, raw: bytes, headers: HeaderDict) -> _Answer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import meetings
 from bot.core import Core
 from handlers.slack_text import to_plain
+from storage.models import Question
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,9 @@ ACK_REACTION = "eyes"  # "seen: this reply is collected for the digest"
 UPVOTES = frozenset({"+1", "thumbsup"})
 # Subtypes that are still a person writing in the thread.
 _PERSON_SUBTYPES = (None, "thread_broadcast", "file_share")
+# How long a thread reply waits for a narrative whose message is still being posted.
+POSTED_WAIT_SECONDS = 10.0
+POSTED_POLL_SECONDS = 0.1
 
 
 def _at(ts: str) -> datetime | None:
@@ -64,16 +69,31 @@ def on_message(
     if not text:
         return False
     ts = str(event["ts"])
-    question = meetings.record_thread_question(
-        core=core,
-        team_id=team,
-        channel_id=channel_id,
-        thread_ts=str(event["thread_ts"]),
-        message_ts=ts,
-        author_id=str(event["user"]),
-        text=text,
-        asked_at=_at(ts),
-    )
+
+    def record() -> Question | None:
+        return meetings.record_thread_question(
+            core=core,
+            team_id=team,
+            channel_id=channel_id,
+            thread_ts=str(event["thread_ts"]),
+            message_ts=ts,
+            author_id=str(event["user"]),
+            text=text,
+            asked_at=_at(ts),
+        )
+
+    question = record()
+    waited = 0.0
+    # A reply can reach us before the narrative's own ts is stored (people are quick, Slack
+    # answered chat.postMessage slowly): while a narrative here is still being posted, retry.
+    while (
+        question is None
+        and waited < POSTED_WAIT_SECONDS
+        and meetings.is_being_posted(core=core, team_id=team, channel_id=channel_id)
+    ):
+        time.sleep(POSTED_POLL_SECONDS)
+        waited += POSTED_POLL_SECONDS
+        question = record()
     if question is None:
         return False
     try:

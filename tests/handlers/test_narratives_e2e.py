@@ -415,6 +415,24 @@ def test_retried_event_is_stored_once(bot: RunningBot) -> None:
     assert len(bot.slack.calls("reactions.add")) == 1
 
 
+def test_a_reply_that_arrives_before_slack_answered_the_post_is_still_collected(
+    bot: RunningBot,
+) -> None:
+    # Slack is slow to answer chat.postMessage; meanwhile the message is visible in the
+    # channel and someone replies in its thread, before the bot knows the thread's ts.
+    hold = bot.slack.hold_next("chat.postMessage")
+    reply = bot.client.command("/narrative", "Hiring plan", user_id=OWNER, channel_id=CHANNEL)
+    assert reply.status == 200
+    assert hold.reached.wait(5)
+    ts = str(hold.payload["ts"])
+    assert narrative_row(bot).message_ts is None
+    reply_in_thread(bot, ts, ANA, "Who approves the budget?")  # acknowledged at once (200)
+    hold.release()
+    eventually(lambda: [q.text for q in questions(bot)] == ["Who approves the budget?"])
+    ack = bot.slack.wait_for("reactions.add")[0]
+    assert ack.params["timestamp"] != ts and narrative_row(bot).message_ts == ts
+
+
 def test_user_text_cannot_mention_the_channel(bot: RunningBot) -> None:
     posted = start(bot, "<!channel> <!here|here> launch & <b>plan</b>")
     ts = message_ts(bot, posted)
