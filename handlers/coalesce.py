@@ -13,6 +13,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,17 @@ class Coalescer:
         with self._lock:
             return self._run_locks.setdefault(key, threading.Lock())
 
+    def run_now(self, key: Hashable, render: Callable[[], None]) -> None:
+        """Run `render` for `key` in this thread, after any run in progress and in place of
+        what is pending: for a change the caller must see shown before it goes on (reading is
+        over). Ordered with every other update of the key, never overtaken by an older one."""
+        with self._lock:
+            self._pending[key] = render
+            timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()  # if it already started, it finds nothing pending and returns
+        self._run(key, wait=False)
+
     def flush(self) -> None:
         """Run everything pending now (tests, shutdown), ignoring the interval."""
         with self._lock:
@@ -105,3 +120,29 @@ class Coalescer:
     def pending(self) -> int:
         with self._lock:
             return len(self._pending)
+
+
+_shared: dict[int, Coalescer] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(core: Core) -> Coalescer:
+    """The one coalescer of a running bot, so that every update of one message (whichever
+    listener or timer asks for it) goes through the same queue; pending updates are delivered
+    when the bot stops."""
+    key = id(core)
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is not None:
+            return found
+        found = Coalescer(DEFAULT_INTERVAL)
+        _shared[key] = found
+
+    def close() -> None:
+        found.close()
+        with _shared_lock:
+            if _shared.get(key) is found:
+                del _shared[key]
+
+    core.on_close(close)
+    return found

@@ -33,13 +33,12 @@ _instances_lock = threading.Lock()
 
 
 class DecisionMessages:
-    def __init__(self, client: WebClient, core: Core, *, interval: float | None = None):
+    def __init__(self, client: WebClient, core: Core):
         self.client = client
         self.core = core
-        # Read at construction time, so tests can shorten the interval for a whole app.
-        self.updates = coalesce.Coalescer(
-            coalesce.DEFAULT_INTERVAL if interval is None else interval
-        )
+        # Shared with the narrative messages; the interval is read when a bot first uses it,
+        # so tests can shorten it for a whole bot.
+        self.updates = coalesce.shared(core)
 
     @classmethod
     def for_app(cls, app: App, core: Core) -> DecisionMessages:
@@ -48,8 +47,6 @@ class DecisionMessages:
             if found is None:
                 found = cls(app.client, core)
                 _instances[app] = found
-                # A poll's last update may wait for its slot; deliver it before stopping.
-                core.on_close(found.updates.close)
             return found
 
     # --- the poll and the record --------------------------------------------------------------

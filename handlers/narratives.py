@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import meetings
 from bot.core import Core
+from handlers import coalesce
 from handlers.blocks.narratives import (
     build_body_continuations,
     build_digest_messages,
@@ -75,19 +76,36 @@ def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
     return True
 
 
-def refresh_message(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
-    """Re-render the narrative message from the database (progress, or reading is over)."""
+def refresh_message(
+    core: Core, client: WebClient, *, team_id: str, narrative_id: int, now: bool = False
+) -> None:
+    """Re-render the narrative message from the database (progress, or reading is over).
+
+    Updates of one message go through the bot's coalescer: one at a time, so an older render
+    never lands after a newer one, and a burst of "done" clicks becomes at most about one
+    `chat.update` a second, each showing the state when it runs. `now`: update before
+    returning (reading is over), still in order with the other updates."""
     progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
     if progress is None or not progress.narrative.message_ts:
         return
-    try:
-        client.chat_update(
-            channel=progress.narrative.channel_id,
-            ts=progress.narrative.message_ts,
-            **build_narrative_message(progress),
-        )
-    except SlackApiError as exc:
-        log.warning("could not update narrative %s: %s", narrative_id, exc.response.get("error"))
+    channel, ts = progress.narrative.channel_id, progress.narrative.message_ts
+
+    def render() -> None:
+        current = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+        if current is None:
+            return
+        try:
+            client.chat_update(channel=channel, ts=ts, **build_narrative_message(current))
+        except SlackApiError as exc:
+            log.warning(
+                "could not update narrative %s: %s", narrative_id, exc.response.get("error")
+            )
+
+    updates = coalesce.shared(core)
+    if now:
+        updates.run_now((channel, ts), render)
+    else:
+        updates.submit((channel, ts), render)
 
 
 def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
@@ -99,7 +117,7 @@ def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id:
     progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
     if progress is None or progress.reading or not progress.narrative.message_ts:
         return  # unknown, still reading, or never posted (no thread to post the digest in)
-    refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
+    refresh_message(core, client, team_id=team_id, narrative_id=narrative_id, now=True)
     if not meetings.claim_digest(core=core, team_id=team_id, narrative_id=narrative_id):
         return
     try:

@@ -104,3 +104,16 @@ def test_close_delivers_what_is_pending_then_takes_no_more() -> None:
     coalescer.submit("other", recorder.render("other"))
     time.sleep(0.05)
     assert recorder.runs == [("poll", 0), ("poll", 3)] and coalescer.pending() == 0
+
+
+def test_run_now_replaces_the_pending_run_and_returns_after_rendering() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(interval=60)
+    coalescer.submit("msg", recorder.render("msg"))
+    wait(lambda: len(recorder.runs) == 1)
+    recorder.state = 1
+    coalescer.submit("msg", recorder.render("msg"))  # waits for its slot, a minute away
+    recorder.state = 2
+    coalescer.run_now("msg", recorder.render("msg"))
+    assert recorder.runs == [("msg", 0), ("msg", 2)], "rendered before run_now returned"
+    assert coalescer.pending() == 0, "the waiting update was replaced, not kept for later"

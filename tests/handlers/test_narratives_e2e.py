@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -394,6 +395,30 @@ def test_reading_ends_when_every_expected_reader_is_done(bot: RunningBot) -> Non
         clock.move_to("2026-12-01 10:00:01")
         bot.run_timers()
         assert len(digest_messages(bot, ts)) == 1
+
+
+def test_a_burst_of_done_clicks_updates_the_message_in_order_about_once_a_second(
+    bot: RunningBot,
+) -> None:
+    ts = message_ts(bot, start(bot, "All hands memo"))
+    narrative_id = narrative_row(bot).id
+    assert narrative_id is not None
+    readers = [f"U0READER{i}" for i in range(12)]
+    threads = [
+        threading.Thread(target=press, args=(bot, "narrative_done", narrative_id, r, ts))
+        for r in readers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    eventually(lambda: "12 done" in all_text(bot.slack.messages[(CHANNEL, ts)]["blocks"]))
+    updates = [c for c in bot.slack.calls("chat.update") if c.params.get("ts") == ts]
+    # Coalesced: far fewer updates than clicks, never two within a second, the last one exact.
+    assert 1 <= len(updates) <= 4, len(updates)
+    gaps = [b.at - a.at for a, b in zip(updates, updates[1:], strict=False)]
+    assert all(gap >= 0.99 for gap in gaps), gaps
+    assert "12 done" in all_text(blocks_of(updates[-1]))
 
 
 def test_retried_event_is_stored_once(bot: RunningBot) -> None:
