@@ -27,15 +27,21 @@ class Core:
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     closed: bool = False
+    _first_count: int = 0
 
-    def on_close(self, closer: Callable[[], None]) -> None:
+    def on_close(self, closer: Callable[[], None], *, first: bool = False) -> None:
         """Run `closer` when the bot stops, before timers and the database (e.g. to deliver
-        message updates still waiting for their rate-limit slot). Registered after the bot
-        stopped (by a request still finishing), it runs at once."""
+        message updates still waiting for their rate-limit slot). `first` closers run before
+        the others (letting acknowledged work finish, which may still ask for updates).
+        Registered after the bot stopped (by a request still finishing), it runs at once."""
         if self.closed:
             closer()
             return
-        self.closers.append(closer)
+        if first:
+            self.closers.insert(self._first_count, closer)
+            self._first_count += 1
+        else:
+            self.closers.append(closer)
 
     def close(self) -> None:
         self.closed = True
@@ -45,6 +51,7 @@ class Core:
             except Exception:  # noqa: BLE001 - stopping must go on
                 log.exception("shutdown step failed")
         self.closers.clear()
+        self._first_count = 0
         self.timers.shutdown()
         self.engine.dispose()
 
