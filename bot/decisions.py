@@ -29,7 +29,7 @@ from storage.db import session_scope
 from storage.decision_log import open_review
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import Decision, DecisionEvent, Narrative
-from storage.timers import cancel_timers
+from storage.timers import cancel_timers, pending_timers
 
 AGREE = "agree"
 DISAGREE_COMMIT = "disagree_commit"
@@ -39,6 +39,11 @@ RESOLUTIONS = ("resume", "amend", "reverse")
 
 POLL_CLOSE = "poll_close"
 REVIEW_DUE = "review_due"
+# ref_id: Decision.id. Votes change what the poll shows; adapters update it at once (and
+# coalesce bursts), and this timer shows the stored votes again a little later, so that an
+# update lost to a crash or to a Slack outage is made good (after a restart too).
+SHOW_VOTES = "show_votes"
+SHOW_VOTES_AFTER = timedelta(seconds=15)
 
 VOTING = "voting"
 ACTIVE = "active"
@@ -458,6 +463,17 @@ def cast_vote(
                     "previous": previous.choice if previous is not None else None,
                 },
             )
+            # The decision row is locked, so one pending timer serves every vote of a burst.
+            if not pending_timers(
+                session=session, team_id=team_id, kind=SHOW_VOTES, ref_id=decision_id
+            ):
+                core.timers.add(
+                    session=session,
+                    team_id=team_id,
+                    kind=SHOW_VOTES,
+                    ref_id=decision_id,
+                    due_at=now + SHOW_VOTES_AFTER,
+                )
         return VoteResult(snapshot(session=session, team_id=team_id, decision=decision), recorded)
 
 

@@ -1,6 +1,6 @@
 """Housekeeping timers: bookkeeping tables must not grow forever.
 
-The daily purge of processed event ids is a timer like any other, so with several instances on
+The daily purge of processed event ids and of long-finished timers is a timer like any other, so with several instances on
 one database it runs once a day, whichever instance claims it.
 """
 
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 PURGE_PROCESSED_EVENTS = "purge_processed_events"
 # Slack retries an event delivery for about an hour; a week of ids is ample.
 KEEP_PROCESSED_EVENTS = timedelta(days=7)
+# Timers that ran or were cancelled are kept a while for inspection, then forgotten.
+KEEP_FINISHED_TIMERS = timedelta(days=30)
 PURGE_EVERY = timedelta(days=1)
 # Housekeeping rows belong to no workspace.
 NO_TEAM = ""
@@ -35,8 +37,16 @@ def register(timers: TimerService) -> None:
         now = timers.clock.now()
         with session_scope(timers.engine) as session:
             removed = purge_events(session=session, before=now - KEEP_PROCESSED_EVENTS)
+            finished = timer_rows.purge_finished_timers(
+                session=session, before=now - KEEP_FINISHED_TIMERS
+            )
             _ensure_purge(timers, session, due_at=now + PURGE_EVERY)
-        log.info("purged %s processed event ids (timer %s)", removed, timer.id)
+        log.info(
+            "purged %s processed event ids and %s finished timers (timer %s)",
+            removed,
+            finished,
+            timer.id,
+        )
 
     timers.register(PURGE_PROCESSED_EVENTS, purge_processed_events)
 

@@ -56,7 +56,7 @@ class Coalescer:
             self._timers[key] = timer
         timer.start()
 
-    def _run(self, key: Hashable, *, wait: bool = True) -> None:
+    def _run(self, key: Hashable, *, wait: bool = True, reraise: bool = False) -> None:
         run_lock = self._run_lock(key)
         # One run per key at a time, so an older render can never land after a newer one.
         with run_lock:
@@ -76,6 +76,8 @@ class Coalescer:
             try:
                 render()
             except Exception:  # noqa: BLE001 - one failed update must not stop later ones
+                if reraise:
+                    raise
                 log.exception("coalesced update for %s failed", key)
             finally:
                 with self._lock:
@@ -85,16 +87,19 @@ class Coalescer:
         with self._lock:
             return self._run_locks.setdefault(key, threading.Lock())
 
-    def run_now(self, key: Hashable, render: Callable[[], None]) -> None:
+    def run_now(self, key: Hashable, render: Callable[[], None], *, in_turn: bool = False) -> None:
         """Run `render` for `key` in this thread, after any run in progress and in place of
         what is pending: for a change the caller must see shown before it goes on (reading is
-        over). Ordered with every other update of the key, never overtaken by an older one."""
+        over). Ordered with every other update of the key, never overtaken by an older one.
+
+        `in_turn`: wait for the key's next slot rather than skip the interval, and let an error
+        of `render` reach the caller (a durable timer that retries it)."""
         with self._lock:
             self._pending[key] = render
             timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()  # if it already started, it finds nothing pending and returns
-        self._run(key, wait=False)
+        self._run(key, wait=in_turn, reraise=in_turn)
 
     def flush(self) -> None:
         """Run everything pending now (tests, shutdown), ignoring the interval."""

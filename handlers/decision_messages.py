@@ -63,15 +63,32 @@ class DecisionMessages:
 
     def refresh(self, snap: DecisionSnapshot) -> None:
         """Bring the poll and the record messages up to date, coalescing bursts per message."""
+        for key, render in self._updates(snap):
+            self.updates.submit(key, render)
+
+    def refresh_in_turn(self, *, team_id: str, decision_id: int) -> None:
+        """Update the poll and record messages now (after the coalescing interval), in order
+        with the other updates; errors reach the caller."""
+        try:
+            snap = decisions.load(self.core, team_id=team_id, decision_id=decision_id)
+        except DecisionNotFound:
+            return
+        for key, render in self._updates(snap):
+            self.updates.run_now(key, render, in_turn=True)
+
+    def _updates(self, snap: DecisionSnapshot) -> list[tuple[tuple[str, str], Any]]:
+        """(message key, renderer) for each of the decision's messages in its channel."""
         d = snap.decision
         if not d.channel_id:
-            return
-        for ts, record in ((d.poll_ts, False), (d.record_ts, True)):
-            if ts:
-                self.updates.submit(
-                    (d.channel_id, ts),
-                    self._renderer(d.team_id, snap.id, d.channel_id, ts, record=record),
-                )
+            return []
+        return [
+            (
+                (d.channel_id, ts),
+                self._renderer(d.team_id, snap.id, d.channel_id, ts, record=record),
+            )
+            for ts, record in ((d.poll_ts, False), (d.record_ts, True))
+            if ts
+        ]
 
     def _renderer(
         self, team_id: str, decision_id: int, channel: str, ts: str, *, record: bool

@@ -31,6 +31,7 @@ def register(app: App, core: Core) -> None:
 
     core.timers.register(meetings.READING_END, reading_end)
     core.timers.register(decisions.POLL_CLOSE, _poll_close(app, core))
+    core.timers.register(decisions.SHOW_VOTES, _show_votes(app, core))
     reviews.register_timers(app.client, core)
 
 
@@ -42,5 +43,16 @@ def _poll_close(app: App, core: Core) -> Callable[[Timer], None]:
         snap = decisions.poll_deadline(core, team_id=timer.team_id, decision_id=timer.ref_id)
         if snap is not None:
             messages.dm(snap.decision.owner_id, build_deadline_dm(snap))
+
+    return run
+
+
+def _show_votes(app: App, core: Core) -> Callable[[Timer], None]:
+    """Show the stored votes on the poll again, in turn with the other updates of it; a Slack
+    error fails the timer, which retries it later."""
+    messages = DecisionMessages.for_app(app, core)
+
+    def run(timer: Timer) -> None:
+        messages.refresh_in_turn(team_id=timer.team_id, decision_id=timer.ref_id)
 
     return run

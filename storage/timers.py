@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, col, select
 
 from storage.models import Timer
 
@@ -120,3 +120,14 @@ def finish_timer(
 
 def get_timer(*, session: Session, timer_id: int) -> Timer | None:
     return session.get(Timer, timer_id)
+
+
+def purge_finished_timers(*, session: Session, before: datetime) -> int:
+    """Forget timers that ran or were cancelled and were due before `before`, in every
+    workspace (housekeeping). Failed timers are kept for inspection. Returns how many."""
+    result = session.execute(
+        delete(Timer).where(
+            col(Timer.status).in_(("done", "cancelled")), col(Timer.due_at) < before
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -82,3 +82,30 @@ def test_schedule_is_idempotent(engine: Engine) -> None:
         housekeeping.schedule(timers)
         housekeeping.schedule(timers)
     assert len(purge_timers(engine)) == 1
+
+
+def test_purge_forgets_long_finished_timers_and_keeps_the_rest(engine: Engine) -> None:
+    timers = service(engine)
+    old, recent, later = T0 - timedelta(days=31), T0 - timedelta(days=29), T0 + timedelta(days=1)
+    with session_scope(engine) as session:
+        for status in ("done", "cancelled", "failed"):
+            for due in (old, recent):
+                timer = timers.add(
+                    session=session, team_id="T1", kind=f"k-{status}", ref_id=1, due_at=due
+                )
+                timer.status = status
+        timers.add(session=session, team_id="T1", kind="k-pending", ref_id=1, due_at=later)
+    with freeze_time(T0):
+        housekeeping.schedule(timers)
+        assert timers.run_due() == 1  # the purge itself
+    with session_scope(engine) as session:
+        left = sorted((t.kind, t.due_at) for t in session.exec(select(Timer)) if t.team_id)
+    assert left == sorted(
+        [
+            ("k-done", recent),
+            ("k-cancelled", recent),
+            ("k-failed", old),
+            ("k-failed", recent),
+            ("k-pending", later),
+        ]
+    )

@@ -231,7 +231,7 @@ def test_restart_mid_reading_poll_and_review_loses_nothing(
             bot.server.close()
         clock.move_to(logged.review_on + timedelta(hours=1))
         bot.start()  # a new process: a new core, engine and worker id
-        assert bot.run_timers() == 3
+        assert bot.run_timers() == 4  # reading end, review, poll deadline, votes shown again
         assert bot.run_timers() == 0
         bot.restart()
         assert bot.run_timers() == 0
@@ -247,7 +247,7 @@ def test_restart_mid_reading_poll_and_review_loses_nothing(
             if c.params.get("channel") == f"D{OWNER}" and c not in review_dms(slack)
         ]
         assert len(deadline) == 1, [c.params.get("text") for c in deadline]
-        for kind in ("reading_end", "review_due", "poll_close"):
+        for kind in ("reading_end", "review_due", "poll_close", "show_votes"):
             assert [t.status for t in timers(bot, kind)] == ["done"], kind
 
         # Nothing stored was lost; the poll still takes votes after the restart.
@@ -266,3 +266,31 @@ def test_restart_mid_reading_poll_and_review_loses_nothing(
             lambda: "*Agree:* 2" in str(slack.messages[(CHANNEL, poll_ts)].get("blocks")),
             what="poll updated after restart",
         )
+
+
+@pytest.mark.parametrize("how", ["graceful", "killed"])
+def test_a_poll_update_lost_to_an_outage_or_a_crash_is_made_good(
+    fast_updates: None, bot: RunningBot, how: str
+) -> None:
+    slack = bot.slack
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        poll_ts, decision_id = propose(bot, "We freeze hiring until June")
+        slack.fail_always("chat.update", status=503)  # Slack is down for a while
+        vote(bot, decision_id, poll_ts, ANA, "agree")
+        vote(bot, decision_id, poll_ts, BEN, "disagree", "We lose the spring graduates")
+        wait_until(lambda: len(current_votes(bot)) == 2, what="votes stored")
+        wait_until(lambda: slack.calls("chat.update"), what="an update attempted")
+        if how == "graceful":
+            bot.stop()  # delivers pending updates, which Slack refuses
+        else:
+            bot.server.close()  # as after SIGKILL: pending updates are simply gone
+        shown_before = str(slack.messages[(CHANNEL, poll_ts)].get("blocks"))
+        assert "*Agree:* 1" not in shown_before
+        slack.clear_faults()  # Slack is back
+
+        clock.tick(timedelta(seconds=16))
+        bot.start()
+        assert bot.run_timers() == 1
+        shown = str(slack.messages[(CHANNEL, poll_ts)].get("blocks"))
+        assert "*Agree:* 1" in shown and "*Disagree:* 1" in shown
+        assert [t.status for t in timers(bot, "show_votes")] == ["done"]
