@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.core import Core
 from bot.proposals import ProposalError, parse_proposal
 from storage import decision_log as log_rows
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.decision_log import LogMetrics, LogQuery
 from storage.decisions import (
     add_decision_event,
@@ -218,7 +218,7 @@ def browse(
 ) -> LogPage:
     """One page of the log; one more row than shown is read to know whether a next page exists."""
     page = max(page, 0)
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         rows = log_rows.list_decisions(
             session=session,
             team_id=team_id,
@@ -245,7 +245,7 @@ def browse(
 def count(core: Core, *, team_id: str, query: LogQuery, cap: int | None = None) -> int:
     """How many decisions of the log match `query`; with `cap`, at most cap + 1 are counted,
     so that a page of a very long log costs the same as one of a short log."""
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         return log_rows.count_decisions(session=session, team_id=team_id, query=query, cap=cap)
 
 
@@ -306,7 +306,7 @@ def find_record(
     core: Core, *, team_id: str, number: int | None = None, decision_id: int | None = None
 ) -> DecisionRecord | None:
     """A full record by its number (D-42) or id, only within `team_id`."""
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         if number is not None:
             decision = get_decision_by_number(session=session, team_id=team_id, number=number)
         else:
@@ -351,12 +351,12 @@ def _label_of(session: Session, team_id: str, decision_id: int | None) -> str | 
 
 
 def metrics(core: Core, *, team_id: str, period: timedelta = METRICS_PERIOD) -> LogMetrics:
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         return log_rows.log_metrics(
             session=session, team_id=team_id, since=core.clock.now() - period
         )
 
 
 def decision_channels(core: Core, *, team_id: str) -> list[str]:
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         return log_rows.decision_channels(session=session, team_id=team_id)

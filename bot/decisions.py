@@ -25,7 +25,7 @@ from bot.proposals import (
 )
 from storage import andon as andon_rows
 from storage import votes as vote_rows
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.decision_log import open_review
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import Decision, DecisionEvent, Narrative
@@ -214,7 +214,7 @@ def snapshot(*, session: Session, team_id: str, decision: Decision) -> DecisionS
 
 
 def load(core: Core, *, team_id: str, decision_id: int) -> DecisionSnapshot:
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
         if decision is None:
             raise DecisionNotFound()
@@ -474,7 +474,8 @@ def cast_vote(
                     ref_id=decision_id,
                     due_at=now + SHOW_VOTES_AFTER,
                 )
-        return VoteResult(snapshot(session=session, team_id=team_id, decision=decision), recorded)
+    # Read after the write transaction: the vote's lock is held no longer than storing takes.
+    return VoteResult(load(core, team_id=team_id, decision_id=decision_id), recorded)
 
 
 # --- finalizing ---------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.engine import Engine
 
 from storage import decision_log as log_rows
-from storage.db import session_scope
+from storage.db import read_scope
 from storage.decision_log import LogQuery
 from storage.decisions import decision_label
 from storage.models import AndonPull, Decision, Review, Vote
@@ -209,7 +209,8 @@ def write_workbook(
     questions = _Sheet(wb.create_sheet("Questions"), _QUESTION_COLUMNS, tz)
     reflections = _Sheet(wb.create_sheet("Reflections"), _REFLECTION_COLUMNS, tz)
 
-    with session_scope(engine) as session:
+    # A reader: the export may take a while, and votes and questions go on being stored.
+    with read_scope(engine) as session:
         labels: dict[int, str] = {}
         for batch in log_rows.iter_decisions(session=session, team_id=team_id, query=query):
             ids = [int(d.id or 0) for d in batch]

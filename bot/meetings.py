@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.core import Core
 from bot.durations import format_duration, looks_like_duration, parse_duration
 from storage import meetings as rows
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import Narrative, Question
 
 READING_END = "reading_end"  # the timer kind
@@ -179,7 +179,7 @@ class Progress:
 
 
 def get_progress(*, core: Core, team_id: str, narrative_id: int) -> Progress | None:
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
         if narrative is None:
             return None
@@ -352,7 +352,7 @@ def record_thread_question(
 def is_being_posted(*, core: Core, team_id: str, channel_id: str) -> bool:
     """Whether a narrative in this channel has just started and its message is not stored yet:
     a reply in its thread can arrive before the bot knows the thread's ts."""
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         return rows.has_unposted_narrative(
             session=session,
             team_id=team_id,
@@ -461,7 +461,7 @@ def rank_questions(items: Iterable[tuple[Question, int]]) -> list[DigestQuestion
 
 
 def build_digest(*, core: Core, team_id: str, narrative_id: int) -> Digest | None:
-    with session_scope(core.engine) as session:
+    with read_scope(core.engine) as session:
         narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
         if narrative is None:
             return None

@@ -21,7 +21,7 @@ from handlers.slack import retry_handlers
 log = logging.getLogger(__name__)
 
 # Listener threads: each runs one acknowledged request's work (mostly waiting on Slack).
-LISTENER_THREADS = 8
+LISTENER_THREADS = 5
 # How long stopping waits for acknowledged work to finish before the database closes.
 SHUTDOWN_GRACE_SECONDS = 20.0
 

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Execution option marking the connections of `read_scope`.
+READ_ONLY = "narrative_read_only"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -47,6 +49,10 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            # A reader: in WAL mode it sees one consistent snapshot and never blocks the writer.
+            conn.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: a deferred transaction that later writes can fail with
         # "database is locked" without waiting, because SQLite cannot upgrade it safely.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -75,6 +81,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session for reading only, which commits nothing.
+
+    On SQLite it does not take the write lock that every `session_scope` takes: a long read (an
+    export of the whole log, a Home tab) runs beside votes and questions being stored instead of
+    holding them up. It reads one consistent snapshot of the database, on PostgreSQL too."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    reader = engine.execution_options(**options)  # a few microseconds
+    with Session(reader, expire_on_commit=False) as session:
+        yield session  # closing the session rolls its transaction back
 
 
 def ping(engine: Engine) -> bool:
