@@ -25,7 +25,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="ack: signed requests")
     parser.add_argument("--concurrency", type=int, default=20, help="ack: concurrent clients")
     parser.add_argument("--command", default="/decide", help="ack: slash command")
-    parser.add_argument("--text", default="help", help="ack: its text")
+    parser.add_argument(
+        "--text", default="We launch the new pricing in March", help="ack: its text"
+    )
     parser.add_argument("--timers", type=int, default=10_000, help="catchup: due timers")
     parser.add_argument(
         "--database", help="catchup: also run on this scratch database (its timers are deleted)"

@@ -3,59 +3,23 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.core import Core
-from handlers import actions, commands, events, home, timers, views
+from handlers import actions, commands, events, home, timers, views, work
 from handlers.errors import handle_error
 from handlers.middleware import dedupe_events, retrying_respond
 from handlers.slack import retry_handlers
+from handlers.work import DrainingPool
 
-log = logging.getLogger(__name__)
-
-# Listener threads: each runs one acknowledged request's work (mostly waiting on Slack).
+# Listener threads: each runs one request's listener up to its acknowledgement (and the work
+# of listeners that do not defer it, see `handlers.work`).
 LISTENER_THREADS = 5
-# How long stopping waits for acknowledged work to finish before the database closes.
-SHUTDOWN_GRACE_SECONDS = 20.0
-
-
-class ListenerPool(ThreadPoolExecutor):
-    """Bolt's listener threads, remembering unfinished work so that stopping can wait for it:
-    what was acknowledged to Slack (a vote, a question, a poll to post) is done, not dropped."""
-
-    def __init__(self, max_workers: int = LISTENER_THREADS) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
-        self._unfinished: set[Future[Any]] = set()
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = super().submit(fn, *args, **kwargs)
-        with self._lock:
-            self._unfinished.add(future)
-        future.add_done_callback(self._finished)
-        return future
-
-    def _finished(self, future: Future[Any]) -> None:
-        with self._lock:
-            self._unfinished.discard(future)
-
-    def drain(self, timeout: float = SHUTDOWN_GRACE_SECONDS) -> int:
-        """Take no new work and wait up to `timeout` seconds for the rest; returns how many
-        pieces of work had not finished by then."""
-        self.shutdown(wait=False)
-        with self._lock:
-            unfinished = list(self._unfinished)
-        _done, not_done = wait(unfinished, timeout=timeout)
-        if not_done:
-            log.warning("stopping with %s request(s) still being handled", len(not_done))
-        return len(not_done)
+# How long stopping waits for listeners still running, before the work queue is drained.
+LISTENER_GRACE_SECONDS = 10.0
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -71,9 +35,11 @@ def build_client(settings: Settings) -> WebClient:
 
 def build_app(settings: Settings, core: Core, *, client: WebClient | None = None) -> App:
     client = client or build_client(settings)
-    listeners = ListenerPool()
-    # Before anything else closes: acknowledged work finishes while the database is open.
-    core.on_close(listeners.drain, first=True)
+    listeners = DrainingPool(LISTENER_THREADS, "listener")
+    # Before anything else closes, acknowledged work finishes while the database is open: the
+    # listeners first (they may still defer work), then the work queue.
+    core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)
+    work.pool_for(core)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode-needs-no-secret",

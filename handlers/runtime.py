@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 from types import FrameType
@@ -42,6 +43,11 @@ def run(settings: Settings, core: Core) -> None:
     log.info("connected to %s as %s", who["team"] or who["url"], who["user"])
     app = build_app(settings, core, client=client)
     housekeeping.schedule(core.timers)
+    # Everything made so far lives as long as the process: keep it out of the garbage
+    # collector's full passes, which otherwise stop every thread (acknowledgements included)
+    # for longer as the heap grows.
+    gc.collect()
+    gc.freeze()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         # Unwind the serving loop as Ctrl-C does (closing waitress' sockets from a signal

@@ -35,6 +35,7 @@ from handlers.blocks.decisions import (
 )
 from handlers.decision_messages import DecisionMessages
 from handlers.slack import is_admin, team_id_of
+from handlers.work import defer
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +83,25 @@ def register(app: App, core: Core) -> None:
     def vote(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         choice = _CHOICE_BY_ACTION[body["actions"][0]["action_id"]]
+        if choice == AGREE:
+            # Stored on the work threads; the listener is free for the next acknowledgement.
+            defer(core, body, client, lambda: agree(body))
+            return
+        # The reason form must open while Slack's trigger is fresh (3 seconds): no queueing.
         snap = load(body)
         if snap is None:
             return
         if not snap.is_voting:
             tell(body, FINAL_NOTE.format(label=snap.label))
             return
-        if choice != AGREE:
-            client.views_open(trigger_id=body["trigger_id"], view=build_reason_modal(snap, choice))
+        client.views_open(trigger_id=body["trigger_id"], view=build_reason_modal(snap, choice))
+
+    def agree(body: dict[str, Any]) -> None:
+        snap = load(body)
+        if snap is None:
+            return
+        if not snap.is_voting:
+            tell(body, FINAL_NOTE.format(label=snap.label))
             return
         try:
             result = decisions.cast_vote(
@@ -97,7 +109,7 @@ def register(app: App, core: Core) -> None:
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=_user(body),
-                choice=choice,
+                choice=AGREE,
             )
         except DecisionIsFinal:
             tell(body, FINAL_NOTE.format(label=snap.label))

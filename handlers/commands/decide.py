@@ -18,6 +18,7 @@ from handlers.decision_messages import DecisionMessages
 from handlers.render import ephemeral
 from handlers.slack import team_id_of, user_timezone
 from handlers.slack_text import to_plain
+from handlers.work import defer
 
 log = logging.getLogger(__name__)
 
@@ -67,22 +68,30 @@ def register(app: App, core: Core) -> None:
             return
         ack()
         team_id = team_id_of(command)
-        try:
-            snap = decisions.propose(
-                core, team_id=team_id, channel_id=channel_id, proposed_by=user_id, options=options
-            )
-        except DecisionError as exc:
-            respond(ephemeral(f":warning: {exc}"))
-            return
-        try:
-            messages.post_poll(snap)
-        except SlackApiError as exc:
-            decisions.discard(core, team_id=team_id, decision_id=snap.id)
-            log.warning("could not post poll in %s: %s", channel_id, exc.response.get("error"))
-            respond(
-                ephemeral(
-                    ":warning: I could not post the poll in this channel "
-                    f"(`{exc.response.get('error')}`). Invite me with `/invite @Narrative` "
-                    "and try again."
+
+        def post() -> None:
+            try:
+                snap = decisions.propose(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    proposed_by=user_id,
+                    options=options,
                 )
-            )
+            except DecisionError as exc:
+                respond(ephemeral(f":warning: {exc}"))
+                return
+            try:
+                messages.post_poll(snap)
+            except SlackApiError as exc:
+                decisions.discard(core, team_id=team_id, decision_id=snap.id)
+                log.warning("could not post poll in %s: %s", channel_id, exc.response.get("error"))
+                respond(
+                    ephemeral(
+                        ":warning: I could not post the poll in this channel "
+                        f"(`{exc.response.get('error')}`). Invite me with `/invite @Narrative` "
+                        "and try again."
+                    )
+                )
+
+        defer(core, command, client, post)

@@ -15,6 +15,7 @@ from handlers.narratives import finish_reading, post_narrative, tell_privately
 from handlers.render import ephemeral
 from handlers.slack import is_admin, team_id_of
 from handlers.slack_text import to_plain
+from handlers.work import defer
 
 USAGE = (
     "*/narrative* runs a silent reading period on a written narrative.\n"
@@ -63,10 +64,14 @@ def register(app: App, core: Core) -> None:
             title=to_plain(request.title),
             link=to_plain(request.link) if request.link else None,
         )
-        narrative = meetings.start_reading(
-            core=core, team_id=team_id, channel_id=channel_id, owner_id=user_id, request=request
-        )
-        post_narrative(core, client, narrative)
+
+        def start() -> None:
+            narrative = meetings.start_reading(
+                core=core, team_id=team_id, channel_id=channel_id, owner_id=user_id, request=request
+            )
+            post_narrative(core, client, narrative)
+
+        defer(core, command, client, start)
 
 
 def _end_in_channel(

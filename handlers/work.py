@@ -1,0 +1,102 @@
+"""Slow work after an acknowledgement runs on the bot's work threads, not Bolt's listeners.
+
+Bolt runs each listener on a small pool of threads, and a request is answered only when its
+listener calls `ack()`, on one of those threads. A listener that kept its thread for the slow
+part (storing, posting to Slack) would, in a burst, fill the pool, and the next requests'
+acknowledgements would wait behind that work. So the listeners that do slow work acknowledge,
+then `defer` the rest: the listener threads stay free for acknowledgements, and the slow parts
+queue here, in order, on a few threads of their own.
+
+Both pools remember unfinished work: when the bot stops, acknowledged work is finished (for a
+bounded time) before the database closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.core import Core
+from handlers.errors import handle_error
+
+log = logging.getLogger(__name__)
+
+# Work threads: mostly waiting on Slack, so a few more than cores; few enough that CPU-bound
+# work leaves room for acknowledgements.
+WORK_THREADS = 2
+# How long stopping waits for the work queue (after the listeners, see `handlers.app`).
+WORK_GRACE_SECONDS = 20.0
+
+
+class DrainingPool(ThreadPoolExecutor):
+    """A thread pool that remembers unfinished work, so that stopping can wait for it."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
+        self.name = name
+        self._unfinished: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._unfinished.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._unfinished.discard(future)
+
+    def drain(self, timeout: float) -> int:
+        """Take no new work and wait up to `timeout` seconds for the rest; returns how many
+        pieces of work had not finished by then."""
+        self.shutdown(wait=False)
+        with self._lock:
+            unfinished = list(self._unfinished)
+        _done, not_done = wait(unfinished, timeout=timeout)
+        if not_done:
+            log.warning("stopping with %s piece(s) of %s work unfinished", len(not_done), self.name)
+        return len(not_done)
+
+
+_pools: dict[int, DrainingPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool_for(core: Core) -> DrainingPool:
+    """The work pool of a running bot (made at its first use, drained when the bot stops)."""
+    key = id(core)
+    with _pools_lock:
+        found = _pools.get(key)
+        if found is not None:
+            return found
+        found = DrainingPool(WORK_THREADS, "work")
+        _pools[key] = found
+
+    def drain() -> None:
+        found.drain(WORK_GRACE_SECONDS)
+        with _pools_lock:
+            if _pools.get(key) is found:
+                del _pools[key]
+
+    core.on_close(drain, first=True)
+    return found
+
+
+def defer(core: Core, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
+    """Run `work`, the part of a listener after its `ack()`, on the work threads. It fails as
+    a listener would: logged with the request's context, and the user told privately."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - reported like any listener's error
+            handle_error(exc, body, client, None)
+
+    pool_for(core).submit(run)
