@@ -86,14 +86,14 @@ def on_message(
     waited = 0.0
     # A reply can reach us before the narrative's own ts is stored (people are quick, Slack
     # answered chat.postMessage slowly): while a narrative here is still being posted, retry.
-    while (
-        question is None
-        and waited < POSTED_WAIT_SECONDS
-        and meetings.is_being_posted(core=core, team_id=team, channel_id=channel_id)
-    ):
+    while question is None and waited < POSTED_WAIT_SECONDS:
+        posting = meetings.is_being_posted(core=core, team_id=team, channel_id=channel_id)
+        # Once more after each look: the ts may have been stored since the first try.
+        question = record()
+        if question is not None or not posting:
+            break
         time.sleep(POSTED_POLL_SECONDS)
         waited += POSTED_POLL_SECONDS
-        question = record()
     if question is None:
         return False
     try:
