@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -15,6 +17,8 @@ from bot.timers import TimerService
 from storage.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,6 +32,21 @@ class Core:
 
     closed: bool = False
     _first_count: int = 0
+    _shared: dict[str, Any] = field(default_factory=dict)
+    _shared_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def shared(
+        self, name: str, make: Callable[[], T], *, close: Callable[[T], None], first: bool = False
+    ) -> T:
+        """The one `name` object of this running bot (a thread pool, an update queue): made at
+        its first use, closed with `close` when the bot stops (see `on_close` for `first`)."""
+        with self._shared_lock:
+            if name in self._shared:
+                return self._shared[name]  # type: ignore[no-any-return]
+            made = make()
+            self._shared[name] = made
+        self.on_close(lambda: close(made), first=first)
+        return made
 
     def on_close(self, closer: Callable[[], None], *, first: bool = False) -> None:
         """Run `closer` when the bot stops, before timers and the database (e.g. to deliver

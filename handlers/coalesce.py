@@ -127,27 +127,10 @@ class Coalescer:
             return len(self._pending)
 
 
-_shared: dict[int, Coalescer] = {}
-_shared_lock = threading.Lock()
-
-
 def shared(core: Core) -> Coalescer:
     """The one coalescer of a running bot, so that every update of one message (whichever
     listener or timer asks for it) goes through the same queue; pending updates are delivered
     when the bot stops."""
-    key = id(core)
-    with _shared_lock:
-        found = _shared.get(key)
-        if found is not None:
-            return found
-        found = Coalescer(DEFAULT_INTERVAL)
-        _shared[key] = found
-
-    def close() -> None:
-        found.close()
-        with _shared_lock:
-            if _shared.get(key) is found:
-                del _shared[key]
-
-    core.on_close(close)
-    return found
+    return core.shared(
+        "message-updates", lambda: Coalescer(DEFAULT_INTERVAL), close=Coalescer.close
+    )

@@ -65,28 +65,14 @@ class DrainingPool(ThreadPoolExecutor):
         return len(not_done)
 
 
-_pools: dict[int, DrainingPool] = {}
-_pools_lock = threading.Lock()
-
-
 def pool_for(core: Core) -> DrainingPool:
     """The work pool of a running bot (made at its first use, drained when the bot stops)."""
-    key = id(core)
-    with _pools_lock:
-        found = _pools.get(key)
-        if found is not None:
-            return found
-        found = DrainingPool(WORK_THREADS, "work")
-        _pools[key] = found
-
-    def drain() -> None:
-        found.drain(WORK_GRACE_SECONDS)
-        with _pools_lock:
-            if _pools.get(key) is found:
-                del _pools[key]
-
-    core.on_close(drain, first=True)
-    return found
+    return core.shared(
+        "work",
+        lambda: DrainingPool(WORK_THREADS, "work"),
+        close=lambda pool: pool.drain(WORK_GRACE_SECONDS),
+        first=True,
+    )
 
 
 def defer(core: Core, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
