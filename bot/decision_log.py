@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.proposals import ProposalError, parse_proposal
 from storage import decision_log as log_rows
@@ -21,6 +22,7 @@ from storage.decisions import (
     insert_decision,
 )
 from storage.models import AndonPull, Decision, DecisionEvent, Review, Vote
+from storage.votes import lock_decision
 
 REVIEW_DUE = "review_due"
 REVIEW_REMINDER = "review_reminder"
@@ -61,13 +63,64 @@ def schedule_review(core: Core, *, session: Session, decision: Decision) -> None
     )
 
 
+@dataclass(frozen=True)
+class Superseded:
+    """The decision a newly logged one replaced, for telling its owner."""
+
+    label: str
+    owner_id: str
+    text: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class Logged:
+    decision: Decision
+    superseded: Superseded | None = None
+
+
 def record_decision(
-    core: Core, *, team_id: str, channel_id: str | None, author_id: str, text: str, tz: str = "UTC"
+    core: Core,
+    *,
+    team_id: str,
+    channel_id: str | None,
+    author_id: str,
+    text: str,
+    tz: str = "UTC",
+    viewer: Viewer | None = None,
 ) -> Decision:
+    """`/decisions log ...` (see `log_decision`); returns the new decision."""
+    return log_decision(
+        core,
+        team_id=team_id,
+        channel_id=channel_id,
+        author_id=author_id,
+        text=text,
+        tz=tz,
+        viewer=viewer,
+    ).decision
+
+
+def log_decision(
+    core: Core,
+    *,
+    team_id: str,
+    channel_id: str | None,
+    author_id: str,
+    text: str,
+    tz: str = "UTC",
+    viewer: Viewer | None = None,
+) -> Logged:
     """`/decisions log ...`: a decision made elsewhere goes straight into the log, with a review.
+
+    With `replaces:D-n`, D-n is superseded: only its owner or an admin may do that, only while
+    it is in force and not halted, and a D-n in a channel the author cannot see is "not found"
+    exactly like one that does not exist. `viewer` is the author as the platform knows them
+    (None: a caller acting for the workspace, who sees every channel and is no admin).
 
     Raises ProposalError with a message for the person when the text is not a decision.
     """
+    viewer = viewer or Viewer(author_id, may_see=everyone_sees)
     now = core.clock.now()
     text, replaces = _take_replaces(text)
     options = parse_proposal(text, author_id=author_id, now=now, tz=tz)
@@ -75,8 +128,10 @@ def record_decision(
         raise ProposalError(
             "`closes:` is for polls (`/decide`); a logged decision is already made."
         )
+    # Who may supersede is settled before the write transaction: it may ask the platform.
+    older_id = _may_supersede(core, team_id, replaces, viewer) if replaces is not None else None
     with session_scope(core.engine) as session:
-        older = _replaceable(session, team_id, replaces) if replaces is not None else None
+        older = _replaceable(session, team_id, older_id) if older_id is not None else None
         decision = insert_decision(
             session=session,
             team_id=team_id,
@@ -107,9 +162,16 @@ def record_decision(
             detail={"confidence": options.confidence, "review_on": options.review_on.isoformat()},
         )
         schedule_review(core, session=session, decision=decision)
+        superseded = None
         if older is not None:
             _supersede(core, session, older=older, newer=decision, user_id=author_id, now=now)
-    return decision
+            superseded = Superseded(
+                label=decision_label(older.number),
+                owner_id=older.owner_id,
+                text=older.final_text or older.proposal,
+                channel_id=older.channel_id,
+            )
+    return Logged(decision=decision, superseded=superseded)
 
 
 _REPLACES = re.compile(r"(?<!\S)replaces:(\S*)", re.IGNORECASE)
@@ -130,17 +192,47 @@ def _take_replaces(text: str) -> tuple[str, int | None]:
     return _REPLACES.sub("", text), number
 
 
-def _replaceable(session: Session, team_id: str, number: int) -> Decision:
-    older = get_decision_by_number(session=session, team_id=team_id, number=number)
-    label = decision_label(number)
+def not_found(number: int) -> str:
+    """The answer for a decision that does not exist and for one the person may not see."""
+    return f"{decision_label(number)} was not found in this workspace."
+
+
+def _may_supersede(core: Core, team_id: str, number: int, viewer: Viewer) -> int:
+    """The id of D-`number` if `viewer` may supersede it; ProposalError otherwise."""
+    with read_scope(core.engine) as session:
+        older = get_decision_by_number(session=session, team_id=team_id, number=number)
+    if older is None or not viewer.sees(older.channel_id):
+        raise ProposalError(not_found(number))
+    _ensure_in_force(older, halted_too=False)
+    if not viewer.may_act_as_owner(older.owner_id):
+        raise ProposalError(
+            f"Only the owner of {decision_label(number)} or a workspace admin can supersede it."
+        )
+    _ensure_in_force(older)
+    return int(older.id or 0)
+
+
+def _replaceable(session: Session, team_id: str, decision_id: int) -> Decision:
+    """The decision to supersede, locked, if it is still in force and not halted."""
+    older = lock_decision(session=session, team_id=team_id, decision_id=decision_id)
     if older is None:
-        raise ProposalError(f"{label} was not found in this workspace.")
+        raise ProposalError("That decision was not found in this workspace.")
+    _ensure_in_force(older)
+    return older
+
+
+def _ensure_in_force(older: Decision, *, halted_too: bool = True) -> None:
+    label = decision_label(older.number)
     if older.status not in log_rows.OPEN_STATUSES:
         raise ProposalError(
             f"{label} is {STATUS_NAMES.get(older.status, older.status)}; only a decision still "
             "in force can be superseded."
         )
-    return older
+    if halted_too and older.status == "halted":
+        raise ProposalError(
+            f"{label} is halted by an Andon pull; its owner must resume, amend or reverse it "
+            "before it can be superseded."
+        )
 
 
 def _supersede(

@@ -12,6 +12,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.access import Viewer
+from handlers.slack import is_admin
+
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 120.0
@@ -81,6 +84,17 @@ def may_see(client: WebClient, user_id: str, channel_id: str) -> bool:
 def hidden_channels(client: WebClient, user_id: str, channel_ids: Iterable[str]) -> frozenset[str]:
     """The private channels among `channel_ids` that `user_id` is not a member of."""
     return frozenset(c for c in channel_ids if not may_see(client, user_id, c))
+
+
+def viewer_of(
+    client: WebClient, user_id: str, admin_user_ids: frozenset[str] = frozenset()
+) -> Viewer:
+    """The person as the core asks about them: channel membership and admin standing."""
+    return Viewer(
+        user_id,
+        may_see=lambda channel_id: may_see(client, user_id, channel_id),
+        is_admin=lambda: is_admin(client, user_id, admin_user_ids),
+    )
 
 
 def open_dm(client: WebClient, user_id: str) -> str:

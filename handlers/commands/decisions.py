@@ -20,13 +20,14 @@ from handlers.blocks.decision_log import (
     build_stats_blocks,
     decision_text,
 )
-from handlers.directory import channel_info, hidden_channels, may_see
+from handlers.directory import channel_info, hidden_channels, may_see, open_dm, viewer_of
 from handlers.exports import ExportRequest, start_export
 from handlers.render import chunk_blocks, ephemeral, escape, mention, slack_date
 from handlers.slack import team_id_of, user_timezone
 from handlers.slack_text import to_plain
 from storage.decision_log import LOG_STATUSES, LogQuery
 from storage.decisions import decision_label
+from storage.models import Decision
 
 log = logging.getLogger(__name__)
 
@@ -167,17 +168,19 @@ def log_decision(
     user = command["user_id"]
     tz = user_timezone(client, user)
     try:
-        decision = decision_log.record_decision(
+        logged = decision_log.log_decision(
             core,
             team_id=team_id_of(command),
             channel_id=command.get("channel_id"),
             author_id=user,
             text=text,
             tz=tz,
+            viewer=viewer_of(client, user, core.admin_user_ids),
         )
     except ProposalError as exc:
         ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
         return
+    decision = logged.decision
     label = decision_label(decision.number)
     note = confidence_note(decision.confidence)
     ack(
@@ -206,6 +209,27 @@ def log_decision(
     except Exception:  # noqa: BLE001 - the decision is logged; the announcement is extra
         log.warning("could not announce %s in %s", label, command.get("channel_id"), exc_info=True)
         respond(text=f"{label} is in the log, but I could not post it in this channel.")
+    if logged.superseded is not None and logged.superseded.owner_id != user:
+        tell_superseded_owner(client, user, decision, logged.superseded)
+
+
+def tell_superseded_owner(
+    client: WebClient, author: str, decision: Decision, older: decision_log.Superseded
+) -> None:
+    """A direct message to the owner of a decision someone else (an admin) superseded. The new
+    decision's words are left out if its channel is one the owner cannot see."""
+    label = decision_label(decision.number)
+    new = f"*{label}*"
+    if decision.channel_id is None or may_see(client, older.owner_id, decision.channel_id):
+        new += f": {escape(decision_text(decision))}"
+    text = (
+        f":information_source: {mention(author)} superseded your decision *{older.label}* "
+        f"({escape(older.text[:300])}) with {new}"
+    )
+    try:
+        client.chat_postMessage(channel=open_dm(client, older.owner_id), text=text)
+    except Exception:  # noqa: BLE001 - the log has the change; the message is extra
+        log.warning("could not tell the owner that %s was superseded", older.label, exc_info=True)
 
 
 def parse_export_args(
