@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -12,6 +13,7 @@ from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.proposals import ProposalError, parse_proposal
 from storage import decision_log as log_rows
+from storage import reflections as reflection_rows
 from storage.db import read_scope, session_scope
 from storage.decision_log import LogMetrics, LogQuery
 from storage.decisions import (
@@ -363,7 +365,10 @@ def due_query(core: Core, base: LogQuery | None = None) -> LogQuery:
 
 @dataclass(frozen=True)
 class DecisionRecord:
-    """Everything the log keeps about one decision."""
+    """Everything the log keeps about one decision, as one person may see it.
+
+    While an anonymous poll is open (`voters_hidden`), `votes` is empty, the history leaves the
+    votes out and only `tally()` says how many voted what."""
 
     decision: Decision
     votes: tuple[Vote, ...]
@@ -374,6 +379,8 @@ class DecisionRecord:
     narrative_questions: int
     replaces_label: str | None
     replaced_by_label: str | None
+    voters_hidden: bool = False
+    hidden_tally: tuple[tuple[str, int], ...] = ()
 
     @property
     def label(self) -> str:
@@ -389,15 +396,35 @@ class DecisionRecord:
 
     def tally(self) -> dict[str, int]:
         counts = {"agree": 0, "disagree_commit": 0, "disagree": 0}
+        if self.voters_hidden:
+            counts.update(dict(self.hidden_tally))
+            return counts
         for vote in self.current_votes:
             counts[vote.choice] = counts.get(vote.choice, 0) + 1
         return counts
 
 
+# History entries that say who voted what (hidden while an anonymous poll is open).
+VOTE_EVENTS = ("vote", "vote_changed")
+# A history entry naming the decision from a reflection round (shown to who sees that round).
+REFLECTION_EVENT = "reflection_answer"
+
+
+def voters_hidden(decision: Decision) -> bool:
+    """Anonymous until the owner finalizes: nobody sees who voted what while it is open."""
+    return decision.anonymous and decision.status == "voting"
+
+
 def find_record(
-    core: Core, *, team_id: str, number: int | None = None, decision_id: int | None = None
+    core: Core,
+    *,
+    team_id: str,
+    viewer: Viewer,
+    number: int | None = None,
+    decision_id: int | None = None,
 ) -> DecisionRecord | None:
-    """A full record by its number (D-42) or id, only within `team_id`."""
+    """A full record by its number (D-42) or id, only within `team_id`, as `viewer` may see it:
+    None for a decision in a channel they cannot see, as for one that does not exist."""
     with read_scope(core.engine) as session:
         if number is not None:
             decision = get_decision_by_number(session=session, team_id=team_id, number=number)
@@ -405,7 +432,34 @@ def find_record(
             decision = get_decision(session=session, team_id=team_id, decision_id=decision_id or 0)
         if decision is None:
             return None
-        return _record(session, team_id, decision)
+        record = _record(session, team_id, decision)
+        answer_channels = _reflection_channels(session, team_id, record.events)
+    if not viewer.sees(decision.channel_id):
+        return None
+    # An answer given where the viewer cannot look (or in a round since deleted) is left out.
+    seen = {c: viewer.sees(c) for c in set(answer_channels.values()) if c is not None}
+    hidden = {e for e, c in answer_channels.items() if c is None or not seen[c]}
+    if not hidden:
+        return record
+    return replace(record, events=tuple(e for e in record.events if int(e.id or 0) not in hidden))
+
+
+def _reflection_channels(
+    session: Session, team_id: str, events: tuple[DecisionEvent, ...]
+) -> dict[int, str | None]:
+    """Event id -> the channel of the reflection round an answer naming the decision was in
+    (None: the round is gone)."""
+    found: dict[int, str | None] = {}
+    for event in events:
+        if event.kind != REFLECTION_EVENT:
+            continue
+        try:
+            round_id = int(json.loads(event.detail or "{}").get("round_id"))
+        except (ValueError, TypeError, AttributeError):
+            round_id = 0
+        row = reflection_rows.get_round(session=session, team_id=team_id, round_id=round_id)
+        found[int(event.id or 0)] = row.channel_id if row is not None else None
+    return found
 
 
 def _record(session: Session, team_id: str, decision: Decision) -> DecisionRecord:
@@ -420,18 +474,32 @@ def _record(session: Session, team_id: str, decision: Decision) -> DecisionRecor
             questions = log_rows.question_count(
                 session=session, team_id=team_id, narrative_id=decision.narrative_id
             )
+    votes = tuple(log_rows.votes_of(session=session, team_id=team_id, decision_id=did))
+    events = tuple(log_rows.events_of(session=session, team_id=team_id, decision_id=did))
+    hidden = voters_hidden(decision)
+    tally: tuple[tuple[str, int], ...] = ()
+    if hidden:
+        counts: dict[str, int] = {}
+        for vote in votes:
+            if vote.current:
+                counts[vote.choice] = counts.get(vote.choice, 0) + 1
+        tally = tuple(counts.items())
+        votes = ()
+        events = tuple(e for e in events if e.kind not in VOTE_EVENTS)
     return DecisionRecord(
         decision=decision,
-        votes=tuple(log_rows.votes_of(session=session, team_id=team_id, decision_id=did)),
+        votes=votes,
         andon_pulls=tuple(
             log_rows.andon_pulls_of(session=session, team_id=team_id, decision_id=did)
         ),
         reviews=tuple(log_rows.reviews_of(session=session, team_id=team_id, decision_id=did)),
-        events=tuple(log_rows.events_of(session=session, team_id=team_id, decision_id=did)),
+        events=events,
         narrative_title=title,
         narrative_questions=questions,
         replaces_label=_label_of(session, team_id, decision.replaces_id),
         replaced_by_label=_label_of(session, team_id, decision.replaced_by_id),
+        voters_hidden=hidden,
+        hidden_tally=tally,
     )
 
 

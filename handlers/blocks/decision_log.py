@@ -132,7 +132,7 @@ def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
         )
     blocks.append(section("\n".join(facts)))
     tally = record.tally()
-    if record.votes:
+    if record.votes or record.voters_hidden:
         blocks.append(
             section(
                 "*Tally:* "
@@ -140,6 +140,10 @@ def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
                     f"{CHOICE_NAMES[c]} {n}" for c, n in tally.items() if c in CHOICE_NAMES
                 )
             )
+        )
+    if record.voters_hidden:
+        blocks.append(
+            context("Anonymous until the owner finalizes: who voted what, and why, is shown then.")
         )
     if record.dissent:
         lines = ["*Dissent*"]

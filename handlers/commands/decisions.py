@@ -143,10 +143,9 @@ def show_list(
 def show_record(
     respond: Respond, client: WebClient, core: Core, body: dict[str, Any], number: int
 ) -> None:
-    team_id = team_id_of(body)
-    record = decision_log.find_record(core, team_id=team_id, number=number)
-    channel = record.decision.channel_id if record else None
-    if record is None or (channel and not may_see(client, _user(body), channel)):
+    viewer = viewer_of(client, _user(body), core.admin_user_ids)
+    record = decision_log.find_record(core, team_id=team_id_of(body), viewer=viewer, number=number)
+    if record is None:
         respond(text=f"There is no decision {decision_label(number)} in this workspace.")
         return
     # A long record is sent as several messages rather than cut.

@@ -20,7 +20,7 @@ from handlers.blocks.decision_log import (
     build_home_view,
     build_record_modal,
 )
-from handlers.directory import hidden_channels, may_see, open_dm
+from handlers.directory import hidden_channels, open_dm, viewer_of
 from handlers.exports import ExportRequest, start_export
 from handlers.slack import team_id_of
 from storage.decision_log import LogQuery
@@ -110,11 +110,13 @@ def register(app: App, core: Core) -> None:
         except ValueError:
             return
         user = body["user"]["id"]
-        record = decision_log.find_record(core, team_id=team_id_of(body), decision_id=decision_id)
+        record = decision_log.find_record(
+            core,
+            team_id=team_id_of(body),
+            viewer=viewer_of(client, user, core.admin_user_ids),
+            decision_id=decision_id,
+        )
         if record is None:
-            return
-        channel = record.decision.channel_id
-        if channel and not may_see(client, user, channel):
             return
         client.views_open(trigger_id=body["trigger_id"], view=build_record_modal(record))
 

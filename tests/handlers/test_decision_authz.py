@@ -3,16 +3,31 @@ polls, private channels' content in public places, and shared channels / org-wid
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlmodel import col, select
 
-from handlers.blocks.decisions import ANDON_VIEW, PULL_ANDON, RESOLVE_ACTIONS
+from handlers.blocks.decisions import (
+    ANDON_VIEW,
+    FINALIZE_VIEW,
+    PROPOSE_VIEW,
+    PULL_ANDON,
+    RESOLVE_ACTIONS,
+)
 from storage.db import session_scope
-from storage.models import Decision, DecisionEvent, Timer
+from storage.models import Decision, DecisionEvent, Timer, Vote
 from tests.conftest import RunningBot
-from tests.handlers.decision_helpers import OWNER, decision_row, opened_view, wait_until
+from tests.handlers.decision_helpers import (
+    OWNER,
+    decision_row,
+    opened_view,
+    press_finalize,
+    vote,
+    wait_until,
+)
 
 GENERAL = "C0GENERAL"
 SECRET = "C0SECRET"
@@ -130,3 +145,126 @@ def test_a_halted_decision_is_superseded_only_after_it_is_resumed(bot: RunningBo
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+ANA, BEN, CAT = "U0ANA", "U0BEN", "U0CAT"
+REASON = "Too risky for the audit"
+
+
+def _anonymous_poll(bot: RunningBot, text: str) -> tuple[int, str]:
+    """`/decide` without text opens the form; "anonymous until the owner finalizes" is ticked."""
+    reply = bot.client.command("/decide", "", user_id=OWNER, trigger_id="t-form")
+    assert reply.status == 200
+    view = opened_view(bot.slack, "t-form")
+    values = {
+        "proposal": {"value": {"type": "plain_text_input", "value": text}},
+        "owner": {"value": {"type": "users_select", "selected_user": None}},
+        "confidence": {"value": {"type": "number_input", "value": "70"}},
+        "door": {"value": {"type": "radio_buttons", "selected_option": {"value": "two-way"}}},
+        "review": {"value": {"type": "datepicker", "selected_date": None}},
+        "closes": {"value": {"type": "plain_text_input", "value": None}},
+        "anonymous": {
+            "value": {"type": "checkboxes", "selected_options": [{"value": "anonymous"}]}
+        },
+    }
+    reply = bot.client.view_submission(
+        PROPOSE_VIEW, values, private_metadata=view["private_metadata"], user_id=OWNER
+    )
+    assert reply.status == 200 and reply.json() is None
+    row = wait_until_row(bot, lambda d: d.poll_ts is not None)
+    assert row.anonymous
+    return int(row.id or 0), str(row.poll_ts)
+
+
+def wait_until_row(bot: RunningBot, ok: Any) -> Decision:
+    wait_until(lambda: ok(decision_row(bot, 1)), what="decision row")
+    return decision_row(bot, 1)
+
+
+def _answer(bot: RunningBot, text: str, name: str, user: str = CAT) -> str:
+    """What `/decisions text` answers `user` (through the response_url), all of it."""
+    url = bot.slack.response_url(name)
+    reply = bot.client.command("/decisions", text, user_id=user, response_url=url)
+    assert reply.status == 200
+    answers = bot.slack.wait_for(
+        "response_url", predicate=lambda c: c.params.get("_id") == name
+    )
+    return "".join(json.dumps(c.params) for c in answers)
+
+
+def _home_record(bot: RunningBot, decision_id: int, trigger: str) -> str:
+    bot.client.block_action(
+        "home_open_record",
+        str(decision_id),
+        user_id=CAT,
+        trigger_id=trigger,
+        view={"type": "home", "private_metadata": ""},
+    )
+    return json.dumps(opened_view(bot.slack, trigger))
+
+
+def _home(bot: RunningBot, count: int) -> str:
+    bot.client.event({"type": "app_home_opened", "user": CAT, "tab": "home"})
+    bot.slack.wait_for("views.publish", count)
+    return json.dumps(bot.slack.home_tabs[CAT])
+
+
+def _export_votes(bot: RunningBot, count: int) -> list[tuple[Any, ...]]:
+    reply = bot.client.command("/decisions", "export all", user_id=CAT)
+    assert "Preparing" in reply.json()["text"]
+    done = bot.slack.wait_for("files.completeUploadExternal", count, timeout=20)
+    file_id = _json(done[count - 1].params["files"])[0]["id"]
+    book = load_workbook(io.BytesIO(bot.slack.uploads[file_id]))
+    return [tuple(r) for r in book["Votes"].iter_rows(values_only=True)]
+
+
+def test_an_anonymous_poll_shows_no_voters_anywhere_until_it_is_finalized(
+    bot: RunningBot,
+) -> None:
+    decision_id, poll_ts = _anonymous_poll(bot, "We move the audit to March")
+    vote(bot, decision_id, poll_ts, ANA, "agree")
+    vote(bot, decision_id, poll_ts, BEN, "disagree", REASON)
+    wait_until(lambda: len(_votes(bot)) == 2, what="two votes stored")
+
+    record = _answer(bot, "D-1", "record-open")
+    assert "Agree 1" in record and "Disagree 1" in record, "the tally is shown"
+    assert "Anonymous until the owner finalizes" in record
+    home_record = _home_record(bot, decision_id, "t-home-open")
+    assert "Disagree 1" in home_record
+    for shown in (record, home_record):
+        assert ANA not in shown and BEN not in shown and REASON not in shown
+        assert "vote (" not in shown, "the history has no votes yet"
+    assert BEN not in _home(bot, 1) and REASON not in _home(bot, 1 + 1)
+    search = _answer(bot, "search audit risky", "search-open")
+    assert "No decisions found" in search and REASON not in search
+    stats = _answer(bot, "stats", "stats-open")
+    assert BEN not in stats and ANA not in stats
+    votes = _export_votes(bot, 1)
+    assert len(votes) == 1, f"only the header while the poll is open: {votes}"
+
+    trigger = press_finalize(bot, decision_id, poll_ts, OWNER)
+    view = opened_view(bot.slack, trigger)
+    reply = bot.client.view_submission(
+        FINALIZE_VIEW,
+        {"final_text": {"value": {"type": "plain_text_input", "value": "Audit in March"}}},
+        private_metadata=view["private_metadata"],
+        user_id=OWNER,
+    )
+    assert reply.status == 200 and reply.json() is None
+    wait_until(lambda: decision_row(bot, 1).status == "active", what="finalized")
+
+    record = _answer(bot, "D-1", "record-final")
+    home_record = _home_record(bot, decision_id, "t-home-final")
+    for shown in (record, home_record):
+        assert f"<@{BEN}>" in shown and REASON in shown
+        assert "Anonymous until" not in shown
+    assert "vote (choice: disagree" in record, "the history shows the votes now"
+    assert "*D-1*" in _answer(bot, "search audit risky", "search-final"), "found by the reason"
+    votes = _export_votes(bot, 2)
+    assert {r[2] for r in votes[1:]} == {"Disagree", "Agree"}
+    assert any(REASON in str(r) for r in votes[1:])
+
+
+def _votes(bot: RunningBot) -> list[Vote]:
+    with session_scope(bot.core.engine) as session:
+        return list(session.exec(select(Vote)).all())
