@@ -226,7 +226,7 @@ def write_workbook(
                 session=session, team_id=team_id, model=AndonPull, decision_ids=ids
             )
             linked = {d.replaces_id for d in batch} | {d.replaced_by_id for d in batch}
-            _label_links(session, team_id, linked - {None} - set(labels), labels)
+            _label_links(session, team_id, linked - {None} - set(labels), labels, query)
             narratives = log_rows.narratives_by_id(
                 session=session,
                 team_id=team_id,
@@ -303,7 +303,7 @@ def write_workbook(
             hidden_channels=query.hidden_channels,
         ):
             named = {a.decision_id for a, _ in abatch if a.decision_id is not None}
-            _label_links(session, team_id, named - set(labels), labels)
+            _label_links(session, team_id, named - set(labels), labels, query)
             for answer, round_ in abatch:
                 reflections.append(
                     (
@@ -324,12 +324,15 @@ def write_workbook(
     return ExportSummary(rows={name: s.rows for name, s in zip(SHEETS, sheets, strict=True)})
 
 
-def _label_links(session: Any, team_id: str, ids: set[Any], labels: dict[int, str]) -> None:
+def _label_links(
+    session: Any, team_id: str, ids: set[Any], labels: dict[int, str], query: LogQuery
+) -> None:
+    """Labels of decisions the exported rows link to, but not of those in hidden channels."""
     from storage.decisions import get_decision
 
     for decision_id in ids:
         other = get_decision(session=session, team_id=team_id, decision_id=int(decision_id))
-        if other is not None:
+        if other is not None and other.channel_id not in query.hidden_channels:
             labels[int(decision_id)] = decision_label(other.number)
 
 

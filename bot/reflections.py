@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -632,9 +633,18 @@ def close_round(core: Core, *, team_id: str, round_id: int) -> RoundView | None:
 
 
 def build_digest(
-    core: Core, *, team_id: str, round_id: int, member_ids: frozenset[str] | None = None
+    core: Core,
+    *,
+    team_id: str,
+    round_id: int,
+    member_ids: frozenset[str] | None = None,
+    channel_is_public: Callable[[str], bool] | None = None,
 ) -> Digest:
-    """Per question, the answers with their authors; participation against `member_ids`."""
+    """Per question, the answers with their authors; participation against `member_ids`.
+
+    An answer names a decision made elsewhere only if everyone reading the digest may see it:
+    one without a channel, of the round's own channel, or of a channel `channel_is_public`
+    says is public (without it, no other channel's decision is named)."""
     with session_scope(core.engine) as session:
         row = rows.get_round(session=session, team_id=team_id, round_id=round_id)
         if row is None:
@@ -650,6 +660,8 @@ def build_digest(
                 if a.decision_id is not None
                 else None
             )
+            if decision is not None and not _shown_in(decision.channel_id, view, channel_is_public):
+                decision = None
             answers.append(
                 AnswerView(
                     user_id=a.user_id,
@@ -673,6 +685,14 @@ def build_digest(
         member_count=len(member_ids) if member_ids is not None else None,
         answered_members=len(authors & member_ids) if member_ids is not None else None,
     )
+
+
+def _shown_in(
+    channel_id: str | None, round_: RoundView, channel_is_public: Callable[[str], bool] | None
+) -> bool:
+    if channel_id is None or channel_id == round_.channel_id:
+        return True
+    return channel_is_public is not None and channel_is_public(channel_id)
 
 
 def digest_posted(

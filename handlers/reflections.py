@@ -16,6 +16,7 @@ from handlers.blocks.reflections import (
     build_digest_messages,
     build_round_message,
 )
+from handlers.directory import channel_info
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,11 @@ def post_digest(client: WebClient, core: Core, round_: RoundView) -> None:
     """Post the closed round's digest in its thread and mark the round's message closed."""
     members = channel_members(client, round_.channel_id)
     digest = reflections.build_digest(
-        core, team_id=round_.team_id, round_id=round_.id, member_ids=members
+        core,
+        team_id=round_.team_id,
+        round_id=round_.id,
+        member_ids=members,
+        channel_is_public=lambda c: not channel_info(client, c).get("is_private"),
     )
     first_ts: str | None = None
     for message in build_digest_messages(digest):

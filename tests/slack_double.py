@@ -169,6 +169,8 @@ class SlackDouble:
     ``private_channels``: channel ids reported ``is_private`` by ``conversations.info``.
     ``channel_names``: ``channel_id -> name`` for ``conversations.info``.
     ``channel_members``: ``channel_id -> [user ids]`` for ``conversations.members``.
+    ``missing_channels``: channel ids answered ``channel_not_found`` by ``conversations.info``
+    and ``conversations.members`` (as for a channel that does not exist or the bot cannot see).
 
     State the double maintains:
 
@@ -191,6 +193,7 @@ class SlackDouble:
         self.private_channels: set[str] = set()
         self.channel_names: dict[str, str] = {}
         self.channel_members: dict[str, list[str]] = {}
+        self.missing_channels: set[str] = set()
 
         self.messages: dict[tuple[str, str], JsonDict] = {}
         self.uploads: dict[str, bytes] = {}
@@ -685,6 +688,8 @@ class SlackDouble:
 
     def _conversations_info(self, params: JsonDict) -> JsonDict:
         channel = _required(params, "channel", "channel_not_found")
+        if channel in self.missing_channels:
+            raise _SlackError("channel_not_found")
         return {
             "channel": {
                 "id": channel,
@@ -696,6 +701,8 @@ class SlackDouble:
 
     def _conversations_members(self, params: JsonDict) -> JsonDict:
         channel = _required(params, "channel", "channel_not_found")
+        if channel in self.missing_channels:
+            raise _SlackError("channel_not_found")
         return {
             "members": list(self.channel_members.get(channel, [])),
             "response_metadata": {"next_cursor": ""},

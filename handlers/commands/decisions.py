@@ -279,18 +279,24 @@ def export(ack: Ack, command: dict[str, Any], client: WebClient, core: Core, tex
     except ValueError as exc:
         ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
         return
+    viewer = viewer_of(client, command["user_id"], core.admin_user_ids)
     if channel and channel.startswith("#"):
-        # Without escaping, Slack sends `#name`: look it up among the log's channels.
+        # Without escaping, Slack sends `#name`: look it up among the log's channels the
+        # person may see (a private channel they are not in is answered like no channel).
         wanted = channel[1:].lower()
         found = [
             c
             for c in decision_log.decision_channels(core, team_id=team_id_of(command))
             if str(channel_info(client, c).get("name") or "").lower() == wanted
+            and viewer.sees(c)
         ]
         if not found:
             ack(ephemeral(f"No decisions were made in `{escape(channel)}`."))
             return
         channel = found[0]
+    elif channel and not viewer.sees(channel):
+        ack(ephemeral("No decisions were made in that channel."))
+        return
     ack(ephemeral("Preparing your export… it will arrive as a direct message."))
     start_export(
         client,

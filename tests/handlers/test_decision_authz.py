@@ -7,9 +7,11 @@ import io
 import json
 from typing import Any
 
+from freezegun import freeze_time
 from openpyxl import load_workbook
 from sqlmodel import col, select
 
+from bot.reflections import STANDARD_QUESTIONS
 from handlers.blocks.decisions import (
     ANDON_VIEW,
     FINALIZE_VIEW,
@@ -18,7 +20,14 @@ from handlers.blocks.decisions import (
     RESOLVE_ACTIONS,
 )
 from storage.db import session_scope
-from storage.models import Decision, DecisionEvent, Timer, Vote
+from storage.models import (
+    Decision,
+    DecisionEvent,
+    ReflectionAnswer,
+    ReflectionRound,
+    Timer,
+    Vote,
+)
 from tests.conftest import RunningBot
 from tests.handlers.decision_helpers import (
     OWNER,
@@ -268,3 +277,116 @@ def test_an_anonymous_poll_shows_no_voters_anywhere_until_it_is_finalized(
 def _votes(bot: RunningBot) -> list[Vote]:
     with session_scope(bot.core.engine) as session:
         return list(session.exec(select(Vote)).all())
+
+
+# --- private channels' content in public places ----------------------------------------------
+
+
+def _round_in(bot: RunningBot, channel: str, user: str) -> str:
+    """`/reflect now for 1d` in `channel`; the round's id once its message is stored."""
+    before = len(bot.slack.calls("chat.postMessage"))
+    reply = bot.client.command("/reflect", "now for 1d", user_id=user, channel_id=channel)
+    assert reply.status == 200
+    post = bot.slack.wait_for(
+        "chat.postMessage",
+        predicate=lambda c: c.params.get("channel") == channel and "blocks" in c.params,
+    )[-1]
+    assert len(bot.slack.calls("chat.postMessage")) > before
+    button = next(
+        e
+        for b in _json(post.params["blocks"])
+        for e in b.get("elements", [])
+        if e.get("action_id") == "reflection_answer"
+    )
+    round_id = str(button["value"])
+    wait_until(lambda: _round_posted(bot, int(round_id)), what="round message stored")
+    return round_id
+
+
+def _round_posted(bot: RunningBot, round_id: int) -> bool:
+    with session_scope(bot.core.engine) as session:
+        row = session.get(ReflectionRound, round_id)
+        return row is not None and row.message_ts is not None
+
+
+def _answer_round(bot: RunningBot, round_id: str, user: str, text: str) -> None:
+    reply = bot.client.view_submission(
+        "reflection_answers",
+        {"q0": {"answer": {"type": "plain_text_input", "value": text}}},
+        private_metadata=round_id,
+        user_id=user,
+    )
+    assert reply.status == 200, reply.body
+
+
+def _linked(bot: RunningBot) -> list[int | None]:
+    with session_scope(bot.core.engine) as session:
+        return [a.decision_id for a in session.exec(select(ReflectionAnswer)).all()]
+
+
+def test_a_private_reflection_answer_is_not_shown_on_a_public_record(bot: RunningBot) -> None:
+    _private_channel(bot, OWNER, ANA)
+    with freeze_time("2026-12-07 10:00:00", tick=True):
+        assert "Logged *D-1*" in _log(bot, "Ship the beta")
+        round_id = _round_in(bot, SECRET, ANA)
+        _answer_round(bot, round_id, ANA, "D-1 was rushed because of the merger")
+        wait_until(lambda: _linked(bot) == [decision_row(bot, 1).id], what="answer linked")
+
+        outsider = _answer(bot, "D-1", "record-outsider", user=CAT)
+        member = _answer(bot, "D-1", "record-member", user=ANA)
+    assert "Ship the beta" in outsider
+    assert "reflection" not in outsider and STANDARD_QUESTIONS[0][:20] not in outsider
+    assert f"<@{ANA}>" not in outsider
+    assert "named in a reflection answer" in member and f"<@{ANA}>" in member
+
+
+def test_a_public_digest_does_not_link_a_private_decision(bot: RunningBot) -> None:
+    _private_channel(bot, OWNER)
+    with freeze_time("2026-12-07 10:00:00", tick=True) as clock:
+        assert "Logged *D-1*" in _log(bot, "Secret merger talks", channel=SECRET)
+        assert "Logged *D-2*" in _log(bot, "Public beta")
+        wait_until(lambda: decision_row(bot, 1).permalink is not None, what="D-1 announced")
+        wait_until(lambda: decision_row(bot, 2).permalink is not None, what="D-2 announced")
+        secret_link = str(decision_row(bot, 1).permalink)
+        round_id = _round_in(bot, GENERAL, ANA)
+        _answer_round(bot, round_id, ANA, "About D-1: went well")
+        _answer_round(bot, round_id, BEN, "D-2 was fine")
+        wait_until(lambda: len([d for d in _linked(bot) if d]) == 2, what="answers linked")
+        clock.move_to("2026-12-08 10:00:01")
+        bot.run_timers()
+        bot.run_timers()
+        digest = bot.slack.wait_for(
+            "chat.postMessage",
+            predicate=lambda c: c.params.get("channel") == GENERAL
+            and "went well" in json.dumps(c.params.get("blocks")),
+        )[0]
+    text = json.dumps(digest.params)
+    assert "linked to" in text and "D-2" in text, "a public decision is still linked"
+    assert secret_link not in text and "linked to D-1" not in text
+    assert "linked to <" + secret_link not in text
+
+
+def test_export_of_a_hidden_channel_answers_like_no_channel(bot: RunningBot) -> None:
+    _private_channel(bot, OWNER)
+    assert "Logged *D-1*" in _log(bot, "Secret merger talks", channel=SECRET)
+
+    def export(arg: str) -> str:
+        reply = bot.client.command("/decisions", f"export {arg}", user_id=CAT)
+        assert reply.status == 200
+        return str(reply.json()["text"])
+
+    bot.slack.missing_channels.add("C0NOPE")
+    secret, nothing = export("#secret"), export("#no-such-channel")
+    assert secret == nothing.replace("#no-such-channel", "#secret")
+    assert "Preparing" not in secret
+    escaped, unknown = export("<#C0SECRET|secret>"), export("<#C0NOPE|nope>")
+    assert escaped == unknown and "Preparing" not in escaped
+    assert bot.slack.calls("files.getUploadURLExternal") == []
+    assert _dms_to(bot, CAT) == []
+    # A member of the channel gets the export.
+    reply = bot.client.command("/decisions", "export #secret", user_id=OWNER)
+    assert "Preparing" in reply.json()["text"]
+    done = bot.slack.wait_for("files.completeUploadExternal", timeout=20)
+    file_id = _json(done[0].params["files"])[0]["id"]
+    rows = list(load_workbook(io.BytesIO(bot.slack.uploads[file_id]))["Decisions"].values)
+    assert [r[0] for r in rows[1:]] == ["D-1"]

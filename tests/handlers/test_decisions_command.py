@@ -189,11 +189,13 @@ def test_export_private_channel_only_for_members(bot: RunningBot) -> None:
     assert export("U0OUTSIDER") == ["public one"]
     assert export("U0MEMBER", count=2) == ["public one", "secret one"]
     assert export("U0MEMBER", "export <#G0SECRET|secret>", count=3) == ["secret one"]
-    bot.client.command("/decisions", "export <#G0SECRET|secret>", user_id="U0OUTSIDER")
-    refused = bot.slack.wait_for(
-        "chat.postMessage", predicate=lambda c: "private" in str(c.params.get("text"))
-    )
-    assert refused[0].params["channel"] == "DU0OUTSIDER"
+    # Refused at once, in the words used for a channel that does not exist (nothing says that
+    # it is private): no export is made.
+    refused = bot.client.command(
+        "/decisions", "export <#G0SECRET|secret>", user_id="U0OUTSIDER"
+    ).json()
+    assert refused["text"] == "No decisions were made in that channel."
+    assert len(bot.slack.calls("files.completeUploadExternal")) == 3
     assert export("U0MEMBER", "export #secret since:2026-11-01", count=4) == ["secret one"]
     unknown = bot.client.command("/decisions", "export #nowhere").json()
     assert "No decisions were made in `#nowhere`" in unknown["text"]
