@@ -27,14 +27,43 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
+class NoWorkspace(ValueError):
+    """A request that names no workspace (an org-wide event without a workspace in it)."""
+
+
 def team_id_of(body: dict[str, Any]) -> str:
-    """The workspace a request belongs to, whatever its kind (command, event, interaction)."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
-    if not team:
-        team = (body.get("user") or {}).get("team_id") or (body.get("event") or {}).get("team")
-    if not team:
-        raise ValueError("request names no workspace")
-    return str(team)
+    """The workspace a request belongs to, whatever its kind (command, event, interaction).
+
+    That is the workspace the app is installed in, where the channel's decisions are kept:
+    in a channel shared across workspaces (Enterprise Grid, Slack Connect) the person may
+    belong to another workspace (`user.team_id`, `event.team`), and an event's top-level
+    `team_id` names the workspace that owns the channel; `authorizations` name the
+    installation. An org-wide install's events may carry no workspace at the top at all, but
+    the Home view they concern does (`event.view.team_id`).
+
+    Raises NoWorkspace when nothing in the request names a workspace.
+    """
+    authorizations = body.get("authorizations") or [{}]
+    view = body.get("view") or {}
+    event = body.get("event") or {}
+    team = body.get("team")
+    candidates = (
+        authorizations[0].get("team_id") if isinstance(authorizations[0], dict) else None,
+        view.get("app_installed_team_id"),
+        body.get("team_id"),
+        body.get("context_team_id"),
+        # A modal opened by the app belongs to the installation; `team` of its submission is
+        # the submitting person's workspace.
+        view.get("team_id"),
+        team.get("id") if isinstance(team, dict) else team,
+        (event.get("view") or {}).get("team_id"),
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+        event.get("team"),
+    )
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    raise NoWorkspace("request names no workspace")
 
 
 def is_admin(client: WebClient, user_id: str, admin_user_ids: frozenset[str] = frozenset()) -> bool:

@@ -374,6 +374,23 @@ def build_home_view(
     return {"type": "home", "private_metadata": filters.to_metadata(), "blocks": blocks}
 
 
+NO_WORKSPACE_HOME = (
+    "Slack did not say which workspace this Home tab is in, and each workspace keeps its own "
+    "decision log. Open it again from a workspace, or type `/decisions` in one of its channels."
+)
+
+
+def build_no_workspace_home() -> dict[str, Any]:
+    """The Home tab of an org-wide install when the event names no workspace."""
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Decision log"}},
+            section(NO_WORKSPACE_HOME),
+        ],
+    }
+
+
 def build_record_modal(record: DecisionRecord) -> dict[str, Any]:
     blocks = build_record_blocks(record)
     if len(blocks) > VIEW_BLOCK_LIMIT:

@@ -18,11 +18,12 @@ from handlers.blocks.decision_log import (
     HOME_COUNT_CAP,
     HomeFilters,
     build_home_view,
+    build_no_workspace_home,
     build_record_modal,
 )
 from handlers.directory import hidden_channels, open_dm, viewer_of
 from handlers.exports import ExportRequest, start_export
-from handlers.slack import team_id_of
+from handlers.slack import NoWorkspace, team_id_of
 from storage.decision_log import LogQuery
 
 PER_PAGE = 15
@@ -63,7 +64,14 @@ def register(app: App, core: Core) -> None:
         if event.get("tab", "home") != "home":
             return
         filters = HomeFilters.from_metadata((event.get("view") or {}).get("private_metadata"))
-        publish_home(client, core, team_id_of(body), event["user"], filters)
+        try:
+            team_id = team_id_of(body)
+        except NoWorkspace:
+            # An org-wide install may send this without naming the workspace: each
+            # workspace's log is its own, so none is shown rather than a guess.
+            client.views_publish(user_id=event["user"], view=build_no_workspace_home())
+            return
+        publish_home(client, core, team_id, event["user"], filters)
 
     def refilter(change):  # type: ignore[no-untyped-def]
         def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -18,6 +18,7 @@ from handlers.blocks.decisions import (
     PROPOSE_VIEW,
     PULL_ANDON,
     RESOLVE_ACTIONS,
+    VOTE_ACTIONS,
 )
 from storage.db import session_scope
 from storage.models import (
@@ -28,15 +29,17 @@ from storage.models import (
     Timer,
     Vote,
 )
-from tests.conftest import RunningBot
+from tests.conftest import TEAM, RunningBot
 from tests.handlers.decision_helpers import (
     OWNER,
     decision_row,
     opened_view,
     press_finalize,
+    propose,
     vote,
     wait_until,
 )
+from tests.signed import SignedClient
 
 GENERAL = "C0GENERAL"
 SECRET = "C0SECRET"
@@ -84,7 +87,10 @@ def test_only_the_owner_or_an_admin_supersedes_and_the_owner_is_told(bot: Runnin
     assert "Logged *D-2*" in _log(bot, "Public launch in March")
     wait_until(lambda: decision_row(bot, 2).record_ts is not None, what="D-2 announced")
     before = _decisions(bot)
-    timers_1, timers_2 = _timers(bot, decision_row(bot, 1).id), _timers(bot, decision_row(bot, 2).id)
+    timers_1, timers_2 = (
+        _timers(bot, decision_row(bot, 1).id),
+        _timers(bot, decision_row(bot, 2).id),
+    )
     assert timers_1 == [("review_due", "pending")] and timers_2 == timers_1
 
     # Someone outside the private channel learns nothing about D-1: the same answer as for a
@@ -195,9 +201,7 @@ def _answer(bot: RunningBot, text: str, name: str, user: str = CAT) -> str:
     url = bot.slack.response_url(name)
     reply = bot.client.command("/decisions", text, user_id=user, response_url=url)
     assert reply.status == 200
-    answers = bot.slack.wait_for(
-        "response_url", predicate=lambda c: c.params.get("_id") == name
-    )
+    answers = bot.slack.wait_for("response_url", predicate=lambda c: c.params.get("_id") == name)
     return "".join(json.dumps(c.params) for c in answers)
 
 
@@ -357,8 +361,10 @@ def test_a_public_digest_does_not_link_a_private_decision(bot: RunningBot) -> No
         bot.run_timers()
         digest = bot.slack.wait_for(
             "chat.postMessage",
-            predicate=lambda c: c.params.get("channel") == GENERAL
-            and "went well" in json.dumps(c.params.get("blocks")),
+            predicate=lambda c: (
+                c.params.get("channel") == GENERAL
+                and "went well" in json.dumps(c.params.get("blocks"))
+            ),
         )[0]
     text = json.dumps(digest.params)
     assert "linked to" in text and "D-2" in text, "a public decision is still linked"
@@ -390,3 +396,182 @@ def test_export_of_a_hidden_channel_answers_like_no_channel(bot: RunningBot) -> 
     file_id = _json(done[0].params["files"])[0]["id"]
     rows = list(load_workbook(io.BytesIO(bot.slack.uploads[file_id]))["Decisions"].values)
     assert [r[0] for r in rows[1:]] == ["D-1"]
+
+
+# --- Enterprise Grid: shared channels and org-wide installs -----------------------------------
+
+GUEST = "U0GUEST"  # a person of another workspace of the organization
+GUEST_TEAM = "T0GUEST"
+ORG = "E0ORG"
+
+
+def _guest(client: SignedClient) -> dict[str, Any]:
+    return {"id": GUEST, "username": "guest", "name": "guest", "team_id": GUEST_TEAM}
+
+
+def test_a_person_of_another_workspace_votes_in_a_shared_channel(bot: RunningBot) -> None:
+    """In a shared channel, the click names this workspace as `team` (where the message is) and
+    the person's own workspace in `user.team_id`; the modal's submission names the person's
+    workspace as `team` and this one as the view's."""
+    poll_ts, decision_id = propose(bot, "We move the audit to March")
+    client = bot.client
+    click = {
+        "type": "block_actions",
+        "token": client.verification_token,
+        "api_app_id": client.api_app_id,
+        "is_enterprise_install": False,
+        "enterprise": {"id": ORG, "name": "Org"},
+        "user": _guest(client),
+        "team": {"id": TEAM, "domain": "narrative-test"},
+        "trigger_id": "t-guest",
+        "actions": [
+            {
+                "action_id": VOTE_ACTIONS["disagree"],
+                "block_id": "b",
+                "value": str(decision_id),
+                "type": "button",
+                "action_ts": "1.0",
+            }
+        ],
+        "channel": {"id": GENERAL, "name": "general"},
+        "message": {"type": "message", "ts": poll_ts, "user": "UBOT", "text": "", "blocks": []},
+        "container": {"type": "message", "message_ts": poll_ts, "channel_id": GENERAL},
+        "response_url": bot.slack.response_url("guest-click"),
+        "state": {"values": {}},
+    }
+    assert client.send_payload(click).status == 200
+    view = opened_view(bot.slack, "t-guest")
+    submission = {
+        "type": "view_submission",
+        "token": client.verification_token,
+        "api_app_id": client.api_app_id,
+        "is_enterprise_install": False,
+        "enterprise": {"id": ORG, "name": "Org"},
+        "team": {"id": GUEST_TEAM, "domain": "guest"},
+        "user": _guest(client),
+        "trigger_id": "t-guest-2",
+        "view": {
+            "id": "V9",
+            "team_id": TEAM,
+            "app_installed_team_id": TEAM,
+            "type": "modal",
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "state": {
+                "values": {"reason": {"value": {"type": "plain_text_input", "value": REASON}}}
+            },
+            "hash": "h1",
+        },
+        "response_urls": [],
+    }
+    reply = client.send_payload(submission)
+    assert reply.status == 200 and reply.json() is None, reply.body
+    votes = _votes(bot)
+    assert [(v.team_id, v.decision_id, v.user_id, v.reason) for v in votes] == [
+        (TEAM, decision_id, GUEST, REASON)
+    ]
+    wait_until(lambda: "*Disagree:* 1" in _poll_text(bot, poll_ts), what="the poll counts it")
+    # The person's slash command in the shared channel finds the decision too.
+    assert "We move the audit to March" in _answer(bot, "D-1", "guest-record", user=GUEST)
+
+
+def _poll_text(bot: RunningBot, poll_ts: str) -> str:
+    return json.dumps(bot.slack.messages.get((GENERAL, poll_ts)))
+
+
+def test_a_reply_in_a_channel_another_workspace_owns_counts_here(bot: RunningBot) -> None:
+    """The channel is owned by the other workspace: the event's top-level `team_id` is that one;
+    `authorizations` name this installation."""
+    with freeze_time("2026-12-07 10:00:00", tick=True):
+        round_id = _round_in(bot, GENERAL, OWNER)
+        with session_scope(bot.core.engine) as session:
+            round_ts = str(session.get(ReflectionRound, int(round_id)).message_ts)  # type: ignore[union-attr]
+        envelope = {
+            "token": bot.client.verification_token,
+            "team_id": GUEST_TEAM,
+            "enterprise_id": ORG,
+            "context_team_id": GUEST_TEAM,
+            "api_app_id": bot.client.api_app_id,
+            "type": "event_callback",
+            "event_id": "Ev0SHARED1",
+            "event_time": 1,
+            "authorizations": [
+                {
+                    "enterprise_id": ORG,
+                    "team_id": TEAM,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": True,
+            "event": {
+                "type": "message",
+                "channel": GENERAL,
+                "channel_type": "channel",
+                "user": GUEST,
+                "team": GUEST_TEAM,
+                "text": "1. We shipped too late",
+                "ts": "1765101000.000200",
+                "thread_ts": round_ts,
+            },
+        }
+        assert bot.client.send_json(envelope).status == 200
+        wait_until(lambda: _answers(bot) == [(TEAM, GUEST, "We shipped too late")], what="answer")
+
+
+def _answers(bot: RunningBot) -> list[tuple[str, str, str]]:
+    with session_scope(bot.core.engine) as session:
+        return [
+            (a.team_id, a.user_id, a.text) for a in session.exec(select(ReflectionAnswer)).all()
+        ]
+
+
+def _org_home_opened(bot: RunningBot, event_id: str, view: dict[str, Any] | None) -> None:
+    """`app_home_opened` of an org-wide install: no top-level `team_id`, the authorization is
+    the organization's."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": CAT,
+        "channel": "D0CAT",
+        "tab": "home",
+    }
+    if view is not None:
+        event["view"] = view
+    envelope = {
+        "token": bot.client.verification_token,
+        "enterprise_id": ORG,
+        "api_app_id": bot.client.api_app_id,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1,
+        "is_ext_shared_channel": False,
+        "authorizations": [
+            {
+                "enterprise_id": ORG,
+                "team_id": None,
+                "user_id": "UBOT",
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        ],
+        "event": event,
+    }
+    assert bot.client.send_json(envelope).status == 200
+
+
+def test_an_org_wide_home_is_published_for_the_workspace_it_is_in(bot: RunningBot) -> None:
+    assert "Logged *D-1*" in _log(bot, "Ship the beta")
+    _org_home_opened(bot, "Ev0ORG1", {"id": "V0HOME", "type": "home", "team_id": TEAM})
+    bot.slack.wait_for("views.publish")
+    home = json.dumps(bot.slack.home_tabs[CAT])
+    assert "*D-1*" in home and "Ship the beta" in home
+
+
+def test_an_org_wide_home_without_a_workspace_says_why_it_is_empty(bot: RunningBot) -> None:
+    assert "Logged *D-1*" in _log(bot, "Ship the beta")
+    _org_home_opened(bot, "Ev0ORG2", None)
+    bot.slack.wait_for("views.publish")
+    home = json.dumps(bot.slack.home_tabs[CAT])
+    assert "did not say which workspace" in home and "/decisions" in home
+    assert "Ship the beta" not in home
