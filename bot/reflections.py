@@ -54,6 +54,16 @@ class ReflectionError(Exception):
     """Something a person asked for cannot be done; the message says why."""
 
 
+class NotAllowed(ReflectionError):
+    """The person may not change this channel's reflection settings."""
+
+
+NOT_OWNER = (
+    "Only the person who set up this channel's reflections, or a workspace admin, can change them."
+)
+NOT_MEMBER = "Only members of a channel can set up its reflections."
+
+
 # --- values handed to the renderers -----------------------------------------------------------
 
 
@@ -188,6 +198,36 @@ def _questions_of(session: Session, team_id: str, channel_id: str) -> tuple[list
 # --- questions --------------------------------------------------------------------------------
 
 
+def _settings_owner(session: Session, team_id: str, channel_id: str) -> str | None:
+    """Who set up the channel's reflections: the schedule's creator (a settings row is made by
+    the first change of any kind), else whoever saved questions before such rows existed."""
+    row = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
+    if row is not None:
+        return row.created_by
+    found = rows.get_question_set(session=session, team_id=team_id, channel_id=channel_id)
+    return found.updated_by if found is not None else None
+
+
+def _ensure_may_change(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    *,
+    is_admin: bool,
+    is_member: bool,
+) -> None:
+    """The settings' creator and admins may change them; while nobody owns them, any member of
+    the channel may, and becomes their creator."""
+    if is_admin:
+        return
+    owner = _settings_owner(session, team_id, channel_id)
+    if owner is None and not is_member:
+        raise NotAllowed(NOT_MEMBER)
+    if owner is not None and owner != user_id:
+        raise NotAllowed(NOT_OWNER)
+
+
 def channel_questions(core: Core, *, team_id: str, channel_id: str) -> tuple[list[str], bool]:
     """The channel's questions, and whether they differ from the standard nine."""
     with session_scope(core.engine) as session:
@@ -195,21 +235,41 @@ def channel_questions(core: Core, *, team_id: str, channel_id: str) -> tuple[lis
 
 
 def save_questions(
-    core: Core, *, team_id: str, channel_id: str, user_id: str, questions: list[str]
+    core: Core,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    questions: list[str],
+    is_admin: bool,
+    is_member: bool,
 ) -> None:
+    """Raises NotAllowed unless `user_id` may change the channel's settings."""
+    now = core.clock.now()
     with session_scope(core.engine) as session:
+        _ensure_may_change(
+            session, team_id, channel_id, user_id, is_admin=is_admin, is_member=is_member
+        )
+        rows.save_schedule(
+            session=session, schedule=_settings_row(session, team_id, channel_id, user_id, now)
+        )
         rows.save_question_set(
             session=session,
             team_id=team_id,
             channel_id=channel_id,
             questions_json=json.dumps(questions),
             user_id=user_id,
-            now=core.clock.now(),
+            now=now,
         )
 
 
-def reset_questions(core: Core, *, team_id: str, channel_id: str) -> None:
+def reset_questions(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, is_admin: bool, is_member: bool
+) -> None:
     with session_scope(core.engine) as session:
+        _ensure_may_change(
+            session, team_id, channel_id, user_id, is_admin=is_admin, is_member=is_member
+        )
         rows.delete_question_set(session=session, team_id=team_id, channel_id=channel_id)
 
 
@@ -241,13 +301,16 @@ def schedule_channel(
     user_id: str,
     schedule: Schedule,
     tz: str,
+    is_admin: bool,
     collect: timedelta | None = None,
 ) -> datetime:
-    """Schedule the channel's rounds (replacing any schedule); returns the first round's time."""
+    """Schedule the channel's rounds (replacing any schedule); returns the first round's time.
+    Raises NotAllowed unless `user_id` may change the channel's settings."""
     now = core.clock.now()
     with session_scope(core.engine) as session:
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
         row = _settings_row(session, team_id, channel_id, user_id, now)
-        row.rule, row.tz, row.active, row.created_by = schedule.rule, tz, True, user_id
+        row.rule, row.tz, row.active = schedule.rule, tz, True
         if collect is not None:
             row.collect_hours = max(1, int(collect.total_seconds() // 3600))
         row.next_at = next_occurrence(schedule, tz, after=now)
@@ -264,12 +327,16 @@ def schedule_channel(
         return row.next_at
 
 
-def stop_schedule(core: Core, *, team_id: str, channel_id: str) -> bool:
-    """Stop the channel's rounds; False when none were scheduled. Open rounds still close."""
+def stop_schedule(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, is_admin: bool
+) -> bool:
+    """Stop the channel's rounds; False when none were scheduled. Open rounds still close.
+    Raises NotAllowed unless `user_id` may change the channel's settings."""
     with session_scope(core.engine) as session:
         row = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
         if row is None or not row.active:
             return False
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
         row.active, row.next_at = False, None
         rows.save_schedule(session=session, schedule=row)
         core.timers.cancel(
@@ -278,10 +345,14 @@ def stop_schedule(core: Core, *, team_id: str, channel_id: str) -> bool:
         return True
 
 
-def set_pick(core: Core, *, team_id: str, channel_id: str, user_id: str, pick: int | None) -> int:
-    """Ask `pick` questions per round (None: all); returns how many questions the channel has."""
+def set_pick(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, pick: int | None, is_admin: bool
+) -> int:
+    """Ask `pick` questions per round (None: all); returns how many questions the channel has.
+    Raises NotAllowed unless `user_id` may change the channel's settings."""
     now = core.clock.now()
     with session_scope(core.engine) as session:
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
         questions, _ = _questions_of(session, team_id, channel_id)
         row = _settings_row(session, team_id, channel_id, user_id, now)
         row.pick = pick

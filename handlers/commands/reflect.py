@@ -22,7 +22,7 @@ from handlers.blocks.reflections import (
 )
 from handlers.reflections import post_round
 from handlers.render import ephemeral, escape
-from handlers.slack import team_id_of, user_timezone
+from handlers.slack import is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,19 @@ def register(app: App, core: Core) -> None:
                     user_id=user_id,
                     schedule=schedule,
                     tz=tz,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
                     collect=collect,
                 )
                 respond(ephemeral(schedule_confirmation(schedule, tz, next_at)))
             elif word in ("off", "stop"):
                 ack()
-                stopped = reflections.stop_schedule(core, team_id=team_id, channel_id=channel_id)
+                stopped = reflections.stop_schedule(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
+                )
                 respond(
                     ephemeral(
                         "Scheduled reflection rounds in this channel are off. Open rounds still "
@@ -137,7 +144,12 @@ def register(app: App, core: Core) -> None:
                 pick = parse_pick(rest)
                 ack()
                 count = reflections.set_pick(
-                    core, team_id=team_id, channel_id=channel_id, user_id=user_id, pick=pick
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    pick=pick,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
                 )
                 respond(
                     ephemeral(
@@ -153,6 +165,8 @@ def register(app: App, core: Core) -> None:
             ack(ephemeral(bad_schedule_text(str(exc))))
         except CommandError as exc:
             ack(ephemeral(f":warning: {exc}"))
+        except reflections.NotAllowed as exc:
+            respond(ephemeral(f":no_entry: {exc}"))
 
 
 def _post_now(

@@ -20,8 +20,9 @@ from handlers.blocks.reflections import (
     RESET_INPUT,
     answer_block_id,
 )
+from handlers.directory import may_see
 from handlers.render import slack_date
-from handlers.slack import team_id_of
+from handlers.slack import is_admin, team_id_of
 
 
 def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str:
@@ -80,24 +81,41 @@ def register(app: App, core: Core) -> None:
         if not channel_id:
             ack(response_action="errors", errors={QUESTIONS_BLOCK: "Run /reflect questions again."})
             return
-        if selected:
-            ack()
-            reflections.reset_questions(core, team_id=team_id, channel_id=channel_id)
-            text = "This channel's reflection questions are back to the standard nine."
-        else:
-            try:
+        # The channel comes from the form's metadata, which the submitter controls: the core
+        # checks again who may change that channel's settings, with membership and admin
+        # standing looked up now.
+        admin = is_admin(client, user_id, core.admin_user_ids)
+        member = may_see(client, user_id, channel_id)
+        try:
+            if selected:
+                reflections.reset_questions(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=admin,
+                    is_member=member,
+                )
+                text = "This channel's reflection questions are back to the standard nine."
+            else:
                 questions = reflections.parse_question_lines(
                     _input_value(values, QUESTIONS_BLOCK, QUESTIONS_INPUT)
                 )
-            except ReflectionError as exc:
-                ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
-                return
-            ack()
-            reflections.save_questions(
-                core, team_id=team_id, channel_id=channel_id, user_id=user_id, questions=questions
-            )
-            text = (
-                f"Saved {len(questions)} reflection questions for this channel; "
-                "the next round asks them."
-            )
+                reflections.save_questions(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    questions=questions,
+                    is_admin=admin,
+                    is_member=member,
+                )
+                text = (
+                    f"Saved {len(questions)} reflection questions for this channel; "
+                    "the next round asks them."
+                )
+        except ReflectionError as exc:
+            ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
+            return
+        ack()
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
