@@ -43,6 +43,8 @@ MAX_COLLECT = timedelta(days=14)
 LATE_AFTER = timedelta(minutes=10)
 MAX_QUESTIONS = 25  # one modal field each, and Slack allows 100 blocks per modal
 MAX_QUESTION_CHARS = 500
+# All of a channel's questions, one per line, must fit in the form that edits them.
+MAX_QUESTIONS_TOTAL_CHARS = 3000
 MAX_ANSWER_CHARS = 3000
 
 _DECISION_REF = re.compile(r"(?<![\w-])D-(\d{1,9})\b", re.IGNORECASE)
@@ -164,6 +166,10 @@ def parse_question_lines(text: str) -> list[str]:
         raise ReflectionError("Write at least one question, one per line.")
     if len(questions) > MAX_QUESTIONS:
         raise ReflectionError(f"A channel can have at most {MAX_QUESTIONS} questions.")
+    if len("\n".join(questions)) > MAX_QUESTIONS_TOTAL_CHARS:
+        raise ReflectionError(
+            f"Keep the questions under {MAX_QUESTIONS_TOTAL_CHARS:,} characters in all."
+        )
     for question in questions:
         if len(question) > MAX_QUESTION_CHARS:
             raise ReflectionError(

@@ -22,7 +22,7 @@ from handlers.blocks.reflections import (
 )
 from handlers.reflections import post_round
 from handlers.render import ephemeral, escape
-from handlers.slack import is_admin, team_id_of, user_timezone
+from handlers.slack import could_not_post, is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +184,4 @@ def _post_now(
         reflections.discard_round(core, team_id=team_id, round_id=round_.id)
         error = exc.response.get("error")
         log.warning("could not post reflection round in %s: %s", channel_id, error)
-        if error in ("not_in_channel", "channel_not_found", "is_archived"):
-            respond(
-                ephemeral(
-                    "I can't post in this channel. Invite me first (`/invite @Narrative`), "
-                    "then try again."
-                )
-            )
-            return
-        raise
+        respond(ephemeral(could_not_post(error, "the reflection round")))

@@ -22,7 +22,7 @@ from handlers.blocks.decisions import (
     REASON_VIEW,
 )
 from handlers.decision_messages import DecisionMessages
-from handlers.slack import is_admin, team_id_of, user_timezone
+from handlers.slack import could_not_post, is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,7 @@ def register(app: App, core: Core) -> None:
             decisions.discard(core, team_id=team_id, decision_id=snap.id)
             error = exc.response.get("error")
             log.warning("could not post poll in %s: %s", channel_id, error)
-            messages.tell(
-                user_id,
-                f":warning: I could not post your poll in <#{channel_id}> (`{error}`). "
-                "Invite me with `/invite @Narrative` and try again.",
-            )
+            messages.tell(user_id, could_not_post(error, "your poll", f"<#{channel_id}>"))
 
     @app.view(REASON_VIEW)
     def reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
