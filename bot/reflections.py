@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.core import Core
+from bot.inputs import is_slack_id
 from bot.reflection_schedule import Schedule, from_rule, next_occurrence
 from storage import decisions as decision_rows
 from storage import reflections as rows
@@ -225,6 +226,8 @@ def _ensure_may_change(
 ) -> None:
     """The settings' creator and admins may change them; while nobody owns them, any member of
     the channel may, and becomes their creator."""
+    if not is_slack_id(channel_id):
+        raise NotAllowed("Run /reflect again in the channel.")
     if is_admin:
         return
     owner = _settings_owner(session, team_id, channel_id)

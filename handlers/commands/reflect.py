@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import reflections
 from bot.core import Core
 from bot.durations import format_duration, looks_like_duration, parse_duration
+from bot.inputs import parse_id
 from bot.reflection_schedule import ScheduleError, parse_schedule
 from handlers.blocks.reflections import (
     bad_schedule_text,
@@ -53,8 +54,11 @@ def split_collect(text: str) -> tuple[str, timedelta | None]:
             raise CommandError(
                 f"`{words[-1]}` is not a duration; write e.g. `for 2d` or `for 36h`."
             )
-        collect = parse_duration(words[-1])
-        if not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
+        try:
+            collect: timedelta | None = parse_duration(words[-1])
+        except ValueError:  # longer than any duration the bot takes
+            collect = None
+        if collect is None or not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
             raise CommandError(
                 f"Answers can be collected for {format_duration(reflections.MIN_COLLECT)} to "
                 f"{format_duration(reflections.MAX_COLLECT)}."
@@ -66,12 +70,13 @@ def split_collect(text: str) -> tuple[str, timedelta | None]:
 def parse_pick(arg: str) -> int | None:
     if arg.lower() in ("all", "off", "0"):
         return None
-    if not arg.isdigit() or not 1 <= int(arg) <= reflections.MAX_QUESTIONS:
+    pick = parse_id(arg)
+    if pick is None or not 1 <= pick <= reflections.MAX_QUESTIONS:
         raise CommandError(
             f"`/reflect pick` takes a number of questions from 1 to {reflections.MAX_QUESTIONS}, "
             "or `all`; e.g. `/reflect pick 3`."
         )
-    return int(arg)
+    return pick
 
 
 def register(app: App, core: Core) -> None:

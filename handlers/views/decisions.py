@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import decisions
 from bot.core import Core
 from bot.decisions import DecisionError, DecisionSnapshot, FormError
+from bot.inputs import clean
 from handlers.actions.decisions import announce_resolution
 from handlers.blocks.decisions import (
     AMEND_VIEW,
@@ -38,7 +39,9 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
 def _value(view: dict[str, Any], block_id: str) -> Any:
     """The submitted value of one input, whatever its element type."""
     element = (view.get("state", {}).get("values", {}).get(block_id) or {}).get("value") or {}
-    for key in ("value", "selected_user", "selected_date"):
+    if isinstance(element.get("value"), str):
+        return clean(element["value"])
+    for key in ("selected_user", "selected_date"):
         if element.get(key) is not None:
             return element[key]
     if element.get("selected_option"):

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import reflections
 from bot.core import Core
+from bot.inputs import clean, parse_id
 from bot.reflections import ReflectionError
 from handlers.blocks.reflections import (
     ANSWER_INPUT,
@@ -26,7 +27,7 @@ from handlers.slack import is_admin, team_id_of
 
 
 def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str:
-    return str(((values.get(block_id) or {}).get(action_id) or {}).get("value") or "")
+    return clean(str(((values.get(block_id) or {}).get(action_id) or {}).get("value") or ""))
 
 
 def register(app: App, core: Core) -> None:
@@ -37,9 +38,10 @@ def register(app: App, core: Core) -> None:
         user_id = str(body["user"]["id"])
         values = view["state"]["values"]
         metadata = str(view.get("private_metadata") or "")
+        round_id = parse_id(metadata)
         round_ = (
-            reflections.get_round(core, team_id=team_id, round_id=int(metadata))
-            if metadata.isdigit()
+            reflections.get_round(core, team_id=team_id, round_id=round_id)
+            if round_id is not None
             else None
         )
         first_block = answer_block_id(0)
