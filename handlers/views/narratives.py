@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import meetings
 from bot.core import Core
-from bot.inputs import clean, is_slack_id, parse_id
+from bot.inputs import TEXT_CHARS, clean, is_slack_id, parse_id, too_long
 from handlers.blocks.narratives import ASK_VIEW, START_VIEW
 from handlers.narratives import post_narrative, tell_privately
 from handlers.slack import team_id_of
@@ -91,6 +91,9 @@ def register(app: App, core: Core) -> None:
         text = str(_value(view["state"]["values"], "question") or "")
         if not text:
             ack(response_action="errors", errors={"question": "Write your question."})
+            return
+        if (message := too_long(text, TEXT_CHARS, "question")) is not None:
+            ack(response_action="errors", errors={"question": message})
             return
         ack()
         metadata = str(view.get("private_metadata") or "")
