@@ -237,6 +237,14 @@ def _ensure_may_change(
         raise NotAllowed(NOT_OWNER)
 
 
+def ensure_may_change(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, is_admin: bool
+) -> None:
+    """NotAllowed unless `user_id` (a member of the channel) may change its settings."""
+    with session_scope(core.engine) as session:
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
+
+
 def channel_questions(core: Core, *, team_id: str, channel_id: str) -> tuple[list[str], bool]:
     """The channel's questions, and whether they differ from the standard nine."""
     with session_scope(core.engine) as session:

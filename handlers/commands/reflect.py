@@ -138,6 +138,13 @@ def register(app: App, core: Core) -> None:
                 respond(ephemeral(status_text(status)))
             elif word == "questions":
                 ack()
+                reflections.ensure_may_change(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
+                )
                 questions, custom = reflections.channel_questions(
                     core, team_id=team_id, channel_id=channel_id
                 )

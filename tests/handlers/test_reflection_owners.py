@@ -86,6 +86,9 @@ def test_someone_else_cannot_overwrite_or_reset_a_channels_questions(bot: Runnin
         sets = _question_sets(bot)
         assert [json.loads(s.questions) for s in sets] == [["Ours?"]]
         assert "Questions: 1" in _respond(bot, "status")
+        # The form is not even opened for them.
+        assert NOT_YOURS in _respond(bot, "questions", user_id="U0MALLORY")
+        assert bot.slack.calls("views.open") == []
 
 
 def test_tampered_form_cannot_write_a_private_channels_questions(bot: RunningBot) -> None:
