@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.access import Viewer, everyone_sees
 from bot.core import Core
+from bot.inputs import SEARCH_CHARS, TEXT_CHARS, bounded
 from bot.proposals import ProposalError, parse_proposal
 from storage import decision_log as log_rows
 from storage import reflections as reflection_rows
@@ -31,6 +32,8 @@ REVIEW_REMINDER = "review_reminder"
 METRICS_PERIOD = timedelta(days=30)
 # How far ahead `/decisions due` and the Home tab's "due for review" look.
 DUE_SOON = timedelta(days=7)
+# Pages beyond this are not read (a tampered page button cannot ask for an absurd offset).
+MAX_PAGE = 100_000
 _LABEL = re.compile(r"^[Dd]-?(\d{1,9})$")
 
 STATUS_NAMES = {
@@ -42,6 +45,15 @@ STATUS_NAMES = {
     "reversed": "reversed",
     "superseded": "superseded",
 }
+
+
+def is_log_status(status: str) -> bool:
+    return status in log_rows.LOG_STATUSES
+
+
+def search_words(text: str) -> tuple[str, ...]:
+    """The words of a search; InputTooLong (naming the limit) for a text over SEARCH_CHARS."""
+    return tuple(bounded(text.strip(), SEARCH_CHARS, "search text").split())
 
 
 def parse_label(text: str) -> int | None:
@@ -126,6 +138,7 @@ def log_decision(
     now = core.clock.now()
     text, replaces = _take_replaces(text)
     options = parse_proposal(text, author_id=author_id, now=now, tz=tz)
+    bounded(options.text, TEXT_CHARS, "decision text", ProposalError)
     if options.closes_at is not None:
         raise ProposalError(
             "`closes:` is for polls (`/decide`); a logged decision is already made."
@@ -311,7 +324,7 @@ def browse(
     core: Core, *, team_id: str, query: LogQuery, page: int = 0, per_page: int = 15
 ) -> LogPage:
     """One page of the log; one more row than shown is read to know whether a next page exists."""
-    page = max(page, 0)
+    page = min(max(page, 0), MAX_PAGE)
     with read_scope(core.engine) as session:
         rows = log_rows.list_decisions(
             session=session,

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from bot.core import Core
 from bot.durations import parse_duration
+from bot.inputs import bounded, is_slack_id, too_long
 from bot.proposals import (
     ProposalError,
     ProposalOptions,
@@ -251,6 +252,10 @@ def proposal_from_form(
     proposal = " ".join((text or "").split())
     if not proposal:
         raise FormError("proposal", "Write what you propose to decide.")
+    if (message := too_long(proposal, MAX_TEXT, "proposal")) is not None:
+        raise FormError("proposal", message)
+    if owner_id and not is_slack_id(owner_id):
+        raise FormError("owner", "Pick the owner from the list of people.")
     try:
         conf = parse_confidence(confidence) if confidence else 70
     except ProposalError as exc:
@@ -319,8 +324,9 @@ def propose(
     narrative_id: int | None = None,
 ) -> DecisionSnapshot:
     """Create a decision in voting; the adapter posts its poll and calls `poll_posted`."""
-    if len(options.text) > MAX_TEXT:
-        raise DecisionError(f"The proposal is too long; keep it under {MAX_TEXT} characters.")
+    bounded(options.text, MAX_TEXT, "proposal", DecisionError)
+    if not is_slack_id(options.owner_id) or not is_slack_id(channel_id):
+        raise DecisionError("Pick the owner from the list of people.")
     now = core.clock.now()
     with session_scope(core.engine) as session:
         if narrative_id is not None:
@@ -402,9 +408,7 @@ def _required_text(value: str | None, when_empty: str, what: str) -> str:
     text = (value or "").strip()
     if not text:
         raise DecisionError(when_empty)
-    if len(text) > MAX_TEXT:
-        raise DecisionError(f"Keep the {what} under {MAX_TEXT} characters.")
-    return text
+    return bounded(text, MAX_TEXT, what, DecisionError)
 
 
 def _clean_reason(reason: str | None) -> str | None:
@@ -427,8 +431,8 @@ def cast_vote(
     reason = _clean_reason(reason) if choice != AGREE else None
     if choice != AGREE and reason is None:
         raise DecisionError("Please give a reason for disagreeing.")
-    if reason is not None and len(reason) > MAX_TEXT:
-        raise DecisionError(f"Keep the reason under {MAX_TEXT} characters.")
+    if reason is not None:
+        bounded(reason, MAX_TEXT, "reason", DecisionError)
     now = core.clock.now()
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)

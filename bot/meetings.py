@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.core import Core
 from bot.durations import format_duration, looks_like_duration, parse_duration
+from bot.inputs import TITLE_CHARS, bounded, is_slack_id
 from storage import meetings as rows
 from storage.db import read_scope, session_scope
 from storage.models import Narrative, Question
@@ -74,7 +75,12 @@ def parse_reading_time(token: str) -> timedelta:
         raise NarrativeInputError(
             f"`{token.strip()}` is not a reading time. Use forms like `20m`, `1h`, `1h30m` or `90s`."
         )
-    reading = parse_duration(text)
+    try:
+        reading = parse_duration(text)
+    except ValueError:
+        raise NarrativeInputError(
+            f"`{token.strip()}` is too long for a reading time; use 1 minute to 4 hours."
+        ) from None
     if not MIN_READING <= reading <= MAX_READING:
         raise NarrativeInputError(
             f"A reading time of {format_duration(reading)} is outside 1 minute to 4 hours."
@@ -106,13 +112,28 @@ def parse_narrative_text(text: str) -> NarrativeRequest:
     title = " ".join(words)
     if not title and not link:
         raise NarrativeInputError("Give the narrative a title or a link to read.")
-    return NarrativeRequest(title=title or link or "", link=link, readers=readers, reading=reading)
+    request = NarrativeRequest(
+        title=title or link or "", link=link, readers=readers, reading=reading
+    )
+    check_request(request)
+    return request
+
+
+def check_request(request: NarrativeRequest) -> None:
+    """Raise NarrativeInputError when the title or link is too long or a reader is not an id."""
+    bounded(request.title, TITLE_CHARS, "title", NarrativeInputError)
+    bounded(request.link or "", TITLE_CHARS, "link", NarrativeInputError)
+    if not all(is_slack_id(user) for user in request.readers):
+        raise NarrativeInputError("Pick the expected readers from the list of people.")
 
 
 def start_reading(
     *, core: Core, team_id: str, channel_id: str, owner_id: str, request: NarrativeRequest
 ) -> Narrative:
     """Store the narrative, its expected readers and the durable timer that ends reading."""
+    check_request(request)
+    if not is_slack_id(channel_id):
+        raise NarrativeInputError("Start the narrative again from its channel.")
     now = core.clock.now()
     narrative = Narrative(
         team_id=team_id,

@@ -11,8 +11,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.durations import looks_like_duration, parse_duration
+from bot.inputs import TEXT_CHARS, bounded, is_slack_id
+
+# The whole text typed after `/decide` (the proposal and its options).
+PROPOSAL_CHARS = TEXT_CHARS + 500
 
 DEFAULT_CONFIDENCE = 70
+MAX_REVIEW_YEARS = 10
 OPTION_NAMES = ("confidence", "review", "owner", "door", "closes")
 _OPTION = re.compile(r"(?<!\S)([A-Za-z]+):(\S+)")
 _USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -72,7 +77,12 @@ def parse_review(raw: str, *, now: datetime, tz: str = "UTC") -> datetime:
     """`30d`-style offsets or a date `YYYY-MM-DD` (09:00 in `tz`); never in the past."""
     value = raw.strip()
     if looks_like_duration(value):
-        when = now + parse_duration(value)
+        try:
+            when = now + parse_duration(value)
+        except ValueError:
+            raise ProposalError(
+                f"review `{raw}` is too far away; pick a date within {MAX_REVIEW_YEARS} years."
+            ) from None
     else:
         try:
             day = date.fromisoformat(value)
@@ -83,6 +93,10 @@ def parse_review(raw: str, *, now: datetime, tz: str = "UTC") -> datetime:
         when = datetime.combine(day, time(9, 0), tzinfo=_zone(tz))
     if when <= now:
         raise ProposalError(f"the review date `{raw}` is in the past; pick a later one.")
+    if when > now + timedelta(days=365 * MAX_REVIEW_YEARS):
+        raise ProposalError(
+            f"review `{raw}` is too far away; pick a date within {MAX_REVIEW_YEARS} years."
+        )
     return when
 
 
@@ -97,13 +111,14 @@ def parse_door(raw: str) -> str:
 
 def parse_user(raw: str) -> str:
     match = _USER.match(raw.strip())
-    if not match:
+    if not match or not is_slack_id(match.group(1)):
         raise ProposalError(f"owner must be a mention such as `@ana`, not `{raw}`.")
     return match.group(1)
 
 
 def parse_proposal(text: str, *, author_id: str, now: datetime, tz: str = "UTC") -> ProposalOptions:
     """Split `text` into the proposal and its options, applying defaults; raise ProposalError."""
+    bounded(text, PROPOSAL_CHARS, "decision text", ProposalError)
     options: dict[str, str] = {}
 
     def take(match: re.Match[str]) -> str:

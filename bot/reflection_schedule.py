@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.inputs import parse_id
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EXAMPLES = (
     "`/reflect every monday 09:00`",
@@ -125,7 +127,7 @@ def parse_schedule(text: str) -> Schedule:
     elif rest[:1] == ["week"]:
         rest = rest[1:]
     elif len(rest) >= 2 and rest[0].isdigit() and rest[1] in ("week", "weeks"):
-        every_weeks, rest = int(rest[0]), rest[2:]
+        every_weeks, rest = parse_id(rest[0]) or 0, rest[2:]
         if not 1 <= every_weeks <= 12:
             raise ScheduleError("Rounds can be from every week to every 12 weeks.")
     if len(rest) != 2:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.core import Core
+from bot.inputs import is_slack_id
 from bot.reflection_schedule import Schedule, from_rule, next_occurrence
 from storage import decisions as decision_rows
 from storage import reflections as rows
@@ -44,6 +45,8 @@ MAX_COLLECT = timedelta(days=14)
 LATE_AFTER = timedelta(minutes=10)
 MAX_QUESTIONS = 25  # one modal field each, and Slack allows 100 blocks per modal
 MAX_QUESTION_CHARS = 500
+# All of a channel's questions, one per line, must fit in the form that edits them.
+MAX_QUESTIONS_TOTAL_CHARS = 3000
 MAX_ANSWER_CHARS = 3000
 
 _DECISION_REF = re.compile(r"(?<![\w-])D-(\d{1,9})\b", re.IGNORECASE)
@@ -53,6 +56,16 @@ _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[-*•])\s*")
 
 class ReflectionError(Exception):
     """Something a person asked for cannot be done; the message says why."""
+
+
+class NotAllowed(ReflectionError):
+    """The person may not change this channel's reflection settings."""
+
+
+NOT_OWNER = (
+    "Only the person who set up this channel's reflections, or a workspace admin, can change them."
+)
+NOT_MEMBER = "Only members of a channel can set up its reflections."
 
 
 # --- values handed to the renderers -----------------------------------------------------------
@@ -155,6 +168,10 @@ def parse_question_lines(text: str) -> list[str]:
         raise ReflectionError("Write at least one question, one per line.")
     if len(questions) > MAX_QUESTIONS:
         raise ReflectionError(f"A channel can have at most {MAX_QUESTIONS} questions.")
+    if len("\n".join(questions)) > MAX_QUESTIONS_TOTAL_CHARS:
+        raise ReflectionError(
+            f"Keep the questions under {MAX_QUESTIONS_TOTAL_CHARS:,} characters in all."
+        )
     for question in questions:
         if len(question) > MAX_QUESTION_CHARS:
             raise ReflectionError(
@@ -189,6 +206,46 @@ def _questions_of(session: Session, team_id: str, channel_id: str) -> tuple[list
 # --- questions --------------------------------------------------------------------------------
 
 
+def _settings_owner(session: Session, team_id: str, channel_id: str) -> str | None:
+    """Who set up the channel's reflections: the schedule's creator (a settings row is made by
+    the first change of any kind), else whoever saved questions before such rows existed."""
+    row = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
+    if row is not None:
+        return row.created_by
+    found = rows.get_question_set(session=session, team_id=team_id, channel_id=channel_id)
+    return found.updated_by if found is not None else None
+
+
+def _ensure_may_change(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    *,
+    is_admin: bool,
+    is_member: bool,
+) -> None:
+    """The settings' creator and admins may change them; while nobody owns them, any member of
+    the channel may, and becomes their creator."""
+    if not is_slack_id(channel_id):
+        raise NotAllowed("Run /reflect again in the channel.")
+    if is_admin:
+        return
+    owner = _settings_owner(session, team_id, channel_id)
+    if owner is None and not is_member:
+        raise NotAllowed(NOT_MEMBER)
+    if owner is not None and owner != user_id:
+        raise NotAllowed(NOT_OWNER)
+
+
+def ensure_may_change(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, is_admin: bool
+) -> None:
+    """NotAllowed unless `user_id` (a member of the channel) may change its settings."""
+    with session_scope(core.engine) as session:
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
+
+
 def channel_questions(core: Core, *, team_id: str, channel_id: str) -> tuple[list[str], bool]:
     """The channel's questions, and whether they differ from the standard nine."""
     with session_scope(core.engine) as session:
@@ -196,21 +253,41 @@ def channel_questions(core: Core, *, team_id: str, channel_id: str) -> tuple[lis
 
 
 def save_questions(
-    core: Core, *, team_id: str, channel_id: str, user_id: str, questions: list[str]
+    core: Core,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    questions: list[str],
+    is_admin: bool,
+    is_member: bool,
 ) -> None:
+    """Raises NotAllowed unless `user_id` may change the channel's settings."""
+    now = core.clock.now()
     with session_scope(core.engine) as session:
+        _ensure_may_change(
+            session, team_id, channel_id, user_id, is_admin=is_admin, is_member=is_member
+        )
+        rows.save_schedule(
+            session=session, schedule=_settings_row(session, team_id, channel_id, user_id, now)
+        )
         rows.save_question_set(
             session=session,
             team_id=team_id,
             channel_id=channel_id,
             questions_json=json.dumps(questions),
             user_id=user_id,
-            now=core.clock.now(),
+            now=now,
         )
 
 
-def reset_questions(core: Core, *, team_id: str, channel_id: str) -> None:
+def reset_questions(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, is_admin: bool, is_member: bool
+) -> None:
     with session_scope(core.engine) as session:
+        _ensure_may_change(
+            session, team_id, channel_id, user_id, is_admin=is_admin, is_member=is_member
+        )
         rows.delete_question_set(session=session, team_id=team_id, channel_id=channel_id)
 
 
@@ -242,13 +319,16 @@ def schedule_channel(
     user_id: str,
     schedule: Schedule,
     tz: str,
+    is_admin: bool,
     collect: timedelta | None = None,
 ) -> datetime:
-    """Schedule the channel's rounds (replacing any schedule); returns the first round's time."""
+    """Schedule the channel's rounds (replacing any schedule); returns the first round's time.
+    Raises NotAllowed unless `user_id` may change the channel's settings."""
     now = core.clock.now()
     with session_scope(core.engine) as session:
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
         row = _settings_row(session, team_id, channel_id, user_id, now)
-        row.rule, row.tz, row.active, row.created_by = schedule.rule, tz, True, user_id
+        row.rule, row.tz, row.active = schedule.rule, tz, True
         if collect is not None:
             row.collect_hours = max(1, int(collect.total_seconds() // 3600))
         row.next_at = next_occurrence(schedule, tz, after=now)
@@ -265,12 +345,16 @@ def schedule_channel(
         return row.next_at
 
 
-def stop_schedule(core: Core, *, team_id: str, channel_id: str) -> bool:
-    """Stop the channel's rounds; False when none were scheduled. Open rounds still close."""
+def stop_schedule(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, is_admin: bool
+) -> bool:
+    """Stop the channel's rounds; False when none were scheduled. Open rounds still close.
+    Raises NotAllowed unless `user_id` may change the channel's settings."""
     with session_scope(core.engine) as session:
         row = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
         if row is None or not row.active:
             return False
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
         row.active, row.next_at = False, None
         rows.save_schedule(session=session, schedule=row)
         core.timers.cancel(
@@ -279,10 +363,14 @@ def stop_schedule(core: Core, *, team_id: str, channel_id: str) -> bool:
         return True
 
 
-def set_pick(core: Core, *, team_id: str, channel_id: str, user_id: str, pick: int | None) -> int:
-    """Ask `pick` questions per round (None: all); returns how many questions the channel has."""
+def set_pick(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, pick: int | None, is_admin: bool
+) -> int:
+    """Ask `pick` questions per round (None: all); returns how many questions the channel has.
+    Raises NotAllowed unless `user_id` may change the channel's settings."""
     now = core.clock.now()
     with session_scope(core.engine) as session:
+        _ensure_may_change(session, team_id, channel_id, user_id, is_admin=is_admin, is_member=True)
         questions, _ = _questions_of(session, team_id, channel_id)
         row = _settings_row(session, team_id, channel_id, user_id, now)
         row.pick = pick

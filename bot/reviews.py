@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.core import Core
 from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, STATUS_NAMES, schedule_review
+from bot.inputs import TEXT_CHARS, too_long
 from bot.proposals import default_review_on
 from storage import andon as andon_rows
 from storage import decision_log as log_rows
@@ -327,6 +328,9 @@ def answer_review(
 def _validate(answer: ReviewAnswer, now: datetime) -> None:
     if answer.outcome not in OUTCOMES:
         raise ReviewError(f"unknown review outcome {answer.outcome!r}")
+    for field in ("learned", "new_text"):
+        if (message := too_long(getattr(answer, field) or "", TEXT_CHARS, "text")) is not None:
+            raise ReviewError(message, field)
     if answer.outcome == "snooze":
         if answer.snooze not in SNOOZES:
             raise ReviewError("Snooze for a week or a month.")

@@ -17,6 +17,7 @@ from handlers.blocks.narratives import (
     build_lint_text,
     build_narrative_message,
 )
+from handlers.slack import could_not_post
 from storage.models import Narrative
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,7 @@ def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
             client,
             channel_id=narrative.channel_id,
             user_id=narrative.owner_id,
-            text=":warning: I could not post the narrative in this channel. Invite me with "
-            "`/invite @Narrative` and try again.",
+            text=could_not_post(exc.response.get("error"), "the narrative"),
         )
         return False
     ts = str(posted["ts"])

@@ -17,6 +17,7 @@ from handlers.blocks.reflections import (
     build_round_message,
 )
 from handlers.directory import channel_info
+from handlers.slack import could_not_post
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -97,15 +98,14 @@ def post_digest(client: WebClient, core: Core, round_: RoundView) -> None:
         log.warning("could not mark reflection round %s closed", round_.id)
 
 
-def _tell_scheduler(client: WebClient, user_id: str, channel_id: str) -> None:
+def _tell_scheduler(client: WebClient, user_id: str, channel_id: str, error: str) -> None:
     try:
         dm = client.conversations_open(users=user_id)["channel"]["id"]
         client.chat_postMessage(
             channel=dm,
             text=(
-                f"I could not post the scheduled reflection round in <#{channel_id}>. Invite me "
-                "to the channel (`/invite @Narrative`) and I will try again shortly; "
-                "`/reflect off` there stops the schedule."
+                could_not_post(error, "the scheduled reflection round", f"<#{channel_id}>")
+                + " I will try again shortly; `/reflect off` there stops the schedule."
             ),
         )
     except SlackApiError:
@@ -120,8 +120,9 @@ def register_timers(app: App, core: Core) -> None:
         try:
             post_round(app.client, core, due.round)
         except SlackApiError as exc:
-            if timer.attempts == 1 and due.scheduled_by and exc.response.get("error") in CANT_POST:
-                _tell_scheduler(app.client, due.scheduled_by, due.round.channel_id)
+            error = str(exc.response.get("error"))
+            if timer.attempts == 1 and due.scheduled_by and error in CANT_POST:
+                _tell_scheduler(app.client, due.scheduled_by, due.round.channel_id, error)
             raise  # the timer retries with back-off
 
     def close_due(timer: Timer) -> None:

@@ -7,9 +7,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+# Block Kit's limits (Slack refuses a message or view that breaks one, `invalid_blocks`).
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
+HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+OPTION_TEXT_LIMIT = 75
+FIELD_TEXT_LIMIT = 2000
+CONTEXT_TEXT_LIMIT = 2000
+LABEL_LIMIT = 2000
+INPUT_VALUE_LIMIT = 3000
+VIEW_TITLE_LIMIT = 24
 
 
 def escape(text: str) -> str:
@@ -26,6 +35,25 @@ def escape_keep_users(text: str) -> str:
     return _ESCAPED_USER.sub(r"<@\1>", escape(text))
 
 
+_OPEN_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in "…" when it had to be cut.
+
+    The cut never falls inside mrkdwn markup (`&amp;`, `<@U…>`, `<!date^…>`, `<url|label>`), so
+    what is left is still what the person wrote, escaped. Safe for plain text too."""
+    if len(text) <= limit:
+        return text
+    cut = max(limit - 1, 0)
+    opened, closed = text.rfind("<", 0, cut), text.rfind(">", 0, cut)
+    if opened > closed:
+        cut = opened
+    if entity := _OPEN_ENTITY.search(text, 0, cut):
+        cut = entity.start()
+    return text[:cut] + "…"
+
+
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
@@ -38,11 +66,24 @@ def slack_date(at: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
 
 
 def section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+    """A mrkdwn section; text beyond Slack's limit is cut (split long text with `split_text`)."""
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": fit(text, SECTION_TEXT_LIMIT)},
+        **extra,
+    }
 
 
 def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": fit(text, CONTEXT_TEXT_LIMIT)}],
+    }
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object fitted to `limit` (a label, an option, a title)."""
+    return {"type": "plain_text", "text": fit(text, limit), "emoji": True}
 
 
 def divider() -> dict[str, Any]:
@@ -54,7 +95,7 @@ def button(
 ) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "text": plain(text, BUTTON_TEXT_LIMIT),
         "action_id": action_id,
         "value": value,
     }

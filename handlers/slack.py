@@ -78,6 +78,26 @@ def is_admin(client: WebClient, user_id: str, admin_user_ids: frozenset[str] = f
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
+# Only these mean the bot is not in the channel (inviting it helps); anything else (a message
+# Slack refused, an archived channel, a missing scope) must not send people to invite it.
+NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+
+
+def could_not_post(error: str | None, what: str, where: str = "this channel") -> str:
+    """What to tell a person when `what` ("the poll") could not be posted in `where`."""
+    if error in NOT_IN_CHANNEL:
+        return (
+            f":warning: I could not post {what} in {where}. Invite me with "
+            "`/invite @Narrative` and try again."
+        )
+    if error == "is_archived":
+        return f":warning: I could not post {what}: {where} is archived."
+    return (
+        f":warning: I could not post {what} in {where}: Slack refused it (`{error}`). "
+        "Try again; if it keeps happening, tell whoever runs Narrative."
+    )
+
+
 def user_timezone(client: WebClient, user_id: str, default: str = "UTC") -> str:
     try:
         user = client.users_info(user=user_id).get("user") or {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.inputs import clean
+
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
@@ -20,7 +22,8 @@ def to_plain(text: str) -> str:
     `&lt;`/`&gt;`/`&amp;` their characters. User mentions stay `<@U…>` so that they can be
     shown as mentions again (see `handlers.render.escape_keep_users`).
     """
-    text = _USER.sub(lambda m: f"\x00{m.group(1)}\x01", text)
+    # Control characters are dropped first: the person cannot send the placeholders below.
+    text = _USER.sub(lambda m: f"\x00{m.group(1)}\x01", clean(text))
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
     text = _GROUP.sub(lambda m: m.group(1) or "@group", text)
     text = _DATE.sub(lambda m: m.group(1), text)

@@ -10,8 +10,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import String, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
@@ -20,6 +23,33 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option marking the connections of `read_scope`.
 READ_ONLY = "narrative_read_only"
+
+
+def fold(value: str | None) -> str | None:
+    """Lower case for comparing text in any script, as PostgreSQL's `lower()` does it: `Ü` is
+    `ü`, and the Turkish `İ` is a plain `i` (Python alone makes it `i` plus a combining dot)."""
+    if value is None:
+        return None
+    return value.replace("İ", "i").lower()
+
+
+class folded(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """`fold()` in SQL: `lower()` on PostgreSQL; on SQLite, whose `lower()` only knows ASCII,
+    the Python function registered on each connection."""
+
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"narrative_fold({compiler.process(element.clauses, **kw)})"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -46,6 +76,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("narrative_fold", 1, fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
+from storage.db import fold, folded
 from storage.models import (
     AndonPull,
     Decision,
@@ -53,7 +54,7 @@ class LogQuery:
 
 
 def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = str(fold(word)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -83,12 +84,12 @@ def _conditions(team_id: str, query: LogQuery) -> list[Any]:
         # team condition here makes SQLite scan every vote of the team per decision.
         reason_matches = exists().where(
             Vote.decision_id == Decision.id,
-            func.lower(col(Vote.reason)).like(pattern, escape="\\"),
+            folded(col(Vote.reason)).like(pattern, escape="\\"),
         )
         conds.append(
             or_(
-                func.lower(col(Decision.proposal)).like(pattern, escape="\\"),
-                func.lower(func.coalesce(col(Decision.final_text), "")).like(pattern, escape="\\"),
+                folded(col(Decision.proposal)).like(pattern, escape="\\"),
+                folded(func.coalesce(col(Decision.final_text), "")).like(pattern, escape="\\"),
                 reason_matches,
             )
         )

@@ -592,6 +592,7 @@ class SlackDouble:
         blocks = _maybe_json(params.get("blocks"))
         if not text and not blocks and not params.get("attachments"):
             raise _SlackError("no_text")
+        _check_blocks(blocks)
         thread_ts = _str_or_none(params.get("thread_ts"))
         ts = self.next_ts()
         message: JsonDict = {
@@ -618,6 +619,7 @@ class SlackDouble:
     def _chat_update(self, params: JsonDict) -> JsonDict:
         channel = _required(params, "channel", "channel_not_found")
         ts = _required(params, "ts", "message_not_found")
+        _check_blocks(_maybe_json(params.get("blocks")))
         with self._lock:
             stored = self.messages.get((channel, ts))
             if stored is None:
@@ -631,6 +633,7 @@ class SlackDouble:
 
     def _chat_post_ephemeral(self, params: JsonDict) -> JsonDict:
         _required(params, "channel", "channel_not_found")
+        _check_blocks(_maybe_json(params.get("blocks")))
         _required(params, "user", "user_not_in_channel")
         return {"message_ts": self.next_ts()}
 
@@ -654,6 +657,7 @@ class SlackDouble:
             view = _maybe_json(params.get("view"))
             if not isinstance(view, dict):
                 raise _SlackError("invalid_arguments")
+            _check_view(view)
             n = self._next_id()
             view_id = f"V{n}"
             if method == "views.update" and params.get("view_id"):
@@ -1197,3 +1201,103 @@ def _multipart_file_bytes(content_type: str, raw: bytes) -> bytes:
         if filename is not None:
             return payload
     return parts[0][2] if parts else raw
+
+
+# ---------------------------------------------------------------------- Block Kit limits
+#
+# Slack refuses a message whose blocks break Block Kit's size limits (`invalid_blocks`) and a
+# view that does (`invalid_arguments`). The double checks the limits user text can hit.
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+_TEXT_LIMITS = {"section": 3000, "header": 150}
+_FIELD_LIMIT = 2000
+_CONTEXT_ELEMENT_LIMIT = 2000
+_BUTTON_TEXT_LIMIT = 75
+_BUTTON_VALUE_LIMIT = 2000
+_OPTION_TEXT_LIMIT = 75
+_OPTION_VALUE_LIMIT = 150
+_LABEL_LIMIT = 2000
+_INITIAL_VALUE_LIMIT = 3000
+_BLOCK_ID_LIMIT = 255
+_VIEW_TITLE_LIMIT = 24
+_PRIVATE_METADATA_LIMIT = 3000
+
+
+def _text_of(obj: Any) -> str:
+    return str(obj.get("text") or "") if isinstance(obj, dict) else ""
+
+
+def _element_fits(element: Any) -> bool:
+    if not isinstance(element, dict):
+        return True
+    kind = element.get("type")
+    if kind == "button":
+        return (
+            len(_text_of(element.get("text"))) <= _BUTTON_TEXT_LIMIT
+            and len(str(element.get("value") or "")) <= _BUTTON_VALUE_LIMIT
+        )
+    if kind == "plain_text_input":
+        return len(str(element.get("initial_value") or "")) <= _INITIAL_VALUE_LIMIT
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options.extend(group.get("options") or [])
+    for extra in ("initial_option",):
+        if element.get(extra):
+            options.append(element[extra])
+    options.extend(element.get("initial_options") or [])
+    return all(
+        len(_text_of(o.get("text"))) <= _OPTION_TEXT_LIMIT
+        and len(str(o.get("value") or "")) <= _OPTION_VALUE_LIMIT
+        for o in options
+        if isinstance(o, dict)
+    )
+
+
+def _block_fits(block: Any) -> bool:
+    if not isinstance(block, dict):
+        return False
+    kind = block.get("type")
+    if len(str(block.get("block_id") or "")) > _BLOCK_ID_LIMIT:
+        return False
+    if kind in _TEXT_LIMITS and len(_text_of(block.get("text"))) > _TEXT_LIMITS[kind]:
+        return False
+    if kind == "section":
+        fields = block.get("fields") or []
+        if len(fields) > 10 or any(len(_text_of(f)) > _FIELD_LIMIT for f in fields):
+            return False
+        return _element_fits(block.get("accessory"))
+    if kind == "context":
+        elements = block.get("elements") or []
+        return len(elements) <= 10 and all(
+            len(_text_of(e)) <= _CONTEXT_ELEMENT_LIMIT for e in elements
+        )
+    if kind == "actions":
+        elements = block.get("elements") or []
+        return len(elements) <= 25 and all(_element_fits(e) for e in elements)
+    if kind == "input":
+        return (
+            len(_text_of(block.get("label"))) <= _LABEL_LIMIT
+            and len(_text_of(block.get("hint"))) <= _LABEL_LIMIT
+            and _element_fits(block.get("element"))
+        )
+    return True
+
+
+def _check_blocks(blocks: Any, limit: int = MESSAGE_BLOCKS, error: str = "invalid_blocks") -> None:
+    """Raise Slack's error when `blocks` break a Block Kit size limit."""
+    if blocks is None:
+        return
+    if not isinstance(blocks, list) or len(blocks) > limit:
+        raise _SlackError(error)
+    if not all(_block_fits(b) for b in blocks):
+        raise _SlackError(error)
+
+
+def _check_view(view: JsonDict) -> None:
+    for name in ("title", "submit", "close"):
+        if len(_text_of(view.get(name))) > _VIEW_TITLE_LIMIT:
+            raise _SlackError("invalid_arguments")
+    if len(str(view.get("private_metadata") or "")) > _PRIVATE_METADATA_LIMIT:
+        raise _SlackError("invalid_arguments")
+    _check_blocks(view.get("blocks") or [], VIEW_BLOCKS, "invalid_arguments")

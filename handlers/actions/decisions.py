@@ -18,6 +18,7 @@ from bot.decisions import (
     DecisionSnapshot,
     may_act_as_owner,
 )
+from bot.inputs import parse_id
 from handlers.blocks.decisions import (
     COMMIT,
     FINALIZE,
@@ -45,8 +46,7 @@ _RESOLUTION_BY_ACTION = {action_id: res for res, action_id in RESOLVE_ACTIONS.it
 
 
 def _id(body: dict[str, Any]) -> int | None:
-    raw = str(body["actions"][0].get("value") or "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(body["actions"][0].get("value"))
 
 
 def _user(body: dict[str, Any]) -> str:
@@ -220,12 +220,12 @@ def register(app: App, core: Core) -> None:
     @app.action(PROPOSE_FROM_NARRATIVE)
     def propose_from_narrative(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        raw = str(body["actions"][0].get("value") or "")
+        narrative_id = parse_id(body["actions"][0].get("value"))
         try:
-            if not raw.isdigit():
+            if narrative_id is None:
                 raise DecisionError("That narrative was not found in this workspace.")
             narrative = decisions.narrative_for_proposal(
-                core, team_id=team_id_of(body), narrative_id=int(raw)
+                core, team_id=team_id_of(body), narrative_id=narrative_id
             )
         except DecisionError as exc:
             tell(body, f":warning: {exc}")

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import meetings
 from bot.core import Core
+from bot.inputs import parse_id
 from handlers.blocks.narratives import ASK, DONE, END, build_ask_modal
 from handlers.narratives import finish_reading, refresh_message, tell_privately
 from handlers.slack import is_admin, team_id_of
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 def _pressed(body: dict[str, Any]) -> tuple[str, int | None, str, str]:
     """(team, narrative id from the button value, user, channel)."""
     value = str((body.get("actions") or [{}])[0].get("value") or "")
-    narrative_id = int(value) if value.isdigit() else None
+    narrative_id = parse_id(value)
     user_id = str((body.get("user") or {}).get("id") or "")
     channel_id = str((body.get("channel") or {}).get("id") or "")
     return team_id_of(body), narrative_id, user_id, channel_id

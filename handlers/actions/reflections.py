@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import reflections
 from bot.core import Core
+from bot.inputs import parse_id
 from handlers.blocks.reflections import ANSWER_ACTION, build_answer_modal
 from handlers.slack import team_id_of
 
@@ -21,9 +22,10 @@ def register(app: App, core: Core) -> None:
         user_id = str(body["user"]["id"])
         channel_id = str((body.get("channel") or {}).get("id") or "")
         value = str(body["actions"][0].get("value") or "")
+        round_id = parse_id(value)
         round_ = (
-            reflections.get_round(core, team_id=team_id, round_id=int(value))
-            if value.isdigit()
+            reflections.get_round(core, team_id=team_id, round_id=round_id)
+            if round_id is not None
             else None
         )
         if round_ is None or not reflections.is_open(round_, core.clock.now()):

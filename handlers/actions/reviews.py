@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot import reviews
 from bot.core import Core
+from bot.inputs import parse_id
 from handlers.blocks.reviews import build_change_modal, build_keep_modal
 from handlers.decision_messages import DecisionMessages
 from handlers.reviews import announce_answer
@@ -57,10 +58,7 @@ def load_for_answer(
 
 
 def _review_id(body: dict[str, Any]) -> int:
-    try:
-        return int(body["actions"][0].get("value") or 0)
-    except ValueError:
-        return 0
+    return parse_id(body["actions"][0].get("value")) or 0
 
 
 def register(app: App, core: Core) -> None:

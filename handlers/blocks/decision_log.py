@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage
+from bot.inputs import parse_id
 from bot.proposals import confidence_note
 from handlers.render import (
     VIEW_BLOCK_LIMIT,
@@ -288,7 +289,7 @@ class HomeFilters:
             owner_id=_str(data.get("o")),
             status=status if status in HOME_STATUSES else None,
             due=bool(data.get("d")),
-            page=max(int(data.get("p") or 0), 0) if str(data.get("p") or 0).isdigit() else 0,
+            page=parse_id(data.get("p")) or 0,
         )
 
     def with_(self, **changes: Any) -> HomeFilters:

@@ -29,6 +29,7 @@ from handlers.render import (
     button,
     context,
     escape,
+    fit,
     mention,
     section,
     slack_date,
@@ -103,7 +104,7 @@ def _facts(snap: DecisionSnapshot) -> str:
         f"*Review:* {slack_date(d.review_on, '{date_short_pretty}')}",
     ]
     if snap.narrative_title:
-        parts.append(f"*Narrative:* {_inline(snap.narrative_title)[:200]}")
+        parts.append(f"*Narrative:* {fit(_inline(snap.narrative_title), 200)}")
     return "  ·  ".join(parts)
 
 
@@ -167,7 +168,7 @@ def build_poll_message(snap: DecisionSnapshot) -> Message:
         ),
     ]
     return {
-        "text": f"{snap.label} poll: {_inline(d.proposal)[:200]}",
+        "text": f"{snap.label} poll: {fit(_inline(d.proposal), 200)}",
         "blocks": _fit(head, body, tail),
     }
 
@@ -206,7 +207,7 @@ def _andon_blocks(snap: DecisionSnapshot) -> list[Block]:
                 block_id=f"andon-{value}",
             ),
         ]
-    said = f"“{_inline(pull.reason)[:1500]}”"
+    said = f"“{fit(_inline(pull.reason), 1500)}”"
     word = RESOLUTION_WORDS.get(pull.resolution or "", "resolved")
     by = mention(pull.resolved_by) if pull.resolved_by else "the owner"
     when = slack_date(pull.resolved_at) if pull.resolved_at else ""
@@ -240,7 +241,7 @@ def build_record_message(snap: DecisionSnapshot) -> Message:
     final = d.final_text or d.proposal
     head: list[Block] = _sections(f"{_record_title(snap)}\n{_quote(final)}")
     if d.final_text and d.final_text.strip() != d.proposal.strip():
-        head.append(context(f"Proposed as: {_inline(d.proposal)[:2500]}"))
+        head.append(context(f"Proposed as: {fit(_inline(d.proposal), 1900)}"))
     decided = f"  ·  *Decided:* {slack_date(d.decided_at)}" if d.decided_at else ""
     head.append(context(_facts(snap) + decided))
     dissents = snap.dissents
@@ -259,7 +260,7 @@ def build_record_message(snap: DecisionSnapshot) -> Message:
             )
         )
     return {
-        "text": f"Decision {snap.label}: {_inline(final)[:200]}",
+        "text": f"Decision {snap.label}: {fit(_inline(final), 200)}",
         "blocks": _fit(head, body, tail),
     }
 
@@ -285,7 +286,7 @@ def build_commit_dm(snap: DecisionSnapshot) -> Message:
         "anyway, say so:"
     )
     return {
-        "text": f"{snap.label} is final: {_inline(d.final_text or d.proposal)[:200]}",
+        "text": f"{snap.label} is final: {fit(_inline(d.final_text or d.proposal), 200)}",
         "blocks": [
             *_sections(text),
             actions(
@@ -422,7 +423,7 @@ def build_propose_modal(
 ) -> dict[str, Any]:
     blocks: list[Block] = []
     if narrative_id is not None:
-        blocks.append(context(f"About the narrative *{_inline(narrative_title)[:200]}*"))
+        blocks.append(context(f"About the narrative *{fit(_inline(narrative_title), 200)}*"))
     two_way = _option("Two-way door: reversible", "two-way")
     blocks += [
         _text_input("proposal", "Proposal", placeholder="We launch the new pricing in March"),
@@ -497,7 +498,7 @@ def build_propose_modal(
 
 def build_reason_modal(snap: DecisionSnapshot, choice: str) -> dict[str, Any]:
     blocks = [
-        context(f"*{snap.label}*: {_inline(snap.decision.proposal)[:2500]}"),
+        context(f"*{snap.label}*: {fit(_inline(snap.decision.proposal), 1900)}"),
         _text_input(
             "reason",
             "Why do you disagree?",

@@ -21,6 +21,7 @@ from handlers.render import (
     chunk_blocks,
     context,
     escape,
+    fit,
     mention,
     section,
     slack_date,
@@ -34,6 +35,10 @@ PROPOSE_DECISION = "propose_decision"  # handled by the decisions feature
 START_VIEW = "narrative_start"
 ASK_VIEW = "narrative_ask_submit"
 
+# A title is shown whole up to this many characters (escaped), then cut with "…".
+TITLE_CHARS = 2000
+# In lists (status), titles are shorter still.
+LISTED_TITLE_CHARS = 200
 # The first body sections ride in the narrative message; the rest follow in its thread.
 MAIN_BODY_SECTIONS = 10
 MAX_LISTED = 150
@@ -121,7 +126,11 @@ def progress_text(progress: Progress) -> str:
 def _title_line(narrative: Narrative) -> str:
     if narrative.link and narrative.title == narrative.link:
         return ":book: *Narrative*"
-    return f":book: *{user_text(narrative.title)}*"
+    return f":book: *{_title(narrative.title)}*"
+
+
+def _title(title: str, limit: int = TITLE_CHARS) -> str:
+    return fit(user_text(title), limit)
 
 
 def _link_line(narrative: Narrative) -> str | None:
@@ -203,7 +212,7 @@ def build_digest_messages(digest: Digest) -> list[Message]:
     progress = digest.progress
     count = len(digest.questions)
     heading = (
-        f":mag: *Questions from the reading of {user_text(narrative.title)}* — "
+        f":mag: *Questions from the reading of {_title(narrative.title)}* — "
         f"{count} question{'s' if count != 1 else ''}, most 👍 first."
     )
     if progress.expected:
@@ -253,7 +262,7 @@ def build_status_text(open_periods: list[Progress]) -> str:
     for progress in open_periods:
         narrative = progress.narrative
         lines.append(
-            f"• *{user_text(narrative.title)}* by {mention(narrative.owner_id)}, ends "
+            f"• *{_title(narrative.title, LISTED_TITLE_CHARS)}* by {mention(narrative.owner_id)}, ends "
             f"{slack_date(narrative.ends_at)} — "
             + progress_text(progress).split("\n", 1)[0].replace("*", "")
         )
@@ -348,7 +357,7 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
 
 
 def build_ask_modal(narrative: Narrative) -> dict[str, Any]:
-    title = narrative.title if len(narrative.title) <= 150 else narrative.title[:149] + "…"
+    title = fit(narrative.title, 150)
     return {
         "type": "modal",
         "callback_id": ASK_VIEW,

@@ -16,6 +16,7 @@ from bot.reflections import (
     RoundView,
 )
 from handlers.render import (
+    INPUT_VALUE_LIMIT,
     MESSAGE_BLOCK_LIMIT,
     actions,
     button,
@@ -24,6 +25,7 @@ from handlers.render import (
     divider,
     escape,
     escape_keep_users,
+    fit,
     mention,
     section,
     slack_date,
@@ -166,7 +168,7 @@ def build_questions_modal(channel_id: str, questions: list[str], custom: bool) -
                     "type": "plain_text_input",
                     "action_id": QUESTIONS_INPUT,
                     "multiline": True,
-                    "initial_value": "\n".join(questions),
+                    "initial_value": fit("\n".join(questions), INPUT_VALUE_LIMIT),
                 },
             },
             {

@@ -14,6 +14,7 @@ from handlers.render import (
     button,
     context,
     escape,
+    fit,
     mention,
     section,
     slack_date,
@@ -99,7 +100,7 @@ def build_review_answered(result: ReviewResult) -> tuple[str, list[dict[str, Any
     if review.learned:
         lines.append(f"What we learned: {escape(review.learned)}")
     blocks = [section(p) for p in split_text("\n".join(lines)) if p.strip()]
-    blocks.insert(1, section(f"> {escape(decision_text(d))[:2900]}"))
+    blocks.insert(1, section(f"> {fit(escape(decision_text(d)), 2900)}"))
     return text, blocks
 
 
@@ -184,7 +185,7 @@ def build_keep_modal(review: Review, decision: Decision, next_review: date) -> d
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(
-                f"*{decision_label(decision.number)}*: {escape(decision_text(decision))[:2800]}"
+                f"*{decision_label(decision.number)}*: {fit(escape(decision_text(decision)), 2800)}"
             ),
             {
                 "type": "input",
@@ -215,7 +216,7 @@ def build_change_modal(review: Review, decision: Decision, outcome: str) -> dict
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(
-                f"*{decision_label(decision.number)}*: {escape(decision_text(decision))[:2800]}"
+                f"*{decision_label(decision.number)}*: {fit(escape(decision_text(decision)), 2800)}"
             ),
             _text_input(
                 "new_text",

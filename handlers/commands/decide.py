@@ -16,7 +16,7 @@ from bot.proposals import ProposalError, parse_proposal
 from handlers.blocks.decisions import build_propose_modal
 from handlers.decision_messages import DecisionMessages
 from handlers.render import ephemeral
-from handlers.slack import team_id_of, user_timezone
+from handlers.slack import could_not_post, team_id_of, user_timezone
 from handlers.slack_text import to_plain
 from handlers.work import defer
 
@@ -86,12 +86,6 @@ def register(app: App, core: Core) -> None:
             except SlackApiError as exc:
                 decisions.discard(core, team_id=team_id, decision_id=snap.id)
                 log.warning("could not post poll in %s: %s", channel_id, exc.response.get("error"))
-                respond(
-                    ephemeral(
-                        ":warning: I could not post the poll in this channel "
-                        f"(`{exc.response.get('error')}`). Invite me with `/invite @Narrative` "
-                        "and try again."
-                    )
-                )
+                respond(ephemeral(could_not_post(exc.response.get("error"), "the poll")))
 
         defer(core, command, client, post)

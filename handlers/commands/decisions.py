@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot import decision_log
 from bot.core import Core
+from bot.inputs import InputTooLong, parse_id
 from bot.proposals import ProposalError, confidence_note
 from handlers.blocks.decision_log import (
     build_log_list,
@@ -73,6 +74,12 @@ def register(app: App, core: Core) -> None:
         elif word == "search" and not rest:
             ack(ephemeral("Say what to search for, e.g. `/decisions search pricing`.\n\n" + USAGE))
         elif word in ("", "search", "due", "mine"):
+            if word == "search":
+                try:
+                    decision_log.search_words(rest)
+                except InputTooLong as exc:
+                    ack(ephemeral(f":warning: {exc} Search for fewer words."))
+                    return
             ack()
             arg = {"": command["channel_id"], "search": to_plain(rest)}.get(word, "")
             state = {"v": word or "channel", "a": arg}
@@ -87,11 +94,15 @@ def register(app: App, core: Core) -> None:
         ack()
         try:
             state = json.loads(body["actions"][0].get("value") or "{}")
-            page = int(state.pop("p", 0))
+            page = parse_id(state.pop("p", 0)) or 0
         except (ValueError, TypeError, AttributeError):
             return
         if not isinstance(state, dict):
             return
+        try:
+            decision_log.search_words(str(state.get("a") or ""))
+        except InputTooLong:
+            return  # a tampered button: no list has such a search
         show_list(respond, client, core, body, state, page=page, replace=True)
 
     app.action("log_page_next")(page_action)
@@ -108,7 +119,7 @@ def list_query(
     """What a list shows, from its state (kept in the page buttons' values)."""
     kind, arg = str(state.get("v") or ""), str(state.get("a") or "")
     if kind == "search":
-        words = tuple(arg.split())
+        words = decision_log.search_words(arg)
         return f"Decisions matching “{escape(arg)}”", LogQuery(words=words, hidden_channels=hidden)
     if kind == "due":
         return "Reviews due or overdue", decision_log.due_query(

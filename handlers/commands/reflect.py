@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import reflections
 from bot.core import Core
 from bot.durations import format_duration, looks_like_duration, parse_duration
+from bot.inputs import parse_id
 from bot.reflection_schedule import ScheduleError, parse_schedule
 from handlers.blocks.reflections import (
     bad_schedule_text,
@@ -22,7 +23,7 @@ from handlers.blocks.reflections import (
 )
 from handlers.reflections import post_round
 from handlers.render import ephemeral, escape
-from handlers.slack import team_id_of, user_timezone
+from handlers.slack import could_not_post, is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,11 @@ def split_collect(text: str) -> tuple[str, timedelta | None]:
             raise CommandError(
                 f"`{words[-1]}` is not a duration; write e.g. `for 2d` or `for 36h`."
             )
-        collect = parse_duration(words[-1])
-        if not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
+        try:
+            collect: timedelta | None = parse_duration(words[-1])
+        except ValueError:  # longer than any duration the bot takes
+            collect = None
+        if collect is None or not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
             raise CommandError(
                 f"Answers can be collected for {format_duration(reflections.MIN_COLLECT)} to "
                 f"{format_duration(reflections.MAX_COLLECT)}."
@@ -66,12 +70,13 @@ def split_collect(text: str) -> tuple[str, timedelta | None]:
 def parse_pick(arg: str) -> int | None:
     if arg.lower() in ("all", "off", "0"):
         return None
-    if not arg.isdigit() or not 1 <= int(arg) <= reflections.MAX_QUESTIONS:
+    pick = parse_id(arg)
+    if pick is None or not 1 <= pick <= reflections.MAX_QUESTIONS:
         raise CommandError(
             f"`/reflect pick` takes a number of questions from 1 to {reflections.MAX_QUESTIONS}, "
             "or `all`; e.g. `/reflect pick 3`."
         )
-    return int(arg)
+    return pick
 
 
 def register(app: App, core: Core) -> None:
@@ -106,12 +111,19 @@ def register(app: App, core: Core) -> None:
                     user_id=user_id,
                     schedule=schedule,
                     tz=tz,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
                     collect=collect,
                 )
                 respond(ephemeral(schedule_confirmation(schedule, tz, next_at)))
             elif word in ("off", "stop"):
                 ack()
-                stopped = reflections.stop_schedule(core, team_id=team_id, channel_id=channel_id)
+                stopped = reflections.stop_schedule(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
+                )
                 respond(
                     ephemeral(
                         "Scheduled reflection rounds in this channel are off. Open rounds still "
@@ -126,6 +138,13 @@ def register(app: App, core: Core) -> None:
                 respond(ephemeral(status_text(status)))
             elif word == "questions":
                 ack()
+                reflections.ensure_may_change(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
+                )
                 questions, custom = reflections.channel_questions(
                     core, team_id=team_id, channel_id=channel_id
                 )
@@ -137,7 +156,12 @@ def register(app: App, core: Core) -> None:
                 pick = parse_pick(rest)
                 ack()
                 count = reflections.set_pick(
-                    core, team_id=team_id, channel_id=channel_id, user_id=user_id, pick=pick
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    pick=pick,
+                    is_admin=is_admin(client, user_id, core.admin_user_ids),
                 )
                 respond(
                     ephemeral(
@@ -153,6 +177,8 @@ def register(app: App, core: Core) -> None:
             ack(ephemeral(bad_schedule_text(str(exc))))
         except CommandError as exc:
             ack(ephemeral(f":warning: {exc}"))
+        except reflections.NotAllowed as exc:
+            respond(ephemeral(f":no_entry: {exc}"))
 
 
 def _post_now(
@@ -170,12 +196,4 @@ def _post_now(
         reflections.discard_round(core, team_id=team_id, round_id=round_.id)
         error = exc.response.get("error")
         log.warning("could not post reflection round in %s: %s", channel_id, error)
-        if error in ("not_in_channel", "channel_not_found", "is_archived"):
-            respond(
-                ephemeral(
-                    "I can't post in this channel. Invite me first (`/invite @Narrative`), "
-                    "then try again."
-                )
-            )
-            return
-        raise
+        respond(ephemeral(could_not_post(error, "the reflection round")))

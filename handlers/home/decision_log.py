@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot import decision_log
 from bot.core import Core
+from bot.inputs import parse_id
 from handlers.blocks.decision_log import (
     HOME_COUNT_CAP,
     HomeFilters,
@@ -92,19 +93,25 @@ def register(app: App, core: Core) -> None:
     app.action("home_filter_owner")(
         refilter(lambda f, a: f.with_(owner_id=a.get("selected_user") or None))
     )
-    app.action("home_filter_status")(
-        refilter(lambda f, a: f.with_(status=None if selected(a) in (None, "any") else selected(a)))
-    )
+
+    def status_filter(filters: HomeFilters, action: dict[str, Any]) -> HomeFilters:
+        wanted = selected(action)
+        if wanted in (None, "any"):
+            return filters.with_(status=None)
+        # An unknown status (a tampered request) leaves the filters as they were.
+        return filters.with_(status=wanted) if decision_log.is_log_status(wanted) else filters
+
+    app.action("home_filter_status")(refilter(status_filter))
     app.action("home_filter_due")(refilter(lambda f, a: f.with_(due=selected(a) == "due")))
     app.action("home_clear")(refilter(lambda f, a: HomeFilters()))
 
     def turn_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         try:
-            page = int(json.loads(body["actions"][0].get("value") or "{}").get("p", 0))
+            page = parse_id(json.loads(body["actions"][0].get("value") or "{}").get("p", 0)) or 0
         except (ValueError, TypeError, AttributeError):
             page = 0
-        filters = _filters(body).with_(page=max(page, 0))
+        filters = _filters(body).with_(page=page)
         publish_home(client, core, team_id_of(body), body["user"]["id"], filters)
 
     app.action("home_page_next")(turn_page)
@@ -113,9 +120,8 @@ def register(app: App, core: Core) -> None:
     @app.action("home_open_record")
     def open_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        try:
-            decision_id = int(body["actions"][0].get("value") or 0)
-        except ValueError:
+        decision_id = parse_id(body["actions"][0].get("value"))
+        if decision_id is None:
             return
         user = body["user"]["id"]
         record = decision_log.find_record(

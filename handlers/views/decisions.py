@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import decisions
 from bot.core import Core
 from bot.decisions import DecisionError, DecisionSnapshot, FormError
+from bot.inputs import clean
 from handlers.actions.decisions import announce_resolution
 from handlers.blocks.decisions import (
     AMEND_VIEW,
@@ -22,7 +23,7 @@ from handlers.blocks.decisions import (
     REASON_VIEW,
 )
 from handlers.decision_messages import DecisionMessages
-from handlers.slack import is_admin, team_id_of, user_timezone
+from handlers.slack import could_not_post, is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
 def _value(view: dict[str, Any], block_id: str) -> Any:
     """The submitted value of one input, whatever its element type."""
     element = (view.get("state", {}).get("values", {}).get(block_id) or {}).get("value") or {}
-    for key in ("value", "selected_user", "selected_date"):
+    if isinstance(element.get("value"), str):
+        return clean(element["value"])
+    for key in ("selected_user", "selected_date"):
         if element.get(key) is not None:
             return element[key]
     if element.get("selected_option"):
@@ -120,11 +123,7 @@ def register(app: App, core: Core) -> None:
             decisions.discard(core, team_id=team_id, decision_id=snap.id)
             error = exc.response.get("error")
             log.warning("could not post poll in %s: %s", channel_id, error)
-            messages.tell(
-                user_id,
-                f":warning: I could not post your poll in <#{channel_id}> (`{error}`). "
-                "Invite me with `/invite @Narrative` and try again.",
-            )
+            messages.tell(user_id, could_not_post(error, "your poll", f"<#{channel_id}>"))
 
     @app.view(REASON_VIEW)
     def reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import meetings
 from bot.core import Core
+from bot.inputs import TEXT_CHARS, clean, is_slack_id, parse_id, too_long
 from handlers.blocks.narratives import ASK_VIEW, START_VIEW
 from handlers.narratives import post_narrative, tell_privately
 from handlers.slack import team_id_of
@@ -22,7 +23,7 @@ def _value(values: dict[str, Any], block_id: str) -> Any:
         return (element.get("selected_option") or {}).get("value")
     if kind == "multi_users_select":
         return list(element.get("selected_users") or [])
-    return (element.get("value") or "").strip()
+    return clean(element.get("value") or "").strip()
 
 
 def parse_start_view(values: dict[str, Any]) -> meetings.NarrativeRequest | dict[str, str]:
@@ -46,7 +47,7 @@ def parse_start_view(values: dict[str, Any]) -> meetings.NarrativeRequest | dict
         return errors
     if not title:
         title = link or " ".join(str(body).split()[:8]) + "…"
-    return meetings.NarrativeRequest(
+    request = meetings.NarrativeRequest(
         title=title,
         link=link,
         readers=readers,
@@ -54,6 +55,11 @@ def parse_start_view(values: dict[str, Any]) -> meetings.NarrativeRequest | dict
         body=body,
         kind=kind if kind in meetings.KINDS else "other",
     )
+    try:
+        meetings.check_request(request)
+    except meetings.NarrativeInputError as exc:
+        return {"title": str(exc)}
+    return request
 
 
 def register(app: App, core: Core) -> None:
@@ -64,8 +70,11 @@ def register(app: App, core: Core) -> None:
         if isinstance(parsed, dict):
             ack(response_action="errors", errors=parsed)
             return
-        ack()
         channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel_id") or "")
+        if not is_slack_id(channel_id):
+            ack(response_action="errors", errors={"title": "Run /narrative again in the channel."})
+            return
+        ack()
         user_id = str(body["user"]["id"])
         narrative = meetings.start_reading(
             core=core,
@@ -83,15 +92,19 @@ def register(app: App, core: Core) -> None:
         if not text:
             ack(response_action="errors", errors={"question": "Write your question."})
             return
+        if (message := too_long(text, TEXT_CHARS, "question")) is not None:
+            ack(response_action="errors", errors={"question": message})
+            return
         ack()
         metadata = str(view.get("private_metadata") or "")
-        if not metadata.isdigit():
+        narrative_id = parse_id(metadata)
+        if narrative_id is None:
             return
         user_id = str(body["user"]["id"])
         question = meetings.ask_privately(
             core=core,
             team_id=team_id_of(body),
-            narrative_id=int(metadata),
+            narrative_id=narrative_id,
             author_id=user_id,
             text=text,
         )

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import reflections
 from bot.core import Core
+from bot.inputs import clean, parse_id
 from bot.reflections import ReflectionError
 from handlers.blocks.reflections import (
     ANSWER_INPUT,
@@ -20,12 +21,13 @@ from handlers.blocks.reflections import (
     RESET_INPUT,
     answer_block_id,
 )
+from handlers.directory import may_see
 from handlers.render import slack_date
-from handlers.slack import team_id_of
+from handlers.slack import is_admin, team_id_of
 
 
 def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str:
-    return str(((values.get(block_id) or {}).get(action_id) or {}).get("value") or "")
+    return clean(str(((values.get(block_id) or {}).get(action_id) or {}).get("value") or ""))
 
 
 def register(app: App, core: Core) -> None:
@@ -36,9 +38,10 @@ def register(app: App, core: Core) -> None:
         user_id = str(body["user"]["id"])
         values = view["state"]["values"]
         metadata = str(view.get("private_metadata") or "")
+        round_id = parse_id(metadata)
         round_ = (
-            reflections.get_round(core, team_id=team_id, round_id=int(metadata))
-            if metadata.isdigit()
+            reflections.get_round(core, team_id=team_id, round_id=round_id)
+            if round_id is not None
             else None
         )
         first_block = answer_block_id(0)
@@ -80,24 +83,41 @@ def register(app: App, core: Core) -> None:
         if not channel_id:
             ack(response_action="errors", errors={QUESTIONS_BLOCK: "Run /reflect questions again."})
             return
-        if selected:
-            ack()
-            reflections.reset_questions(core, team_id=team_id, channel_id=channel_id)
-            text = "This channel's reflection questions are back to the standard nine."
-        else:
-            try:
+        # The channel comes from the form's metadata, which the submitter controls: the core
+        # checks again who may change that channel's settings, with membership and admin
+        # standing looked up now.
+        admin = is_admin(client, user_id, core.admin_user_ids)
+        member = may_see(client, user_id, channel_id)
+        try:
+            if selected:
+                reflections.reset_questions(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_admin=admin,
+                    is_member=member,
+                )
+                text = "This channel's reflection questions are back to the standard nine."
+            else:
                 questions = reflections.parse_question_lines(
                     _input_value(values, QUESTIONS_BLOCK, QUESTIONS_INPUT)
                 )
-            except ReflectionError as exc:
-                ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
-                return
-            ack()
-            reflections.save_questions(
-                core, team_id=team_id, channel_id=channel_id, user_id=user_id, questions=questions
-            )
-            text = (
-                f"Saved {len(questions)} reflection questions for this channel; "
-                "the next round asks them."
-            )
+                reflections.save_questions(
+                    core,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    questions=questions,
+                    is_admin=admin,
+                    is_member=member,
+                )
+                text = (
+                    f"Saved {len(questions)} reflection questions for this channel; "
+                    "the next round asks them."
+                )
+        except ReflectionError as exc:
+            ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
+            return
+        ack()
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)

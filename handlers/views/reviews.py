@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot import reviews
 from bot.core import Core
+from bot.inputs import clean, parse_id
 from handlers.actions.reviews import NOT_YOURS
 from handlers.decision_messages import DecisionMessages
 from handlers.reviews import announce_answer
@@ -24,7 +25,8 @@ def _value(values: dict[str, Any], block: str) -> Any:
         return (element.get("selected_option") or {}).get("value")
     if "selected_date" in element:
         return element.get("selected_date")
-    return element.get("value")
+    value = element.get("value")
+    return clean(value) if isinstance(value, str) else value
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -50,10 +52,7 @@ def _at_nine(day: str | None, tz: str) -> datetime | None:
 
 
 def _int(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(raw)
 
 
 def register(app: App, core: Core) -> None:

@@ -106,7 +106,13 @@ def test_question_lines_accept_a_pasted_list_and_refuse_nonsense() -> None:
 
 def test_questions_are_per_channel_and_per_workspace(core: Core) -> None:
     reflections.save_questions(
-        core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", questions=["Ours?"]
+        core,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        user_id="U1",
+        questions=["Ours?"],
+        is_admin=False,
+        is_member=True,
     )
     assert reflections.channel_questions(core, team_id=TEAM, channel_id=CHANNEL) == (
         ["Ours?"],
@@ -116,7 +122,9 @@ def test_questions_are_per_channel_and_per_workspace(core: Core) -> None:
         list(STANDARD_QUESTIONS),
         False,
     )
-    reflections.reset_questions(core, team_id=TEAM, channel_id=CHANNEL)
+    reflections.reset_questions(
+        core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", is_admin=False, is_member=True
+    )
     assert reflections.channel_questions(core, team_id=TEAM, channel_id=CHANNEL)[1] is False
 
 
@@ -245,8 +253,11 @@ def test_scheduled_round_is_made_once_and_schedules_only_the_next(core: Core) ->
             user_id="U1",
             schedule=parse_schedule("every monday 09:00"),
             tz="Europe/Berlin",
+            is_admin=False,
         )
-        reflections.set_pick(core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", pick=2)
+        reflections.set_pick(
+            core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", pick=2, is_admin=False
+        )
         (timer,) = _timers(core, reflections.ROUND_KIND)
         assert timer.due_at == datetime(2026, 12, 7, 8, tzinfo=UTC)
         clock.move_to("2026-12-21 09:00:00")  # two weeks late
@@ -278,7 +289,9 @@ def test_scheduled_round_is_made_once_and_schedules_only_the_next(core: Core) ->
         )
         assert reflections.scheduled_round_due(core, stale).round is None
         # Once stopped, the due timer is cancelled and a stray one does nothing.
-        assert reflections.stop_schedule(core, team_id=TEAM, channel_id=CHANNEL)
+        assert reflections.stop_schedule(
+            core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", is_admin=False
+        )
         assert _timers(core, reflections.ROUND_KIND) == []
         stray = Timer(
             id=999,

@@ -61,7 +61,6 @@ def setup_workspace(bot: RunningBot) -> dict[str, int]:
         "/decisions", f"log {SECRETS[1]} confidence:40% owner:<@{OWNER}>", user_id=OWNER
     )
     assert "Logged" in reply.body
-    _poll_ts, poll_id = propose(bot, SECRETS[2])
 
     def logged() -> Decision | None:
         with session_scope(bot.core.engine) as session:
@@ -71,7 +70,10 @@ def setup_workspace(bot: RunningBot) -> dict[str, int]:
                 )
             ).first()
 
+    # The log's announcement is posted after the answer: wait for it, so that `propose` does
+    # not take it for the poll (it waits for the next chat.postMessage).
     wait_until(lambda: logged() is not None, what="logged decision")
+    _poll_ts, poll_id = propose(bot, SECRETS[2])
     with session_scope(bot.core.engine) as session:
         decision = session.exec(sm_select(Decision).where(Decision.source == "log")).one()
         decision.status = "halted"
