@@ -73,9 +73,7 @@ def _bolt_request(request: web.BaseRequest, body: bytes) -> BoltRequest | None:
         headers.setdefault(name.lower(), []).append(value)
     try:
         # Bolt parses the body here: bad JSON, or a `payload=` field that is not JSON, raises.
-        parsed = BoltRequest(
-            body=body.decode("utf-8"), query=request.query_string, headers=headers
-        )
+        parsed = BoltRequest(body=body.decode("utf-8"), query=request.query_string, headers=headers)
     except Exception:  # noqa: BLE001 - any malformed body is the sender's error
         return None
     return parsed if isinstance(parsed.body, dict) else None
