@@ -63,15 +63,16 @@ def handle_error(
     error: Exception,
     body: dict[str, Any],
     client: WebClient,
-    context: BoltContext,
     response: BoltResponse | None,
+    context: BoltContext | None = None,
 ) -> BoltResponse | None:
     """Bolt's global error handler. Never shows a traceback, token or exception text to users.
 
     `response` is None once the listener has acknowledged: the HTTP answer is gone, so the user
     is told with a message; before that, the answer itself carries the news. A request that was
-    not verified (verification itself failed) is refused, and nothing of its body is used."""
-    if not context.get(VERIFIED):
+    not verified (verification itself failed) is refused, and nothing of its body is used;
+    `context` is None when deferred work of a (verified) listener failed."""
+    if context is not None and not context.get(VERIFIED):
         log.warning("refused a request whose signature could not be verified")
         return BoltResponse(status=401, body="")
     log.error("listener failed (%s): %s", _describe(body), type(error).__name__, exc_info=error)

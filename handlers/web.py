@@ -134,8 +134,15 @@ class HttpServer:
         return self._port
 
     def serve_forever(self) -> None:
+        """Serve until Ctrl-C or SIGTERM (KeyboardInterrupt, see runtime.py) or `close()`.
+
+        The loop runs on a thread of its own: the interrupt arrives in this thread's wait, never
+        inside the loop's tasks (which it would leave half done)."""
         log.info("serving Slack requests on http://0.0.0.0:%s%s", self.port, EVENTS_PATH)
-        self._loop.run_forever()
+        self.start_in_thread()
+        assert self._thread is not None
+        while self._thread.is_alive():
+            self._thread.join(timeout=1.0)
 
     def start_in_thread(self) -> None:
         self._thread = threading.Thread(target=self._loop.run_forever, name="http", daemon=True)
@@ -157,8 +164,7 @@ class HttpServer:
                 log.warning("the HTTP server did not stop cleanly", exc_info=True)
             loop.call_soon_threadsafe(loop.stop)
             self._thread.join(timeout=5)
-        elif not loop.is_running():
-            # serve_forever() returned (Ctrl-C, SIGTERM) or never ran: finish here.
+        elif not loop.is_running():  # never served
             loop.run_until_complete(self._runner.cleanup())
         self._workers.shutdown(wait=True, cancel_futures=True)
         self._health.shutdown(wait=False, cancel_futures=True)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest
 from sqlmodel import select as sql_select
 
 from handlers.app import build_app
@@ -119,6 +119,20 @@ def test_malformed_signature_headers_are_refused_and_nothing_goes_out(
     assert "forged line" not in caplog.text
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert decisions(bot) == []
+
+
+def test_an_app_given_an_unverifiable_request_directly_refuses_it_and_calls_nothing(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The second line of defence, for a server other than ours: Bolt's verification raising
+    reaches the error handler, which refuses the request and uses nothing of its body."""
+    app = build_app(bot.settings, bot.core)
+    body = command_body(bot.slack.response_url("relay"), team_id=FORGED_TEAM)
+    headers = {"x-slack-request-timestamp": ["not-a-number"], "x-slack-signature": ["v0=0"]}
+    response = app.dispatch(BoltRequest(body=body, headers=headers))
+    assert response.status == 401
+    assert bot.slack.calls() == []
+    assert "forged line" not in caplog.text
 
 
 @pytest.fixture
