@@ -314,7 +314,15 @@ def test_malformed_payloads_are_a_400_and_change_nothing(
 # --- item 15: replays -------------------------------------------------------------------------
 
 
-def test_a_replayed_command_is_acted_on_once(bot: RunningBot) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_bot(request: pytest.FixtureRequest) -> RunningBot:
+    """The running bot on SQLite (one process: replays remembered in memory) and on PostgreSQL
+    (several instances: in the database)."""
+    return request.getfixturevalue("bot" if request.param == "sqlite" else "pg_bot")  # type: ignore[no-any-return]
+
+
+def test_a_replayed_command_is_acted_on_once(any_bot: RunningBot) -> None:
+    bot = any_bot
     body = command_body(bot.slack.response_url())
     ts = bot.client.now()
     first = bot.client.raw(body, FORM, timestamp=ts)
