@@ -1,6 +1,6 @@
-"""Global middleware: drop event deliveries Slack already made and requests already acted on
-(dedupe in the database), and give listeners a `respond()` that retries like every Web API
-call."""
+"""Global middleware: drop event deliveries Slack already made (dedupe in the database) and
+signed requests already acted on (replays), and give listeners a `respond()` that retries like
+every Web API call and posts only to Slack."""
 
 from __future__ import annotations
 
@@ -112,7 +112,12 @@ def dedupe_requests(core: Core) -> Callable[..., BoltResponse | None]:
 
 
 class RetryingRespond(Respond):
-    """Bolt's `respond()`, whose response_url POST retries connection errors, 429 and 5xx."""
+    """Bolt's `respond()`, whose response_url POST retries connection errors, 429 and 5xx, and
+    goes only to Slack (`api_url`, the configured SLACK_API_URL, stands for it in tests)."""
+
+    def __init__(self, *, response_url: str, api_url: str, **kwargs: Any) -> None:
+        super().__init__(response_url=response_url, **kwargs)
+        self._api_url = api_url
 
     def __call__(self, text: str | dict[str, Any] = "", **kwargs: Any) -> WebhookResponse:
         if self.response_url is None:
@@ -127,10 +132,6 @@ class RetryingRespond(Respond):
             retry_handlers=retry_handlers(),
         )
         return client.send_dict(_message(text, kwargs))
-
-    def __init__(self, *, response_url: str, api_url: str, **kwargs: Any) -> None:
-        super().__init__(response_url=response_url, **kwargs)
-        self._api_url = api_url
 
 
 def _message(text: str | dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
