@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -36,7 +37,8 @@ HEALTH_SECONDS = 3.0
 # How long stopping waits for requests being answered.
 STOP_GRACE_SECONDS = 5.0
 # Slack's request signing headers: anything else is refused before Bolt sees the request, so
-# a malformed header can never make verification raise (and reach the error handler).
+# a malformed header can never make verification raise (and reach the error handler). Only
+# Slack's SSL check comes unsigned.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
@@ -64,6 +66,18 @@ def _signature_headers_well_formed(request: web.BaseRequest) -> bool:
         and _TIMESTAMP.fullmatch(timestamps[0]) is not None
         and _SIGNATURE.fullmatch(signatures[0]) is not None
     )
+
+
+def _is_ssl_check(request: web.BaseRequest, body: bytes) -> bool:
+    """Slack's certificate check of a request URL, which it sends unsigned: answered with an
+    empty 200 here, and never handed to Bolt."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        return False
+    try:
+        fields = parse_qs(body.decode("ascii"), strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return fields.get("ssl_check") == ["1"]
 
 
 def _bolt_request(request: web.BaseRequest, body: bytes) -> BoltRequest | None:
@@ -184,8 +198,6 @@ class HttpServer:
     async def _slack(self, request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return _plain(413, "Request body too large")
-        if not _signature_headers_well_formed(request):
-            return _plain(401, "Unauthorized")
         try:
             async with asyncio.timeout(self._idle_seconds):
                 body = await request.read()
@@ -193,6 +205,10 @@ class HttpServer:
             return _plain(413, "Request body too large")
         except TimeoutError:
             return _plain(408, "Request body too slow")
+        if not _signature_headers_well_formed(request):
+            if _is_ssl_check(request, body):
+                return web.Response(status=200)
+            return _plain(401, "Unauthorized")
         bolt_request = _bolt_request(request, body)
         if bolt_request is None:
             return _plain(400, "Bad Request")

@@ -121,6 +121,16 @@ def test_malformed_signature_headers_are_refused_and_nothing_goes_out(
     assert decisions(bot) == []
 
 
+def test_slacks_unsigned_ssl_check_is_still_answered_and_does_nothing(bot: RunningBot) -> None:
+    """Slack checks a request URL's certificate with an unsigned request: it gets its 200, and
+    nothing else in its body is acted on."""
+    body = "ssl_check=1&token=legacy-verification-token&" + command_body(bot.slack.response_url())
+    reply = bot.client.raw(body, FORM, omit=("X-Slack-Signature", "X-Slack-Request-Timestamp"))
+    assert reply.status == 200
+    assert bot.slack.calls() == []
+    assert decisions(bot) == []
+
+
 def test_an_app_given_an_unverifiable_request_directly_refuses_it_and_calls_nothing(
     bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
