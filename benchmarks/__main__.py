@@ -38,8 +38,6 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     logging.basicConfig(level=logging.WARNING)
-    # waitress warns at every queued request; under a deliberate burst that is the point.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     from benchmarks.ack import bench_ack
     from benchmarks.catchup import bench_catchup

@@ -1,6 +1,6 @@
 """(1) Acknowledgement latency: signed slash commands at N concurrent clients against the real
 HTTP server (`narrative-bot run --http` in a child process, against the Slack test double),
-next to a bare Bolt app on the same waitress stack that only acknowledges (the floor)."""
+next to a bare Bolt app on the same HTTP stack that only acknowledges (the floor)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The floor for the acknowledgement benchmark: a Bolt app that only acknowledges, served by
-the same WSGI stack as Narrative (Bolt's WSGI adapter on waitress, 16 threads).
+the same HTTP stack as Narrative (`handlers.web.HttpServer`: aiohttp, 16 worker threads).
 
     SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=... SLACK_API_URL=... python -m benchmarks.bare_app --port 3001 --command /decide
 """
@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterable
-from typing import Any
+import tempfile
+from pathlib import Path
 
 from slack_bolt import Ack, App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from waitress.server import create_server
+
+from bot.config import load_settings
+from bot.core import build_core
+from handlers.web import HttpServer
 
 
-def build(command: str, env: dict[str, str]) -> Callable[..., Iterable[bytes]]:
+def build(command: str, env: dict[str, str]) -> App:
     # Bolt calls auth.test once (single-workspace authorization), as Narrative's app does.
     app = App(
         signing_secret=env["SLACK_SIGNING_SECRET"],
@@ -30,15 +32,7 @@ def build(command: str, env: dict[str, str]) -> Callable[..., Iterable[bytes]]:
     def only_ack(ack: Ack) -> None:
         ack()
 
-    slack = SlackRequestHandler(app, path="/slack/events")
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"ok": true}']
-        return slack(environ, start_response)
-
-    return wsgi
+    return app
 
 
 def main() -> None:
@@ -46,17 +40,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--command", default="/decide")
     args = parser.parse_args()
-    server = create_server(
-        build(args.command, dict(os.environ)),
-        host="127.0.0.1",
-        port=args.port,
-        threads=16,
-        ident="bare",
-    )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as work:
+        # A database of its own, only for /healthz (the server's health check needs one).
+        env["DATABASE_URL"] = f"sqlite:///{Path(work) / 'bare.db'}"
+        core = build_core(load_settings(env, mode="http", port=args.port))
+        server = HttpServer(build(args.command, env), core, host="127.0.0.1", port=args.port)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+            core.close()
 
 
 if __name__ == "__main__":

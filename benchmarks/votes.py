@@ -1,6 +1,6 @@
 """Vote burst: 1,000 votes by 200 people on one /decide poll, through the real HTTP stack.
 
-The bot (Bolt on waitress, SQLite file) runs against the Slack test double; 20 client threads send
+The bot (Bolt on the aiohttp server, SQLite file) runs against the Slack test double; 20 client threads send
 signed requests. Each person votes five times: four votes with a reason (the reason modal's
 submission, stored before Slack gets its answer) and, for half of them, a last *Agree* (the
 button, stored just after the answer). Measured: seconds until all 1,000 votes are stored, the

@@ -1,4 +1,5 @@
-"""Logging set-up. Tokens and secrets never reach a log line."""
+"""Logging set-up. Tokens and secrets never reach a log line, no line is endless, and the Slack
+libraries' debug output (which carries message text) stays off at every level."""
 
 from __future__ import annotations
 
@@ -8,10 +9,24 @@ import sys
 from collections.abc import Callable, Iterable
 
 TOKEN_PATTERN = re.compile(r"xox[abposer]-[0-9A-Za-z-]+|xapp-[0-9A-Za-z-]+")
+# The longest message a record keeps (a traceback keeps a few times more): a search of 40,000
+# characters must not become a log line of 120,000.
+MAX_LOG_CHARS = 4_000
+MAX_TRACEBACK_CHARS = 4 * MAX_LOG_CHARS
+# Loggers whose DEBUG records carry request and message bodies (the Web API calls' parameters,
+# Bolt's answers): they stay at INFO or above whatever LOG_LEVEL says.
+CONTENT_LOGGERS = ("slack_sdk", "slack_bolt", "narrative.slack_sdk", "narrative.bolt")
+
+
+def _bound(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} characters cut]"
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces Slack tokens (and any configured secret) in messages and arguments."""
+    """Replaces Slack tokens (and any configured secret) in messages and arguments, and cuts
+    messages and tracebacks to a bound."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -28,11 +43,13 @@ class RedactSecrets(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed call is reported by the handler later
             return True
-        cleaned = self._clean(message)
+        cleaned = _bound(self._clean(message), MAX_LOG_CHARS)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
+            lines = self._clean(record.exc_text).split("\n")
+            bounded = "\n".join(_bound(line, MAX_LOG_CHARS) for line in lines)
+            record.exc_text = _bound(bounded, MAX_TRACEBACK_CHARS)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         return True
@@ -74,3 +91,5 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    for name in CONTENT_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

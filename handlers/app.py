@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.core import Core
 from handlers import actions, commands, events, home, timers, views, work
-from handlers.errors import handle_error
-from handlers.middleware import dedupe_events, retrying_respond
+from handlers.errors import handle_error, mark_verified
+from handlers.middleware import dedupe_events, dedupe_requests, retrying_respond
 from handlers.slack import retry_handlers
 from handlers.work import DrainingPool
 
@@ -50,7 +50,9 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         token_verification_enabled=False,
         logger=logging.getLogger("narrative.bolt"),
     )
+    app.use(mark_verified)  # first: Bolt runs global middleware only on verified requests
     app.use(dedupe_events(core))
+    app.use(dedupe_requests(core))
     app.use(retrying_respond)
     app.error(handle_error)
     commands.register(app, core)

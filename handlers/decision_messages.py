@@ -166,4 +166,4 @@ class DecisionMessages:
         try:
             self.dm(user_id, {"text": text})
         except SlackApiError:
-            log.warning("could not tell %s: %s", user_id, text[:80])
+            log.warning("could not tell %s privately", user_id)

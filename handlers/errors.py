@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from handlers.render import section
-from handlers.slack import retry_handlers
+from handlers.slack import is_slack_response_url, loggable, retry_handlers
 
 log = logging.getLogger("narrative.errors")
 
@@ -29,7 +30,19 @@ def _describe(body: dict[str, Any]) -> str:
         what = body["view"].get("callback_id")
     team = body.get("team_id") or (body.get("team") or {}).get("id")
     user = body.get("user_id") or (body.get("user") or {}).get("id")
-    return f"kind={kind} what={what} team={team} user={user}"
+    return (
+        f"kind={loggable(kind)} what={loggable(what)} team={loggable(team)} user={loggable(user)}"
+    )
+
+
+# Set by the first global middleware, which Bolt runs only once the request's signature was
+# verified (or it came over Socket Mode): the error handler acts on nothing else.
+VERIFIED = "narrative_verified"
+
+
+def mark_verified(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    context[VERIFIED] = True
+    return next()
 
 
 # Interactions whose user has nowhere else to hear from us: a direct message tells them.
@@ -47,12 +60,21 @@ def error_modal() -> dict[str, Any]:
 
 
 def handle_error(
-    error: Exception, body: dict[str, Any], client: WebClient, response: BoltResponse | None
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient,
+    response: BoltResponse | None,
+    context: BoltContext | None = None,
 ) -> BoltResponse | None:
     """Bolt's global error handler. Never shows a traceback, token or exception text to users.
 
     `response` is None once the listener has acknowledged: the HTTP answer is gone, so the user
-    is told with a message; before that, the answer itself carries the news."""
+    is told with a message; before that, the answer itself carries the news. A request that was
+    not verified (verification itself failed) is refused, and nothing of its body is used;
+    `context` is None when deferred work of a (verified) listener failed."""
+    if context is not None and not context.get(VERIFIED):
+        log.warning("refused a request whose signature could not be verified")
+        return BoltResponse(status=401, body="")
     log.error("listener failed (%s): %s", _describe(body), type(error).__name__, exc_info=error)
     if response is not None and body.get("type") == "view_submission":
         return BoltResponse(status=200, body={"response_action": "update", "view": error_modal()})
@@ -64,7 +86,7 @@ def _tell_user(body: dict[str, Any], client: WebClient) -> None:
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
     try:
-        if body.get("response_url"):
+        if is_slack_response_url(body.get("response_url"), client.base_url):
             WebhookClient(body["response_url"], timeout=10, retry_handlers=retry_handlers()).send(
                 text=GENERIC_ERROR, response_type="ephemeral"
             )
@@ -72,5 +94,7 @@ def _tell_user(body: dict[str, Any], client: WebClient) -> None:
             client.chat_postEphemeral(channel=channel, user=user, text=GENERIC_ERROR)
         elif user and body.get("type") in _DIRECT_MESSAGE_KINDS:
             client.chat_postMessage(channel=user, text=GENERIC_ERROR)
+        elif body.get("response_url"):
+            log.warning("not telling the user through a response_url outside Slack")
     except Exception:  # noqa: BLE001 - telling the user is best effort
         log.warning("could not tell the user about the error (%s)", _describe(body))

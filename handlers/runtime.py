@@ -50,8 +50,8 @@ def run(settings: Settings, core: Core) -> None:
     gc.freeze()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        # Unwind the serving loop as Ctrl-C does (closing waitress' sockets from a signal
-        # handler under its select() crashes it): workers stop, timers shut down, exit 0.
+        # Unwind the serving loop as Ctrl-C does (closing the server from inside a signal
+        # handler would run under the loop): workers stop, timers shut down, exit 0.
         log.info("stopping")
         raise KeyboardInterrupt
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,6 +17,31 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 log = logging.getLogger(__name__)
+
+# Where Slack's response_urls point. Tests' Slack double hands out its own, under SLACK_API_URL.
+SLACK_RESPONSE_URL_PREFIX = "https://hooks.slack.com/"
+# What an id (workspace, user, channel, command, action) looks like when it is safe to log.
+_LOGGABLE_ID = re.compile(r"[A-Za-z0-9_./:-]{1,80}")
+
+
+def is_slack_response_url(url: object, api_url: str) -> bool:
+    """True for a response_url that Slack (or, in tests, the configured SLACK_API_URL's host)
+    serves: anything else could make the bot post where a forger asks it to."""
+    if not isinstance(url, str):
+        return False
+    if url.startswith(SLACK_RESPONSE_URL_PREFIX):
+        return True
+    api, given = urlsplit(api_url), urlsplit(url)
+    return bool(api.netloc) and (given.scheme, given.netloc) == (api.scheme, api.netloc)
+
+
+def loggable(value: object) -> str:
+    """`value` when it looks like a Slack id, else a placeholder: request bodies name ids that
+    go into log lines, and a forged one could carry a line break or a whole fake line."""
+    if value is None:
+        return "-"
+    text = str(value)
+    return text if _LOGGABLE_ID.fullmatch(text) else "(malformed)"
 
 
 def retry_handlers() -> list[RetryHandler]:

@@ -129,12 +129,31 @@ def read_scope(engine: Engine) -> Iterator[Session]:
         yield session  # closing the session rolls its transaction back
 
 
+# How long a health check waits for SQLite's write lock (writes wait SQLITE_BUSY_TIMEOUT_MS).
+SQLITE_PING_TIMEOUT_MS = 1_000
+
+
 def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query."""
+    """True when the database answers a trivial query (on SQLite: can take the write lock
+    within a second, since a database locked for longer takes no vote, question or timer)."""
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            if engine.dialect.name == "sqlite":
+                _ping_sqlite(conn.connection.driver_connection)
+            else:
+                conn.execute(text("SELECT 1"))
         return True
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         log.warning("database ping failed", exc_info=True)
         return False
+
+
+def _ping_sqlite(raw: Any) -> None:
+    # The driver's connection is in autocommit (see _tune_sqlite), so nothing here goes through
+    # the "begin" hook and its 15 s wait for the lock.
+    raw.execute(f"PRAGMA busy_timeout={SQLITE_PING_TIMEOUT_MS}")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("ROLLBACK")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

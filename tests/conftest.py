@@ -100,7 +100,7 @@ def bot_env(slack: SlackDouble, database_url: str, **extra: str) -> dict[str, st
 
 @dataclass
 class RunningBot:
-    """The real Bolt app served over real HTTP (waitress) against the Slack test double."""
+    """The real Bolt app served over real HTTP (aiohttp) against the Slack test double."""
 
     slack: SlackDouble
     database_url: str

@@ -40,6 +40,12 @@ def _unique_ts() -> str:
     return f"{int(time.time())}.{n:06d}"
 
 
+def _trigger_id() -> str:
+    """A fresh trigger_id, as Slack gives every command and interaction its own: two requests
+    alike in all else are two deliveries, not a replay."""
+    return f"T-trigger-{uuid.uuid4().hex[:12]}"
+
+
 @dataclass(frozen=True)
 class Reply:
     """The app's answer. ``headers`` keys are lower-cased."""
@@ -172,7 +178,7 @@ class SignedClient:
         user_name: str = "alice",
         channel_id: str = "C0GENERAL",
         channel_name: str = "general",
-        trigger_id: str = "T-trigger",
+        trigger_id: str | None = None,
         response_url: str | None = None,
         team_id: str | None = None,
         team_domain: str = "narrative-test",
@@ -194,7 +200,7 @@ class SignedClient:
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
             "response_url": response_url or f"https://hooks.slack.com/commands/{team}/1/fake",
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or _trigger_id(),
         }
         fields.update(extra or {})
         return self.send_form(fields, timestamp=timestamp)
@@ -306,7 +312,7 @@ class SignedClient:
         channel_id: str = "C0GENERAL",
         message_ts: str = "1700000000.000100",
         block_id: str = "b",
-        trigger_id: str = "T-trigger",
+        trigger_id: str | None = None,
         view: Mapping[str, Any] | None = None,
         container: Mapping[str, Any] | None = None,
         response_url: str | None = None,
@@ -340,7 +346,7 @@ class SignedClient:
             "enterprise": None,
             "user": self._user(user_id, team),
             "team": {"id": team, "domain": "narrative-test"},
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or _trigger_id(),
             "state": {"values": dict(state_values or {})},
             "actions": [action],
         }
@@ -386,7 +392,7 @@ class SignedClient:
         private_metadata: str = "",
         user_id: str = "U0ALICE",
         view_id: str = "V1",
-        trigger_id: str = "T-trigger",
+        trigger_id: str | None = None,
         view_extra: Mapping[str, Any] | None = None,
         team_id: str | None = None,
         timestamp: int | None = None,
@@ -418,7 +424,7 @@ class SignedClient:
             "enterprise": None,
             "team": {"id": team, "domain": "narrative-test"},
             "user": self._user(user_id, team),
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or _trigger_id(),
             "view": view,
             "response_urls": [],
         }

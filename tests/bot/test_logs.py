@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import RedactSecrets, install_redaction, setup_logging
+from bot.logs import (
+    CONTENT_LOGGERS,
+    MAX_LOG_CHARS,
+    RedactSecrets,
+    install_redaction,
+    setup_logging,
+)
 
 TOKEN = "xoxb-1234-5678-abcdefABCDEF"
 APP_TOKEN = "xapp-1-A0-123-abcdef"
@@ -20,10 +26,14 @@ def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     factory = logging.getLogRecordFactory()
+    # setup_logging also sets these loggers' levels: later tests expect them untouched.
+    named = {name: logging.getLogger(name).level for name in (*CONTENT_LOGGERS, "apscheduler")}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
     logging.setLogRecordFactory(factory)
+    for name, named_level in named.items():
+        logging.getLogger(name).setLevel(named_level)
 
 
 def test_filter_redacts_message_arguments_and_traceback() -> None:
@@ -91,3 +101,18 @@ def test_install_redaction_can_be_undone(restore_logging: None) -> None:
     again()
     undo()
     assert logging.getLogRecordFactory() is before
+
+
+def test_every_log_line_is_bounded(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_logging("INFO")
+    logging.getLogger("narrative.x").warning("search for %s", "w" * 40_000)
+    try:
+        raise ValueError("v" * 40_000)
+    except ValueError:
+        logging.getLogger("narrative.y").exception("failed on %s", "e" * 40_000)
+    written = capsys.readouterr().err
+    assert "search for www" in written and "failed on eee" in written
+    assert max(len(line) for line in written.splitlines()) <= MAX_LOG_CHARS + 200
+    assert len(written) < 4 * MAX_LOG_CHARS
