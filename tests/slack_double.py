@@ -126,6 +126,7 @@ class Hold:
     reached: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     payload: JsonDict = field(default_factory=dict)
+    when: Callable[[JsonDict], bool] | None = None
 
     def release(self) -> None:
         self.released.set()
@@ -225,6 +226,8 @@ class SlackDouble:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
@@ -434,10 +437,12 @@ class SlackDouble:
                 status=status, error=error, retry_after=retry_after, remaining=None
             )
 
-    def hold_next(self, method: str) -> Hold:
+    def hold_next(self, method: str, when: Callable[[JsonDict], bool] | None = None) -> Hold:
         """Keep back the answer to the next call of ``method`` (it is handled and recorded at
-        once) until ``release()``: Slack being slow to answer, as seen from the bot."""
-        hold = Hold()
+        once) until ``release()``: Slack being slow to answer, as seen from the bot. A client
+        whose timeout is shorter gives up while the message is already posted (it shows in
+        ``conversations.history``). ``when``: only a call whose params it accepts is held."""
+        hold = Hold(when=when)
         with self._lock:
             self._holds.setdefault(method, []).append(hold)
         return hold
@@ -519,8 +524,10 @@ class SlackDouble:
             None if payload.get("ok") else str(payload.get("error")),
         )
         with self._lock:
-            holds = self._holds.get(method)
-            hold = holds.pop(0) if holds else None
+            holds = self._holds.get(method) or []
+            hold = next((h for h in holds if h.when is None or h.when(params)), None)
+            if hold is not None:
+                holds.remove(hold)
         if hold is not None:
             hold.payload = payload
             hold.reached.set()
@@ -602,6 +609,9 @@ class SlackDouble:
             message["blocks"] = blocks
         if thread_ts:
             message["thread_ts"] = thread_ts
+        metadata = _maybe_json(params.get("metadata"))
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
         with self._lock:
             self.messages[(channel, ts)] = {
                 "channel": channel,
@@ -609,6 +619,7 @@ class SlackDouble:
                 "text": text or "",
                 "blocks": blocks,
                 "thread_ts": thread_ts,
+                "metadata": metadata if isinstance(metadata, dict) else None,
             }
         return {"channel": channel, "ts": ts, "message": message}
 
@@ -698,6 +709,73 @@ class SlackDouble:
         channel = _required(params, "channel", "channel_not_found")
         return {
             "members": list(self.channel_members.get(channel, [])),
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _listed(self, stored: JsonDict, params: JsonDict) -> JsonDict:
+        """A stored message as conversations.history/replies list it."""
+        message: JsonDict = {
+            "type": "message",
+            "text": stored["text"],
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "ts": stored["ts"],
+        }
+        if stored.get("blocks") is not None:
+            message["blocks"] = stored["blocks"]
+        if stored.get("thread_ts"):
+            message["thread_ts"] = stored["thread_ts"]
+        if stored.get("metadata") and str(params.get("include_all_metadata")).lower() in (
+            "1",
+            "true",
+        ):
+            message["metadata"] = stored["metadata"]
+        return message
+
+    def _in_window(self, ts: str, params: JsonDict) -> bool:
+        oldest, latest = params.get("oldest"), params.get("latest")
+        return (not oldest or float(ts) >= float(oldest)) and (
+            not latest or float(ts) <= float(latest)
+        )
+
+    def _conversations_history(self, params: JsonDict) -> JsonDict:
+        """The channel's messages newest first, without thread replies (as Slack lists them)."""
+        channel = _required(params, "channel", "channel_not_found")
+        limit = int(params.get("limit") or 100)
+        with self._lock:
+            found = [
+                m
+                for (c, _ts), m in self.messages.items()
+                if c == channel
+                and (not m.get("thread_ts") or m["thread_ts"] == m["ts"])
+                and self._in_window(m["ts"], params)
+            ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return {
+            "messages": [self._listed(m, params) for m in found[:limit]],
+            "has_more": len(found) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_replies(self, params: JsonDict) -> JsonDict:
+        """A thread: its parent, then its replies oldest first."""
+        channel = _required(params, "channel", "channel_not_found")
+        thread = _required(params, "ts", "thread_not_found")
+        limit = int(params.get("limit") or 1000)
+        with self._lock:
+            found = [
+                m
+                for (c, ts), m in self.messages.items()
+                if c == channel
+                and (ts == thread or m.get("thread_ts") == thread)
+                and self._in_window(ts, params)
+            ]
+            if (channel, thread) not in self.messages:
+                raise _SlackError("thread_not_found")
+        found.sort(key=lambda m: float(m["ts"]))
+        return {
+            "messages": [self._listed(m, params) for m in found[:limit]],
+            "has_more": len(found) > limit,
             "response_metadata": {"next_cursor": ""},
         }
 

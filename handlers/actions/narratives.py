@@ -29,14 +29,17 @@ def _pressed(body: dict[str, Any]) -> tuple[str, int | None, str, str]:
 def register(app: App, core: Core) -> None:
     @app.action(DONE)
     def done_reading(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
         team_id, narrative_id, user_id, channel_id = _pressed(body)
-        if narrative_id is None:
-            return
-        result = meetings.mark_done(
-            core=core, team_id=team_id, narrative_id=narrative_id, user_id=user_id
+        # Stored before the acknowledgement: a click answered 200 is on disk.
+        result = (
+            None
+            if narrative_id is None
+            else meetings.mark_done(
+                core=core, team_id=team_id, narrative_id=narrative_id, user_id=user_id
+            )
         )
-        if result is None:
+        ack()
+        if result is None or narrative_id is None:
             return
         if result.ended:
             finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
