@@ -22,6 +22,10 @@ from storage.db import read_scope, session_scope
 from storage.models import Narrative, Question
 
 READING_END = "reading_end"  # the timer kind
+# Looks for a narrative whose post was never confirmed (Slack did not answer, or the bot died
+# while posting) and posts it if it is missing; cancelled once the message's ts is known.
+NARRATIVE_CONFIRM = "narrative_confirm"
+CONFIRM_AFTER = timedelta(minutes=1)
 DEFAULT_READING = timedelta(minutes=20)
 MIN_READING = timedelta(minutes=1)
 MAX_READING = timedelta(hours=4)
@@ -139,6 +143,13 @@ def start_reading(
             ref_id=narrative_id,
             due_at=narrative.ends_at,
         )
+        core.timers.add(
+            session=session,
+            team_id=team_id,
+            kind=NARRATIVE_CONFIRM,
+            ref_id=narrative_id,
+            due_at=now + CONFIRM_AFTER,
+        )
     return narrative
 
 
@@ -148,6 +159,18 @@ def attach_message(*, core: Core, team_id: str, narrative_id: int, message_ts: s
         rows.set_message_ts(
             session=session, team_id=team_id, narrative_id=narrative_id, message_ts=message_ts
         )
+        core.timers.cancel(
+            session=session, team_id=team_id, kind=NARRATIVE_CONFIRM, ref_id=narrative_id
+        )
+
+
+def narrative_to_confirm(*, core: Core, team_id: str, narrative_id: int) -> Narrative | None:
+    """A narrative whose message may be missing in its channel (its ts never stored)."""
+    with read_scope(core.engine) as session:
+        narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
+    if narrative is None or narrative.message_ts or narrative.end_reason == "not_posted":
+        return None
+    return narrative
 
 
 # --- reading progress -------------------------------------------------------------------------

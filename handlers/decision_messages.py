@@ -25,6 +25,7 @@ from handlers.blocks.decisions import (
     build_decision_message,
     build_record_message,
 )
+from handlers.reconcile import Marker, post_once
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,25 @@ class DecisionMessages:
 
     # --- the poll and the record --------------------------------------------------------------
 
-    def post_poll(self, snap: DecisionSnapshot) -> str:
-        """Post the poll in the decision's channel and remember its ts (raises SlackApiError)."""
-        channel = str(snap.decision.channel_id)
-        answer = self.client.chat_postMessage(channel=channel, **build_decision_message(snap))
-        ts = str(answer["ts"])
-        decisions.poll_posted(
-            self.core, team_id=snap.decision.team_id, decision_id=snap.id, poll_ts=ts
+    def post_poll(self, snap: DecisionSnapshot, *, retry: bool = False) -> str:
+        """Post the poll in the decision's channel and remember its ts.
+
+        Raises SlackApiError when Slack refuses, `PostUnconfirmed` when Slack did not answer
+        and the poll is not in the channel (yet): the decision's `poll_confirm` timer looks
+        again and posts it if it is missing. `retry`: look in the channel before posting."""
+        d = snap.decision
+        ts = post_once(
+            self.client,
+            channel=str(d.channel_id),
+            marker=Marker("poll", snap.id),
+            message=build_decision_message(snap),
+            look_first=retry,
         )
+        decisions.poll_posted(self.core, team_id=d.team_id, decision_id=snap.id, poll_ts=ts)
+        fresh = decisions.load(self.core, team_id=d.team_id, decision_id=snap.id)
+        if fresh.ballots:
+            # Votes came in while the ts was unknown (Slack was slow): show them now.
+            self.refresh(fresh)
         return ts
 
     def refresh(self, snap: DecisionSnapshot) -> None:

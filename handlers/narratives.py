@@ -17,6 +17,7 @@ from handlers.blocks.narratives import (
     build_lint_text,
     build_narrative_message,
 )
+from handlers.reconcile import Marker, PostUnconfirmed, post_once
 from storage.models import Narrative
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,18 @@ def tell_privately(client: WebClient, *, channel_id: str, user_id: str, text: st
 def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
     """Post a just-started narrative in its channel; False (reading cancelled) when Slack refuses."""
     team_id, narrative_id = narrative.team_id, int(narrative.id or 0)
-    progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
-    assert progress is not None
     try:
-        posted = client.chat_postMessage(
-            channel=narrative.channel_id, **build_narrative_message(progress)
+        ts = post_and_attach(core, client, narrative)
+    except PostUnconfirmed:
+        # Probably posted but unconfirmed: the narrative_confirm timer looks again later.
+        tell_privately(
+            client,
+            channel_id=narrative.channel_id,
+            user_id=narrative.owner_id,
+            text="Slack is slow to confirm your narrative. I will check in a minute and post "
+            "it if it is missing; there is no need to start it again.",
         )
+        return True
     except SlackApiError as exc:
         log.warning("could not post narrative %s: %s", narrative_id, exc.response.get("error"))
         # Nothing was posted, so there is no thread for questions nor for a digest.
@@ -57,8 +64,6 @@ def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
             "`/invite @Narrative` and try again.",
         )
         return False
-    ts = str(posted["ts"])
-    meetings.attach_message(core=core, team_id=team_id, narrative_id=narrative_id, message_ts=ts)
     for message in build_body_continuations(narrative):
         client.chat_postMessage(channel=narrative.channel_id, thread_ts=ts, **message)
     if narrative.body:
@@ -74,6 +79,37 @@ def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
             text=build_lint_text(report),
         )
     return True
+
+
+def post_and_attach(
+    core: Core, client: WebClient, narrative: Narrative, *, retry: bool = False
+) -> str:
+    """Post the narrative message (found instead when an unanswered try posted it) and store
+    its ts. Raises SlackApiError or `PostUnconfirmed` (see `handlers.reconcile.post_once`)."""
+    team_id, narrative_id = narrative.team_id, int(narrative.id or 0)
+    progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    assert progress is not None
+    ts = post_once(
+        client,
+        channel=narrative.channel_id,
+        marker=Marker("narrative", narrative_id),
+        message=build_narrative_message(progress),
+        look_first=retry,
+    )
+    meetings.attach_message(core=core, team_id=team_id, narrative_id=narrative_id, message_ts=ts)
+    return ts
+
+
+def confirm_narrative(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
+    """The narrative_confirm timer: find the unconfirmed narrative in its channel or post it,
+    then bring the message up to date (readers may have finished meanwhile)."""
+    narrative = meetings.narrative_to_confirm(core=core, team_id=team_id, narrative_id=narrative_id)
+    if narrative is None:
+        return
+    ts = post_and_attach(core, client, narrative, retry=True)
+    for message in build_body_continuations(narrative):
+        client.chat_postMessage(channel=narrative.channel_id, thread_ts=ts, **message)
+    refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
 
 
 def refresh_message(

@@ -109,7 +109,8 @@ def register(app: App, core: Core) -> None:
                 raise decisions.DecisionNotFound()
             snap = decisions.load(core, team_id=team_id_of(body), decision_id=decision_id)
         except DecisionError as exc:
-            return lambda: tell(body, f":warning: {exc}")
+            problem = f":warning: {exc}"
+            return lambda: tell(body, problem)
         final_note = FINAL_NOTE.format(label=snap.label)
         if not snap.is_voting:
             return lambda: tell(body, final_note)

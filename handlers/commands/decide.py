@@ -15,12 +15,19 @@ from bot.decisions import DecisionError
 from bot.proposals import ProposalError, parse_proposal
 from handlers.blocks.decisions import build_propose_modal
 from handlers.decision_messages import DecisionMessages
+from handlers.reconcile import PostUnconfirmed
 from handlers.render import ephemeral
 from handlers.slack import team_id_of, user_timezone
 from handlers.slack_text import to_plain
 from handlers.work import defer
 
 log = logging.getLogger(__name__)
+
+# Slack did not answer the post and the poll is not in the channel yet.
+CONFIRMING = (
+    "Slack is slow to confirm your poll. I will check in a minute and post it if it is "
+    "missing; there is no need to propose it again."
+)
 
 USAGE = (
     "*/decide* runs a disagree-and-commit poll.\n"
@@ -83,6 +90,8 @@ def register(app: App, core: Core) -> None:
                 return
             try:
                 messages.post_poll(snap)
+            except PostUnconfirmed:
+                respond(ephemeral(CONFIRMING))
             except SlackApiError as exc:
                 decisions.discard(core, team_id=team_id, decision_id=snap.id)
                 log.warning("could not post poll in %s: %s", channel_id, exc.response.get("error"))

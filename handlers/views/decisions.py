@@ -21,7 +21,9 @@ from handlers.blocks.decisions import (
     PROPOSE_VIEW,
     REASON_VIEW,
 )
+from handlers.commands.decide import CONFIRMING
 from handlers.decision_messages import DecisionMessages
+from handlers.reconcile import PostUnconfirmed
 from handlers.slack import is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,8 @@ def register(app: App, core: Core) -> None:
         ack()
         try:
             messages.post_poll(snap)
+        except PostUnconfirmed:
+            messages.tell(user_id, CONFIRMING)
         except SlackApiError as exc:
             decisions.discard(core, team_id=team_id, decision_id=snap.id)
             error = exc.response.get("error")
