@@ -26,6 +26,8 @@ READING_END = "reading_end"  # the timer kind
 # while posting) and posts it if it is missing; cancelled once the message's ts is known.
 NARRATIVE_CONFIRM = "narrative_confirm"
 CONFIRM_AFTER = timedelta(minutes=1)
+# A claim on posting a digest older than this belongs to a process that died while posting.
+DIGEST_LEASE = timedelta(minutes=2)
 DEFAULT_READING = timedelta(minutes=20)
 MIN_READING = timedelta(minutes=1)
 MAX_READING = timedelta(hours=4)
@@ -323,16 +325,49 @@ def open_in_channel(*, core: Core, team_id: str, channel_id: str) -> list[Progre
 
 
 def claim_digest(*, core: Core, team_id: str, narrative_id: int) -> bool:
-    """True for exactly one caller once reading is over: that caller posts the digest."""
+    """True for one caller at a time once reading is over and the digest is not all posted:
+    that caller posts the parts still missing."""
     with session_scope(core.engine) as session:
         return rows.claim_digest(
-            session=session, team_id=team_id, narrative_id=narrative_id, now=core.clock.now()
+            session=session,
+            team_id=team_id,
+            narrative_id=narrative_id,
+            now=core.clock.now(),
+            lease=DIGEST_LEASE,
         )
 
 
 def release_digest(*, core: Core, team_id: str, narrative_id: int) -> None:
     with session_scope(core.engine) as session:
         rows.release_digest(session=session, team_id=team_id, narrative_id=narrative_id)
+
+
+def digest_part_posted(*, core: Core, team_id: str, narrative_id: int, part: int) -> bool:
+    """Count one part of the digest (from 0) as posted; False when it already was."""
+    with session_scope(core.engine) as session:
+        return rows.digest_part_posted(
+            session=session, team_id=team_id, narrative_id=narrative_id, part=part
+        )
+
+
+def digest_done(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """Every part of the digest is posted."""
+    with session_scope(core.engine) as session:
+        rows.digest_done(
+            session=session, team_id=team_id, narrative_id=narrative_id, now=core.clock.now()
+        )
+
+
+def digest_missing(*, core: Core, team_id: str, narrative_id: int) -> bool:
+    """Reading is over, the narrative is in its channel, and its digest is not all posted."""
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or progress.reading or not progress.narrative.message_ts:
+        return False
+    return progress.narrative.digest_done_at is None
+
+
+class DigestIncomplete(Exception):
+    """Parts of the digest are not posted yet (another run is posting, or posting failed)."""
 
 
 # --- questions --------------------------------------------------------------------------------

@@ -145,10 +145,12 @@ def refresh_message(
 
 
 def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
-    """After reading ended: show "reading is over" and post the digest, exactly once.
+    """After reading ended: show "reading is over" and post the digest's missing parts.
 
     Safe to call from every path that may end reading (timer, button, command, last reader):
-    one claim in the database decides who posts the digest.
+    one claim in the database decides who posts, and each part is counted once posted, so a
+    failed or interrupted run is finished by the reading_end timer's retries, each part
+    exactly once.
     """
     progress = meetings.get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
     if progress is None or progress.reading or not progress.narrative.message_ts:
@@ -157,15 +159,33 @@ def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id:
     if not meetings.claim_digest(core=core, team_id=team_id, narrative_id=narrative_id):
         return
     try:
-        digest = meetings.build_digest(core=core, team_id=team_id, narrative_id=narrative_id)
-        if digest is None:
-            return
-        narrative = digest.narrative
-        for message in build_digest_messages(digest):
-            client.chat_postMessage(
-                channel=narrative.channel_id, thread_ts=narrative.message_ts, **message
-            )
+        _post_digest(core, client, team_id=team_id, narrative_id=narrative_id)
     except Exception:
-        # Give the claim back so that the reading_end timer's retry posts the digest.
+        # Give the claim back so that the reading_end timer's retry posts the rest.
         meetings.release_digest(core=core, team_id=team_id, narrative_id=narrative_id)
         raise
+
+
+def _post_digest(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
+    digest = meetings.build_digest(core=core, team_id=team_id, narrative_id=narrative_id)
+    if digest is None:
+        return
+    narrative = digest.narrative
+    parts = build_digest_messages(digest)
+    first = narrative.digest_parts_posted
+    for part in range(first, len(parts)):
+        post_once(
+            client,
+            channel=narrative.channel_id,
+            thread_ts=narrative.message_ts,
+            marker=Marker("digest", narrative_id, part),
+            message=parts[part],
+            # An earlier run may have posted this part without counting it (Slack did not
+            # answer, or the process died in between): look in the thread before posting.
+            look_first=part == first,
+        )
+        if not meetings.digest_part_posted(
+            core=core, team_id=team_id, narrative_id=narrative_id, part=part
+        ):
+            return  # another run took over (this one outlived its claim): it posts the rest
+    meetings.digest_done(core=core, team_id=team_id, narrative_id=narrative_id)

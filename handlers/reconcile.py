@@ -23,6 +23,7 @@ UNANSWERED: tuple[type[Exception], ...] = (TimeoutError, OSError)
 # How many of the channel's newest messages are searched: the post in question is minutes old
 # at most (the ts Slack gives are its own clock's, so no time window is computed here).
 LOOK_BACK_MESSAGES = 200
+THREAD_PAGES = 10
 
 
 class PostUnconfirmed(Exception):
@@ -74,15 +75,27 @@ def find_all(
     client: WebClient, *, channel: str, thread_ts: str | None = None
 ) -> list[dict[str, Any]]:
     """A channel's newest messages (newest first) or a thread's, with their metadata."""
-    if thread_ts:
-        answer = client.conversations_replies(
-            channel=channel, ts=thread_ts, include_all_metadata=True, limit=LOOK_BACK_MESSAGES
-        )
-    else:
+    if not thread_ts:
         answer = client.conversations_history(
             channel=channel, include_all_metadata=True, limit=LOOK_BACK_MESSAGES
         )
-    return list(answer.get("messages") or [])
+        return list(answer.get("messages") or [])
+    # A thread lists oldest first, and the bot's latest posts come last: read it all.
+    found: list[dict[str, Any]] = []
+    cursor = None
+    for _page in range(THREAD_PAGES):
+        answer = client.conversations_replies(
+            channel=channel,
+            ts=thread_ts,
+            include_all_metadata=True,
+            limit=LOOK_BACK_MESSAGES,
+            cursor=cursor,
+        )
+        found.extend(answer.get("messages") or [])
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return found
 
 
 def post_once(

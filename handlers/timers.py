@@ -32,6 +32,9 @@ def register(app: App, core: Core) -> None:
             core=core, team_id=timer.team_id, narrative_id=timer.ref_id, reason="time"
         )
         finish_reading(core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id)
+        if meetings.digest_missing(core=core, team_id=timer.team_id, narrative_id=timer.ref_id):
+            # Another run is posting it, or posting failed: look again at the next retry.
+            raise meetings.DigestIncomplete(f"narrative {timer.ref_id}")
 
     core.timers.register(meetings.READING_END, reading_end)
     core.timers.register(

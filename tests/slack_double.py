@@ -101,6 +101,7 @@ class Fault:
     error: str | None = None
     retry_after: int | None = None
     remaining: int | None = 1
+    when: Callable[[JsonDict], bool] | None = None
 
     def body(self) -> JsonDict:
         if self.status == 429:
@@ -409,18 +410,25 @@ class SlackDouble:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        when: Callable[[JsonDict], bool] | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
         429 answers carry ``Retry-After`` (``retry_after``, default 1) and
         ``ratelimited``; 5xx answer ``internal_error``; any status answers
         ``error`` instead when given. ``method`` may also be ``"upload"`` or
-        ``"response_url"``.
+        ``"response_url"``. ``when``: only calls whose params it accepts fail (API methods).
         """
         with self._lock:
             queue = self._next_faults.setdefault(method, [])
             queue.append(
-                Fault(status=status, error=error, retry_after=retry_after, remaining=times)
+                Fault(
+                    status=status,
+                    error=error,
+                    retry_after=retry_after,
+                    remaining=times,
+                    when=when,
+                )
             )
 
     def fail_always(
@@ -452,15 +460,18 @@ class SlackDouble:
             self._next_faults.clear()
             self._always_faults.clear()
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: JsonDict | None = None) -> Fault | None:
         with self._lock:
-            queue = self._next_faults.get(method)
-            if queue:
-                fault = queue[0]
+            queue = self._next_faults.get(method) or []
+            fault = next(
+                (f for f in queue if f.when is None or (params is not None and f.when(params))),
+                None,
+            )
+            if fault is not None:
                 assert fault.remaining is not None
                 fault.remaining -= 1
                 if fault.remaining <= 0:
-                    queue.pop(0)
+                    queue.remove(fault)
                 return fault
             return self._always_faults.get(method)
 
@@ -504,7 +515,7 @@ class SlackDouble:
         elif (method == "apps.connections.open") != token.startswith("xapp-"):
             # Only app-level tokens open connections, and they do nothing else.
             payload = {"ok": False, "error": "not_allowed_token_type"}
-        elif (fault := self._take_fault(method)) is not None:
+        elif (fault := self._take_fault(method, params)) is not None:
             status, payload, extra_headers = fault.status, fault.body(), fault.headers()
         else:
             handler = self._handlers.get(method)

@@ -137,7 +137,13 @@ def test_a_narrative_slack_answers_after_the_timeout_is_found_and_used(
     bot, slack = slow_bot, slow_bot.slack
     hold = slack.hold_next("chat.postMessage")
     try:
-        reply = bot.client.command("/narrative", "20m Q3 plan", user_id=OWNER, channel_id=CHANNEL)
+        reply = bot.client.command(
+            "/narrative",
+            "20m Q3 plan",
+            user_id=OWNER,
+            channel_id=CHANNEL,
+            response_url=slack.response_url(),
+        )
         assert reply.status == 200
         assert hold.reached.wait(5)
         [ts] = top_level(slack)
