@@ -388,6 +388,19 @@ def poll_posted(core: Core, *, team_id: str, decision_id: int, poll_ts: str) -> 
         cancel_timers(session=session, team_id=team_id, kind=POLL_CONFIRM, ref_id=decision_id)
 
 
+def set_review_on(
+    core: Core, *, team_id: str, decision_id: int, review_on: datetime
+) -> DecisionSnapshot:
+    """Move a decision's review date while it is voted on (the proposer's time zone is known
+    only after their form was answered)."""
+    with session_scope(core.engine) as session:
+        decision = _locked(session, team_id, decision_id)
+        if decision.status == VOTING:
+            decision.review_on = review_on
+            session.add(decision)
+        return snapshot(session=session, team_id=team_id, decision=decision)
+
+
 def poll_to_confirm(core: Core, *, team_id: str, decision_id: int) -> DecisionSnapshot | None:
     """A decision whose poll may be missing in its channel (its ts never stored), else None."""
     try:

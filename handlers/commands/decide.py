@@ -67,9 +67,10 @@ def register(app: App, core: Core) -> None:
                 view=build_propose_modal(owner_id=user_id, channel_id=channel_id),
             )
             return
-        tz = user_timezone(client, user_id) if "review:" in text.lower() else "UTC"
+        # Checked before the acknowledgement; a review date is read in the person's time zone
+        # after it (asking Slack for the zone may be slow).
         try:
-            options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)
+            options = parse_proposal(text, author_id=user_id, now=core.clock.now())
         except ProposalError as exc:
             ack(ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
@@ -77,6 +78,14 @@ def register(app: App, core: Core) -> None:
         team_id = team_id_of(command)
 
         def post() -> None:
+            nonlocal options
+            if options.review_given:
+                tz = user_timezone(client, user_id)
+                try:
+                    options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)
+                except ProposalError as exc:
+                    respond(ephemeral(f":warning: {exc}"))
+                    return
             try:
                 snap = decisions.propose(
                     core,

@@ -72,8 +72,17 @@ def register(app: App, core: Core) -> None:
             ack(**_errors(block_id, str(exc)))
             return None
 
-    def owner_or_admin(client: WebClient, snap: DecisionSnapshot, user_id: str) -> bool:
-        return user_id == snap.decision.owner_id or is_admin(client, user_id, core.admin_user_ids)
+    def known_standing(snap: DecisionSnapshot, user_id: str) -> bool:
+        """The owner, or an admin by NARRATIVE_ADMINS: known without asking Slack. Anyone else
+        is asked about with `users.info` after the acknowledgement (Slack may be slow)."""
+        return user_id == snap.decision.owner_id or user_id in core.admin_user_ids
+
+    def refuse(ack: Ack, acked: bool, user_id: str, block_id: str, exc: DecisionError) -> None:
+        """Show an error in the form, or privately once the form is answered."""
+        if acked:
+            messages.tell(user_id, f":warning: {exc}")
+        else:
+            ack(**_errors(block_id, str(exc)))
 
     @app.view(PROPOSE_VIEW)
     def propose(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -83,9 +92,9 @@ def register(app: App, core: Core) -> None:
         channel_id = metadata.get("channel_id")
         narrative_id = metadata.get("narrative_id")
         review_date = _value(view, "review")
-        tz = user_timezone(client, user_id) if review_date else "UTC"
-        try:
-            options = decisions.proposal_from_form(
+
+        def options_in(tz: str) -> decisions.ProposalOptions:
+            return decisions.proposal_from_form(
                 text=_value(view, "proposal") or "",
                 confidence=_value(view, "confidence"),
                 review_date=review_date,
@@ -96,6 +105,11 @@ def register(app: App, core: Core) -> None:
                 now=core.clock.now(),
                 tz=tz,
             )
+
+        try:
+            # The person's time zone is asked for after the acknowledgement (Slack may be
+            # slow); the review date moves to it then, before the poll is posted.
+            options = options_in("UTC")
         except FormError as exc:
             ack(**_errors(exc.field, str(exc)))
             return
@@ -116,6 +130,15 @@ def register(app: App, core: Core) -> None:
             ack(**_errors("proposal", str(exc)))
             return
         ack()
+        if review_date:
+            try:
+                zoned = options_in(user_timezone(client, user_id))
+            except FormError:
+                zoned = options  # e.g. today's date, already past 09:00 there: keep it
+            if zoned.review_on != options.review_on:
+                snap = decisions.set_review_on(
+                    core, team_id=team_id, decision_id=snap.id, review_on=zoned.review_on
+                )
         try:
             messages.post_poll(snap)
         except PostUnconfirmed:
@@ -157,19 +180,23 @@ def register(app: App, core: Core) -> None:
         if snap is None:
             return
         user_id = str(body["user"]["id"])
+        known = known_standing(snap, user_id)
+        if not known:
+            ack()
         try:
             final = decisions.finalize(
                 core,
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=user_id,
-                is_admin=owner_or_admin(client, snap, user_id),
+                is_admin=known or is_admin(client, user_id, core.admin_user_ids),
                 final_text=_value(view, "final_text") or "",
             )
         except DecisionError as exc:
-            ack(**_errors("final_text", str(exc)))
+            refuse(ack, not known, user_id, "final_text", exc)
             return
-        ack()
+        if known:
+            ack()
         messages.publish_final(final)
 
     @app.view(ANDON_VIEW)
@@ -198,18 +225,22 @@ def register(app: App, core: Core) -> None:
         if snap is None:
             return
         user_id = str(body["user"]["id"])
+        known = known_standing(snap, user_id)
+        if not known:
+            ack()
         try:
             resolved = decisions.resolve_andon(
                 core,
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=user_id,
-                is_admin=owner_or_admin(client, snap, user_id),
+                is_admin=known or is_admin(client, user_id, core.admin_user_ids),
                 resolution="amend",
                 new_text=_value(view, "final_text"),
             )
         except DecisionError as exc:
-            ack(**_errors("final_text", str(exc)))
+            refuse(ack, not known, user_id, "final_text", exc)
             return
-        ack()
+        if known:
+            ack()
         announce_resolution(messages, resolved)
