@@ -25,7 +25,7 @@ from handlers.blocks.decisions import (
     build_decision_message,
     build_record_message,
 )
-from handlers.reconcile import Marker, post_once
+from handlers.reconcile import UNANSWERED, Marker, PostUnconfirmed, post_once
 
 log = logging.getLogger(__name__)
 
@@ -133,20 +133,24 @@ class DecisionMessages:
                     permalink=permalink,
                 )
                 snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
-            except SlackApiError:
+            except (SlackApiError, *UNANSWERED):
                 log.warning("no permalink for decision %s (team %s)", snap.id, team_id)
             try:
-                answer = self.client.chat_postMessage(
-                    channel=d.channel_id, thread_ts=d.poll_ts, **build_record_message(snap)
+                record_ts = post_once(
+                    self.client,
+                    channel=d.channel_id,
+                    thread_ts=d.poll_ts,
+                    marker=Marker("record", snap.id),
+                    message=build_record_message(snap),
                 )
                 decisions.record_posted(
                     self.core,
                     team_id=team_id,
                     decision_id=snap.id,
-                    record_ts=str(answer["ts"]),
+                    record_ts=record_ts,
                     permalink=None,
                 )
-            except SlackApiError:
+            except (SlackApiError, PostUnconfirmed):
                 # The decision stands; the poll message below still shows the record.
                 log.exception("could not post the record of decision %s", snap.id)
         snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
@@ -154,7 +158,7 @@ class DecisionMessages:
         for user_id in snap.uncommitted_dissenters:
             try:
                 self.dm(user_id, build_commit_dm(snap))
-            except SlackApiError:
+            except (SlackApiError, *UNANSWERED):
                 log.warning("could not ask %s to commit to decision %s", user_id, snap.id)
 
     # --- people -------------------------------------------------------------------------------
@@ -173,9 +177,9 @@ class DecisionMessages:
             try:
                 self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
                 return
-            except SlackApiError:
+            except (SlackApiError, *UNANSWERED):
                 log.info("ephemeral to %s in %s failed; sending a DM", user_id, channel)
         try:
             self.dm(user_id, {"text": text})
-        except SlackApiError:
-            log.warning("could not tell %s: %s", user_id, text[:80])
+        except (SlackApiError, *UNANSWERED):
+            log.warning("could not tell %s", user_id)

@@ -17,7 +17,7 @@ from handlers.blocks.narratives import (
     build_lint_text,
     build_narrative_message,
 )
-from handlers.reconcile import Marker, PostUnconfirmed, post_once
+from handlers.reconcile import UNANSWERED, Marker, PostUnconfirmed, post_once
 from storage.models import Narrative
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,16 @@ def tell_privately(client: WebClient, *, channel_id: str, user_id: str, text: st
     """An ephemeral message; a direct message when the bot cannot post in the channel."""
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-    except SlackApiError as exc:
-        log.info("ephemeral to %s in %s failed (%s); sending a DM", user_id, channel_id, exc)
+    except (SlackApiError, *UNANSWERED) as exc:
+        log.info(
+            "ephemeral to %s in %s failed (%s); sending a DM",
+            user_id,
+            channel_id,
+            type(exc).__name__,
+        )
         try:
             client.chat_postMessage(channel=user_id, text=text)
-        except SlackApiError:
+        except (SlackApiError, *UNANSWERED):
             log.warning("could not tell %s privately", user_id, exc_info=True)
 
 

@@ -84,15 +84,23 @@ def test_a_poll_slack_answers_after_the_timeout_is_found_voted_on_and_finalized(
 
     trigger = press_finalize(bot, decision_id, poll_ts, OWNER)
     view = opened_view(slack, trigger)
-    submitted = bot.client.view_submission(
-        FINALIZE_VIEW,
-        {"final_text": {"value": {"type": "plain_text_input", "value": "We ship on Friday"}}},
-        private_metadata=view["private_metadata"],
-        user_id=OWNER,
-    )
-    assert submitted.status == 200
-    slack.wait_for("chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == poll_ts)
-    assert wait_row(bot, lambda d: d.record_ts is not None).status == "active"
+    # The record, in the poll's thread, is answered late too.
+    hold = slack.hold_next("chat.postMessage", when=lambda p: p.get("thread_ts") == poll_ts)
+    try:
+        submitted = bot.client.view_submission(
+            FINALIZE_VIEW,
+            {"final_text": {"value": {"type": "plain_text_input", "value": "We ship on Friday"}}},
+            private_metadata=view["private_metadata"],
+            user_id=OWNER,
+        )
+        assert submitted.status == 200
+        assert hold.reached.wait(5)
+        [record_ts] = [ts for (_c, ts), m in slack.messages.items() if m["thread_ts"] == poll_ts]
+        row = wait_row(bot, lambda d: d.record_ts is not None)
+    finally:
+        hold.release()
+    assert row.status == "active" and row.record_ts == record_ts
+    assert not told_something_failed(slack, OWNER)
 
 
 def test_an_unconfirmed_poll_is_confirmed_by_its_timer_and_never_posted_twice(
