@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from freezegun import freeze_time
+from sqlmodel import select
+
 from handlers.blocks.decisions import FINALIZE_VIEW, PROPOSE_VIEW
+from storage.db import session_scope
+from storage.models import Decision
 from tests.conftest import RunningBot
 from tests.handlers.decision_helpers import (
     CHANNEL,
     OWNER,
+    as_dict,
     decision_row,
     opened_view,
     press_finalize,
@@ -17,6 +23,8 @@ from tests.handlers.decision_helpers import (
     wait_row,
 )
 from tests.handlers.test_decisions_e2e import form_values
+from tests.handlers.test_reviews_slack import OWNER as REVIEW_OWNER
+from tests.handlers.test_reviews_slack import _started
 
 ADMIN = "U0ADMIN"
 # 09:00 in Berlin (the double's time zone for everyone) on the review date.
@@ -82,3 +90,40 @@ def test_an_admin_finalizing_is_answered_before_users_info(bot: RunningBot) -> N
     finally:
         hold.release()
     assert wait_row(bot, lambda d: d.status == "active").final_text == "We ship on Friday"
+
+
+def test_keeping_a_decision_at_its_review_is_answered_without_users_info(
+    bot: RunningBot,
+) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        review = _started(bot, clock)
+        reply = bot.client.block_action(
+            "review_keep",
+            str(review.id),
+            user_id=REVIEW_OWNER,
+            channel_id=f"D{REVIEW_OWNER}",
+            response_url=bot.slack.response_url(),
+        )
+        assert reply.status == 200
+        view = as_dict(bot.slack.wait_for("views.open")[0].params["view"])
+        values = {
+            "next_review": {"value": {"type": "datepicker", "selected_date": "2027-02-15"}},
+            "actual": {"value": {"type": "static_select", "selected_option": {"value": "50"}}},
+            "learned": {"value": {"type": "plain_text_input", "value": None}},
+        }
+        hold = bot.slack.hold_next("users.info")
+        try:
+            answered = bot.client.view_submission(
+                "review_keep",
+                values,
+                private_metadata=view["private_metadata"],
+                user_id=REVIEW_OWNER,
+            )
+            assert answered.status == 200 and not answered.body.strip()
+            assert not hold.released.is_set()
+            bot.slack.wait_for("chat.update", predicate=lambda c: "kept" in c.params["text"])
+        finally:
+            hold.release()
+    with session_scope(bot.core.engine) as session:
+        decision = session.exec(select(Decision)).one()
+    assert decision.review_on == datetime(2027, 2, 15, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
