@@ -370,14 +370,20 @@ def propose(
                 ref_id=decision_id,
                 due_at=options.closes_at,
             )
+        return snapshot(session=session, team_id=team_id, decision=decision)
+
+
+def expect_poll(core: Core, *, team_id: str, decision_id: int) -> None:
+    """Before the poll is posted: unless its ts is stored within a minute (Slack did not answer,
+    or the process died while posting), a durable timer looks for it and posts it if missing."""
+    with session_scope(core.engine) as session:
         core.timers.add(
             session=session,
             team_id=team_id,
             kind=POLL_CONFIRM,
             ref_id=decision_id,
-            due_at=now + POLL_CONFIRM_AFTER,
+            due_at=core.clock.now() + POLL_CONFIRM_AFTER,
         )
-        return snapshot(session=session, team_id=team_id, decision=decision)
 
 
 def poll_posted(core: Core, *, team_id: str, decision_id: int, poll_ts: str) -> None:

@@ -59,6 +59,8 @@ class DecisionMessages:
         and the poll is not in the channel (yet): the decision's `poll_confirm` timer looks
         again and posts it if it is missing. `retry`: look in the channel before posting."""
         d = snap.decision
+        if not retry:
+            decisions.expect_poll(self.core, team_id=d.team_id, decision_id=snap.id)
         ts = post_once(
             self.client,
             channel=str(d.channel_id),

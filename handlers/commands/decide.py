@@ -79,7 +79,7 @@ def register(app: App, core: Core) -> None:
 
         def post() -> None:
             nonlocal options
-            if options.review_given:
+            if options.review_day is not None:
                 tz = user_timezone(client, user_id)
                 try:
                     options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot import decision_log
 from bot.core import Core
-from bot.proposals import ProposalError, confidence_note
+from bot.proposals import ProposalError, confidence_note, review_day_in
 from handlers.blocks.decision_log import (
     build_log_list,
     build_record_blocks,
@@ -165,15 +165,15 @@ def log_decision(
         ack(ephemeral("Write the decision after `/decisions log`.\n\n" + USAGE))
         return
     user = command["user_id"]
-    tz = user_timezone(client, user)
     try:
+        # A review given as a day is read in the author's time zone after the acknowledgement
+        # (asking Slack for it may be slow); the day is the same.
         decision = decision_log.record_decision(
             core,
             team_id=team_id_of(command),
             channel_id=command.get("channel_id"),
             author_id=user,
             text=text,
-            tz=tz,
         )
     except ProposalError as exc:
         ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
@@ -187,6 +187,15 @@ def log_decision(
             + f"; review {slack_date(decision.review_on)}."
         )
     )
+    day = review_day_in(text)
+    if day is not None:
+        decision = decision_log.review_in_zone(
+            core,
+            team_id=decision.team_id,
+            decision_id=int(decision.id or 0),
+            day=day,
+            tz=user_timezone(client, user),
+        )
     announcement = (
         f":ledger: {mention(user)} logged *{label}*: {escape(decision_text(decision))}\n"
         f"Owner {mention(decision.owner_id)} · {decision.confidence}% confidence"

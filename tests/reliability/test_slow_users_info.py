@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from handlers.blocks.decisions import FINALIZE_VIEW, PROPOSE_VIEW
 from storage.db import session_scope
-from storage.models import Decision
+from storage.models import Decision, Timer
 from tests.conftest import RunningBot
 from tests.handlers.decision_helpers import (
     CHANNEL,
@@ -127,3 +127,28 @@ def test_keeping_a_decision_at_its_review_is_answered_without_users_info(
     with session_scope(bot.core.engine) as session:
         decision = session.exec(select(Decision)).one()
     assert decision.review_on == datetime(2027, 2, 15, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+
+
+def test_logging_a_decision_with_a_review_day_is_answered_before_users_info(
+    bot: RunningBot,
+) -> None:
+    hold = bot.slack.hold_next("users.info")
+    try:
+        reply = bot.client.command(
+            "/decisions",
+            "log We ship on Friday review:2027-03-01",
+            user_id=OWNER,
+            channel_id=CHANNEL,
+            response_url=bot.slack.response_url(),
+        )
+        assert reply.status == 200 and "Logged" in reply.body and not hold.released.is_set()
+        assert hold.reached.wait(5), "the time zone is looked up after the acknowledgement"
+    finally:
+        hold.release()
+    bot.slack.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"] == CHANNEL)
+    row = wait_row(bot, lambda d: d.review_on == REVIEW_AT)
+    with session_scope(bot.core.engine) as session:
+        timers = session.exec(
+            select(Timer).where(Timer.kind == "review_due", Timer.status == "pending")
+        ).all()
+    assert [(t.ref_id, t.due_at) for t in timers] == [(row.id, REVIEW_AT)]
