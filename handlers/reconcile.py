@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,19 @@ def post_once(
     search before posting (a retry, when an earlier try may have posted it)."""
     where: dict[str, Any] = {"channel": channel, "marker": marker, "thread_ts": thread_ts}
     if look_first:
-        found = find_posted(client, **where)
+        try:
+            found = find_posted(client, **where)
+        except SlackApiError as exc:
+            # Not allowed to read the channel (a scope missing): posting it again is better
+            # than never posting it.
+            log.warning(
+                "could not look for %s %s in %s (%s); posting it",
+                marker.kind,
+                marker.ref,
+                channel,
+                exc.response.get("error"),
+            )
+            found = None
         if found is not None:
             return found
     try:
@@ -133,7 +146,7 @@ def post_once(
     what = f"{marker.kind} {marker.ref} part {marker.part}"
     try:
         found = find_posted(client, **where)
-    except UNANSWERED:
+    except (SlackApiError, *UNANSWERED):
         raise PostUnconfirmed(what) from None
     if found is None:
         raise PostUnconfirmed(what)

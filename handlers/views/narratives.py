@@ -64,9 +64,9 @@ def register(app: App, core: Core) -> None:
         if isinstance(parsed, dict):
             ack(response_action="errors", errors=parsed)
             return
-        ack()
         channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel_id") or "")
         user_id = str(body["user"]["id"])
+        # Stored before the form closes (a few milliseconds): what closed is on disk.
         narrative = meetings.start_reading(
             core=core,
             team_id=team_id_of(body),
@@ -74,6 +74,7 @@ def register(app: App, core: Core) -> None:
             owner_id=user_id,
             request=parsed,
         )
+        ack()
         post_narrative(core, client, narrative)
 
     @app.view(ASK_VIEW)
@@ -83,18 +84,21 @@ def register(app: App, core: Core) -> None:
         if not text:
             ack(response_action="errors", errors={"question": "Write your question."})
             return
-        ack()
         metadata = str(view.get("private_metadata") or "")
-        if not metadata.isdigit():
-            return
         user_id = str(body["user"]["id"])
-        question = meetings.ask_privately(
-            core=core,
-            team_id=team_id_of(body),
-            narrative_id=int(metadata),
-            author_id=user_id,
-            text=text,
+        # Stored before the form closes: a question the person saw accepted is on disk.
+        question = (
+            meetings.ask_privately(
+                core=core,
+                team_id=team_id_of(body),
+                narrative_id=int(metadata),
+                author_id=user_id,
+                text=text,
+            )
+            if metadata.isdigit()
+            else None
         )
+        ack()
         if question is None:
             return
         progress = meetings.get_progress(

@@ -81,8 +81,8 @@ def register(app: App, core: Core) -> None:
             ack(response_action="errors", errors={QUESTIONS_BLOCK: "Run /reflect questions again."})
             return
         if selected:
-            ack()
             reflections.reset_questions(core, team_id=team_id, channel_id=channel_id)
+            ack()
             text = "This channel's reflection questions are back to the standard nine."
         else:
             try:
@@ -92,10 +92,11 @@ def register(app: App, core: Core) -> None:
             except ReflectionError as exc:
                 ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
                 return
-            ack()
+            # Stored before the form closes, as everything a person saw accepted.
             reflections.save_questions(
                 core, team_id=team_id, channel_id=channel_id, user_id=user_id, questions=questions
             )
+            ack()
             text = (
                 f"Saved {len(questions)} reflection questions for this channel; "
                 "the next round asks them."
