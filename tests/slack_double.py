@@ -880,14 +880,19 @@ class _DoubleRequestHandler(BaseHTTPRequestHandler):
             answer = _Answer.of_json(
                 500, {"ok": False, "error": "double_crashed", "detail": repr(exc)}
             )
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        for key, value in answer.headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(answer.body)
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up waiting (a held answer, later than its timeout): as with
+            # Slack, the call was handled all the same.
+            self.close_connection = True
 
     def _route(self) -> _Answer:
         double = self.server.double
