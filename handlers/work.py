@@ -134,10 +134,17 @@ def lane_of(body: dict[str, Any]) -> str:
     return str(channel or "")
 
 
-def defer(core: Core, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
-    """Run `work`, the part of a listener after its `ack()`, on the work threads, in the lane of
-    the request's channel. It fails as a listener would: logged with the request's context, and
-    the user told privately."""
+def defer(
+    core: Core,
+    body: dict[str, Any],
+    client: WebClient,
+    work: Callable[[], None],
+    *,
+    lane: str | None = None,
+) -> None:
+    """Run `work`, the part of a listener after its `ack()`, on the work threads, in `lane` (by
+    default the request's channel). It fails as a listener would: logged with the request's
+    context, and the user told privately."""
 
     def run() -> None:
         try:
@@ -145,4 +152,4 @@ def defer(core: Core, body: dict[str, Any], client: WebClient, work: Callable[[]
         except Exception as exc:  # noqa: BLE001 - reported like any listener's error
             handle_error(exc, body, client, None)
 
-    pool_for(core).submit(lane_of(body), run)
+    pool_for(core).submit(lane or lane_of(body), run)

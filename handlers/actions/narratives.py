@@ -13,6 +13,7 @@ from bot.core import Core
 from handlers.blocks.narratives import ASK, DONE, END, build_ask_modal
 from handlers.narratives import finish_reading, refresh_message, tell_privately
 from handlers.slack import is_admin, team_id_of
+from handlers.work import defer
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,13 @@ def register(app: App, core: Core) -> None:
         if result is None or narrative_id is None:
             return
         if result.ended:
-            finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
+            # The digest waits on Slack: in the channel's lane, not on a listener thread.
+            defer(
+                core,
+                body,
+                client,
+                lambda: finish_reading(core, client, team_id=team_id, narrative_id=narrative_id),
+            )
         elif result.counted:
             refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
         else:
@@ -97,4 +104,9 @@ def register(app: App, core: Core) -> None:
             tell_privately(
                 client, channel_id=channel_id, user_id=user_id, text="Reading is already over."
             )
-        finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
+        defer(
+            core,
+            body,
+            client,
+            lambda: finish_reading(core, client, team_id=team_id, narrative_id=narrative_id),
+        )

@@ -25,6 +25,7 @@ from handlers.commands.decide import CONFIRMING
 from handlers.decision_messages import DecisionMessages
 from handlers.reconcile import PostUnconfirmed
 from handlers.slack import is_admin, team_id_of, user_timezone
+from handlers.work import defer
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +78,6 @@ def register(app: App, core: Core) -> None:
         is asked about with `users.info` after the acknowledgement (Slack may be slow)."""
         return user_id == snap.decision.owner_id or user_id in core.admin_user_ids
 
-    def refuse(ack: Ack, acked: bool, user_id: str, block_id: str, exc: DecisionError) -> None:
-        """Show an error in the form, or privately once the form is answered."""
-        if acked:
-            messages.tell(user_id, f":warning: {exc}")
-        else:
-            ack(**_errors(block_id, str(exc)))
-
     @app.view(PROPOSE_VIEW)
     def propose(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = str(body["user"]["id"])
@@ -130,28 +124,34 @@ def register(app: App, core: Core) -> None:
             ack(**_errors("proposal", str(exc)))
             return
         ack()
-        if review_date:
+
+        def post() -> None:
+            nonlocal snap
+            if review_date:
+                try:
+                    zoned = options_in(user_timezone(client, user_id))
+                except FormError:
+                    zoned = options  # e.g. today's date, already past 09:00 there: keep it
+                if zoned.review_on != options.review_on:
+                    snap = decisions.set_review_on(
+                        core, team_id=team_id, decision_id=snap.id, review_on=zoned.review_on
+                    )
             try:
-                zoned = options_in(user_timezone(client, user_id))
-            except FormError:
-                zoned = options  # e.g. today's date, already past 09:00 there: keep it
-            if zoned.review_on != options.review_on:
-                snap = decisions.set_review_on(
-                    core, team_id=team_id, decision_id=snap.id, review_on=zoned.review_on
+                messages.post_poll(snap)
+            except PostUnconfirmed:
+                messages.tell(user_id, CONFIRMING)
+            except SlackApiError as exc:
+                decisions.discard(core, team_id=team_id, decision_id=snap.id)
+                error = exc.response.get("error")
+                log.warning("could not post poll in %s: %s", channel_id, error)
+                messages.tell(
+                    user_id,
+                    f":warning: I could not post your poll in <#{channel_id}> (`{error}`). "
+                    "Invite me with `/invite @Narrative` and try again.",
                 )
-        try:
-            messages.post_poll(snap)
-        except PostUnconfirmed:
-            messages.tell(user_id, CONFIRMING)
-        except SlackApiError as exc:
-            decisions.discard(core, team_id=team_id, decision_id=snap.id)
-            error = exc.response.get("error")
-            log.warning("could not post poll in %s: %s", channel_id, error)
-            messages.tell(
-                user_id,
-                f":warning: I could not post your poll in <#{channel_id}> (`{error}`). "
-                "Invite me with `/invite @Narrative` and try again.",
-            )
+
+        # Posting waits on Slack: in the channel's lane, not on a listener thread.
+        defer(core, body, client, post, lane=str(channel_id))
 
     @app.view(REASON_VIEW)
     def reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -180,24 +180,38 @@ def register(app: App, core: Core) -> None:
         if snap is None:
             return
         user_id = str(body["user"]["id"])
-        known = known_standing(snap, user_id)
-        if not known:
-            ack()
-        try:
-            final = decisions.finalize(
+        lane = str(snap.decision.channel_id or user_id)
+
+        def finalize_as(admin: bool) -> DecisionSnapshot:
+            return decisions.finalize(
                 core,
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=user_id,
-                is_admin=known or is_admin(client, user_id, core.admin_user_ids),
+                is_admin=admin,
                 final_text=_value(view, "final_text") or "",
             )
-        except DecisionError as exc:
-            refuse(ack, not known, user_id, "final_text", exc)
-            return
-        if known:
+
+        if known_standing(snap, user_id):
+            try:
+                final = finalize_as(True)
+            except DecisionError as exc:
+                ack(**_errors("final_text", str(exc)))
+                return
             ack()
-        messages.publish_final(final)
+            defer(core, body, client, lambda: messages.publish_final(final), lane=lane)
+            return
+        ack()
+
+        def as_admin() -> None:
+            try:
+                final = finalize_as(is_admin(client, user_id, core.admin_user_ids))
+            except DecisionError as exc:
+                messages.tell(user_id, f":warning: {exc}")
+                return
+            messages.publish_final(final)
+
+        defer(core, body, client, as_admin, lane=lane)
 
     @app.view(ANDON_VIEW)
     def andon(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -225,22 +239,36 @@ def register(app: App, core: Core) -> None:
         if snap is None:
             return
         user_id = str(body["user"]["id"])
-        known = known_standing(snap, user_id)
-        if not known:
-            ack()
-        try:
-            resolved = decisions.resolve_andon(
+        lane = str(snap.decision.channel_id or user_id)
+
+        def amend_as(admin: bool) -> DecisionSnapshot:
+            return decisions.resolve_andon(
                 core,
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=user_id,
-                is_admin=known or is_admin(client, user_id, core.admin_user_ids),
+                is_admin=admin,
                 resolution="amend",
                 new_text=_value(view, "final_text"),
             )
-        except DecisionError as exc:
-            refuse(ack, not known, user_id, "final_text", exc)
-            return
-        if known:
+
+        if known_standing(snap, user_id):
+            try:
+                resolved = amend_as(True)
+            except DecisionError as exc:
+                ack(**_errors("final_text", str(exc)))
+                return
             ack()
-        announce_resolution(messages, resolved)
+            defer(core, body, client, lambda: announce_resolution(messages, resolved), lane=lane)
+            return
+        ack()
+
+        def as_admin() -> None:
+            try:
+                resolved = amend_as(is_admin(client, user_id, core.admin_user_ids))
+            except DecisionError as exc:
+                messages.tell(user_id, f":warning: {exc}")
+                return
+            announce_resolution(messages, resolved)
+
+        defer(core, body, client, as_admin, lane=lane)

@@ -13,6 +13,7 @@ from bot.core import Core
 from handlers.blocks.narratives import ASK_VIEW, START_VIEW
 from handlers.narratives import post_narrative, tell_privately
 from handlers.slack import team_id_of
+from handlers.work import defer
 
 
 def _value(values: dict[str, Any], block_id: str) -> Any:
@@ -75,7 +76,7 @@ def register(app: App, core: Core) -> None:
             request=parsed,
         )
         ack()
-        post_narrative(core, client, narrative)
+        defer(core, body, client, lambda: post_narrative(core, client, narrative), lane=channel_id)
 
     @app.view(ASK_VIEW)
     def ask_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
