@@ -169,3 +169,37 @@ def test_a_narrative_slack_answers_after_the_timeout_is_found_and_used(
     reply = bot.client.block_action(DONE, "1", user_id=BEN, channel_id=CHANNEL, message_ts=ts)
     assert reply.status == 200
     slack.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == ts)
+
+
+def test_an_unconfirmed_narrative_is_confirmed_by_its_timer_and_never_posted_twice(
+    slow_bot: RunningBot,
+) -> None:
+    bot, slack = slow_bot, slow_bot.slack
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        post = slack.hold_next("chat.postMessage")
+        look = slack.hold_next("conversations.history")
+        try:
+            reply = bot.client.command(
+                "/narrative",
+                "20m Q3 plan",
+                user_id=OWNER,
+                channel_id=CHANNEL,
+                response_url=slack.response_url(),
+            )
+            assert reply.status == 200
+            told = slack.wait_for("chat.postEphemeral")[-1]
+        finally:
+            post.release()
+            look.release()
+        assert "slow to confirm" in told.params["text"]
+        assert not told_something_failed(slack, OWNER)
+        [ts] = top_level(slack)
+
+        clock.tick(61)
+        bot.restart()
+        assert bot.run_timers() == 1
+        with session_scope(bot.core.engine) as session:
+            narrative = session.get(Narrative, 1)
+            assert narrative is not None
+            assert narrative.message_ts == ts and narrative.state == "reading"
+        assert top_level(slack) == [ts], "found, not posted again"
