@@ -171,6 +171,20 @@ def finish_reading(core: Core, client: WebClient, *, team_id: str, narrative_id:
         raise
 
 
+def finish_reading_now(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
+    """`finish_reading` after a click or a command ended reading. A failure is logged, not
+    shown to the person: ending reading moved the reading_end timer to now, and its retries
+    post what is missing."""
+    try:
+        finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
+    except Exception:  # noqa: BLE001 - the timer finishes it
+        log.warning(
+            "digest of narrative %s not finished; the reading_end timer retries it",
+            narrative_id,
+            exc_info=True,
+        )
+
+
 def _post_digest(core: Core, client: WebClient, *, team_id: str, narrative_id: int) -> None:
     digest = meetings.build_digest(core=core, team_id=team_id, narrative_id=narrative_id)
     if digest is None:

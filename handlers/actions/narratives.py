@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import meetings
 from bot.core import Core
 from handlers.blocks.narratives import ASK, DONE, END, build_ask_modal
-from handlers.narratives import finish_reading, refresh_message, tell_privately
+from handlers.narratives import finish_reading_now, refresh_message, tell_privately
 from handlers.slack import is_admin, team_id_of
 from handlers.work import defer
 
@@ -48,7 +48,9 @@ def register(app: App, core: Core) -> None:
                 core,
                 body,
                 client,
-                lambda: finish_reading(core, client, team_id=team_id, narrative_id=narrative_id),
+                lambda: finish_reading_now(
+                    core, client, team_id=team_id, narrative_id=narrative_id
+                ),
             )
         elif result.counted:
             refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
@@ -108,5 +110,5 @@ def register(app: App, core: Core) -> None:
             core,
             body,
             client,
-            lambda: finish_reading(core, client, team_id=team_id, narrative_id=narrative_id),
+            lambda: finish_reading_now(core, client, team_id=team_id, narrative_id=narrative_id),
         )

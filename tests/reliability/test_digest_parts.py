@@ -3,12 +3,16 @@ part fails or the bot dies in the middle of posting."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 
 from freezegun import freeze_time
 
+from handlers.blocks.narratives import END
+from handlers.errors import GENERIC_ERROR
 from tests.conftest import RunningBot
+from tests.handlers.decision_helpers import wait_until
 from tests.handlers.test_narratives_e2e import (
     ANA,
     CHANNEL,
@@ -95,3 +99,31 @@ def test_a_restart_in_the_middle_of_posting_posts_the_rest_once(bot: RunningBot)
         clock.move_to("2026-12-01 11:00:00")
         assert bot.run_timers() == 0
         assert parts_posted(bot, ts) == Counter(dict.fromkeys(PARTS, 1))
+
+
+def test_a_part_failing_after_the_owner_ends_reading_is_posted_by_the_timer(
+    bot: RunningBot,
+) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True):
+        ts = start_with_long_questions(bot)
+        bot.slack.fail_next(
+            "chat.postMessage", error="fatal_error", when=lambda p: PARTS[1] in str(p.get("text"))
+        )
+        reply = bot.client.block_action(
+            END,
+            "1",
+            user_id=OWNER,
+            channel_id=CHANNEL,
+            message_ts=ts,
+            response_url=bot.slack.response_url(),
+        )
+        assert reply.status == 200
+        bot.slack.wait_for("chat.postMessage", predicate=lambda c: c.error == "fatal_error")
+        wait_until(lambda: narrative_row(bot).digest_posted_at is None, what="claim given back")
+        assert parts_posted(bot, ts) == Counter({PARTS[0]: 1})
+        # The owner is not asked to try again: the reading_end timer (moved to now) finishes.
+        sent = json.dumps([c.params for c in bot.slack.calls()])
+        assert GENERIC_ERROR not in sent
+        assert bot.run_timers() == 1
+        assert parts_posted(bot, ts) == Counter(dict.fromkeys(PARTS, 1))
+        assert narrative_row(bot).digest_done_at is not None
