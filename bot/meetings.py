@@ -366,8 +366,22 @@ def digest_missing(*, core: Core, team_id: str, narrative_id: int) -> bool:
     return progress.narrative.digest_done_at is None
 
 
-class DigestIncomplete(Exception):
-    """Parts of the digest are not posted yet (another run is posting, or posting failed)."""
+def check_digest_later(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """Another run holds the claim on posting the digest: look again once that claim would
+    have expired (it finishes the digest by then, or it died and this takes over)."""
+    now = core.clock.now()
+    with session_scope(core.engine) as session:
+        narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
+        if narrative is None:
+            return
+        claimed = narrative.digest_posted_at or now
+        core.timers.add(
+            session=session,
+            team_id=team_id,
+            kind=READING_END,
+            ref_id=narrative_id,
+            due_at=max(claimed + DIGEST_LEASE, now) + timedelta(seconds=1),
+        )
 
 
 # --- questions --------------------------------------------------------------------------------

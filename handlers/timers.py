@@ -33,8 +33,8 @@ def register(app: App, core: Core) -> None:
         )
         finish_reading(core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id)
         if meetings.digest_missing(core=core, team_id=timer.team_id, narrative_id=timer.ref_id):
-            # Another run is posting it, or posting failed: look again at the next retry.
-            raise meetings.DigestIncomplete(f"narrative {timer.ref_id}")
+            # Another run is posting it (a failure of this one's would have raised).
+            meetings.check_digest_later(core=core, team_id=timer.team_id, narrative_id=timer.ref_id)
 
     core.timers.register(meetings.READING_END, reading_end)
     core.timers.register(

@@ -8,9 +8,12 @@ import threading
 from collections import Counter
 
 from freezegun import freeze_time
+from sqlmodel import select
 
 from handlers.blocks.narratives import END
 from handlers.errors import GENERIC_ERROR
+from storage.db import session_scope
+from storage.models import Timer
 from tests.conftest import RunningBot
 from tests.handlers.decision_helpers import wait_until
 from tests.handlers.test_narratives_e2e import (
@@ -127,3 +130,39 @@ def test_a_part_failing_after_the_owner_ends_reading_is_posted_by_the_timer(
         assert bot.run_timers() == 1
         assert parts_posted(bot, ts) == Counter(dict.fromkeys(PARTS, 1))
         assert narrative_row(bot).digest_done_at is not None
+
+
+def test_the_timer_leaves_a_digest_being_posted_to_its_poster_and_checks_later(
+    bot: RunningBot,
+) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        ts = start_with_long_questions(bot)
+        hold = bot.slack.hold_next(
+            "chat.postMessage", when=lambda p: PARTS[1] in str(p.get("text"))
+        )
+        try:
+            reply = bot.client.block_action(
+                END,
+                "1",
+                user_id=OWNER,
+                channel_id=CHANNEL,
+                message_ts=ts,
+                response_url=bot.slack.response_url(),
+            )
+            assert reply.status == 200
+            assert hold.reached.wait(10)
+            # The reading_end timer (moved to now) finds the digest being posted.
+            assert bot.run_timers() == 1
+            with session_scope(bot.core.engine) as session:
+                timers = session.exec(select(Timer).where(Timer.kind == "reading_end")).all()
+            assert sorted((t.status, t.last_error) for t in timers) == [
+                ("cancelled", None),  # the end of reading planned at the start
+                ("done", None),
+                ("pending", None),
+            ]
+        finally:
+            hold.release()
+        wait_until(lambda: narrative_row(bot).digest_done_at is not None, what="digest done")
+        clock.move_to("2026-12-01 09:10:00")
+        assert bot.run_timers() == 1  # the later look: nothing is missing
+        assert parts_posted(bot, ts) == Counter(dict.fromkeys(PARTS, 1))
