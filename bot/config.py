@@ -36,6 +36,8 @@ class Settings:
     mode: Mode
     timer_sweep_seconds: float
     admin_user_ids: frozenset[str]
+    # How long a Slack Web API call may take before the bot stops waiting (and reconciles).
+    slack_timeout_seconds: float = 10.0
 
     def redacted(self) -> dict[str, str]:
         """What `narrative-bot check` may print: secrets shortened to their kind."""
@@ -155,6 +157,7 @@ def load_settings(
         api_url += "/"
     sweep = _float(get("TIMER_SWEEP_SECONDS"), "TIMER_SWEEP_SECONDS", 15.0, 1.0, 3600.0)
     admins = frozenset(u.strip() for u in (get("NARRATIVE_ADMINS") or "").split(",") if u.strip())
+    slack_timeout = _float(get("SLACK_TIMEOUT_SECONDS"), "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 60.0)
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
@@ -166,6 +169,7 @@ def load_settings(
         mode=chosen,
         timer_sweep_seconds=sweep,
         admin_user_ids=admins,
+        slack_timeout_seconds=slack_timeout,
     )
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.inputs import SEARCH_CHARS, TEXT_CHARS, bounded
-from bot.proposals import ProposalError, parse_proposal
+from bot.proposals import ProposalError, at_nine, parse_proposal
 from storage import decision_log as log_rows
 from storage import reflections as reflection_rows
 from storage.db import read_scope, session_scope
@@ -280,6 +280,20 @@ def _supersede(
         user_id=user_id,
         detail={"replaces": decision_label(older.number)},
     )
+
+
+def review_in_zone(core: Core, *, team_id: str, decision_id: int, day: date, tz: str) -> Decision:
+    """A review given as a day is at 09:00 in the author's time zone, which is known only after
+    their command was answered: move the review (and its timer) there."""
+    with session_scope(core.engine) as session:
+        decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
+        assert decision is not None
+        zoned = at_nine(day, tz)
+        if zoned != decision.review_on and zoned > core.clock.now():
+            decision.review_on = zoned
+            session.add(decision)
+            schedule_review(core, session=session, decision=decision)
+        return decision
 
 
 def set_record_message(

@@ -45,6 +45,10 @@ REVIEW_DUE = "review_due"
 # update lost to a crash or to a Slack outage is made good (after a restart too).
 SHOW_VOTES = "show_votes"
 SHOW_VOTES_AFTER = timedelta(seconds=15)
+# Looks for a poll whose post was never confirmed (Slack did not answer, or the bot died while
+# posting) and posts it if it is missing; cancelled as soon as the poll's ts is known.
+POLL_CONFIRM = "poll_confirm"
+POLL_CONFIRM_AFTER = timedelta(minutes=1)
 
 VOTING = "voting"
 ACTIVE = "active"
@@ -375,11 +379,49 @@ def propose(
         return snapshot(session=session, team_id=team_id, decision=decision)
 
 
+def expect_poll(core: Core, *, team_id: str, decision_id: int) -> None:
+    """Before the poll is posted: unless its ts is stored within a minute (Slack did not answer,
+    or the process died while posting), a durable timer looks for it and posts it if missing."""
+    with session_scope(core.engine) as session:
+        core.timers.add(
+            session=session,
+            team_id=team_id,
+            kind=POLL_CONFIRM,
+            ref_id=decision_id,
+            due_at=core.clock.now() + POLL_CONFIRM_AFTER,
+        )
+
+
 def poll_posted(core: Core, *, team_id: str, decision_id: int, poll_ts: str) -> None:
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
         decision.poll_ts = poll_ts
         session.add(decision)
+        cancel_timers(session=session, team_id=team_id, kind=POLL_CONFIRM, ref_id=decision_id)
+
+
+def set_review_on(
+    core: Core, *, team_id: str, decision_id: int, review_on: datetime
+) -> DecisionSnapshot:
+    """Move a decision's review date while it is voted on (the proposer's time zone is known
+    only after their form was answered)."""
+    with session_scope(core.engine) as session:
+        decision = _locked(session, team_id, decision_id)
+        if decision.status == VOTING:
+            decision.review_on = review_on
+            session.add(decision)
+        return snapshot(session=session, team_id=team_id, decision=decision)
+
+
+def poll_to_confirm(core: Core, *, team_id: str, decision_id: int) -> DecisionSnapshot | None:
+    """A decision whose poll may be missing in its channel (its ts never stored), else None."""
+    try:
+        snap = load(core, team_id=team_id, decision_id=decision_id)
+    except DecisionNotFound:
+        return None  # discarded: its post failed and the person was told
+    if snap.decision.poll_ts is not None or not snap.decision.channel_id:
+        return None
+    return snap
 
 
 def discard(core: Core, *, team_id: str, decision_id: int) -> None:
@@ -389,6 +431,7 @@ def discard(core: Core, *, team_id: str, decision_id: int) -> None:
         if decision.poll_ts is not None or decision.status != VOTING:
             return
         cancel_timers(session=session, team_id=team_id, kind=POLL_CLOSE, ref_id=decision_id)
+        cancel_timers(session=session, team_id=team_id, kind=POLL_CONFIRM, ref_id=decision_id)
         events = session.exec(
             select(DecisionEvent).where(
                 DecisionEvent.team_id == team_id, DecisionEvent.decision_id == decision_id

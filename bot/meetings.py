@@ -23,6 +23,12 @@ from storage.db import read_scope, session_scope
 from storage.models import Narrative, Question
 
 READING_END = "reading_end"  # the timer kind
+# Looks for a narrative whose post was never confirmed (Slack did not answer, or the bot died
+# while posting) and posts it if it is missing; cancelled once the message's ts is known.
+NARRATIVE_CONFIRM = "narrative_confirm"
+CONFIRM_AFTER = timedelta(minutes=1)
+# A claim on posting a digest older than this belongs to a process that died while posting.
+DIGEST_LEASE = timedelta(minutes=2)
 DEFAULT_READING = timedelta(minutes=20)
 MIN_READING = timedelta(minutes=1)
 MAX_READING = timedelta(hours=4)
@@ -160,6 +166,13 @@ def start_reading(
             ref_id=narrative_id,
             due_at=narrative.ends_at,
         )
+        core.timers.add(
+            session=session,
+            team_id=team_id,
+            kind=NARRATIVE_CONFIRM,
+            ref_id=narrative_id,
+            due_at=now + CONFIRM_AFTER,
+        )
     return narrative
 
 
@@ -169,6 +182,18 @@ def attach_message(*, core: Core, team_id: str, narrative_id: int, message_ts: s
         rows.set_message_ts(
             session=session, team_id=team_id, narrative_id=narrative_id, message_ts=message_ts
         )
+        core.timers.cancel(
+            session=session, team_id=team_id, kind=NARRATIVE_CONFIRM, ref_id=narrative_id
+        )
+
+
+def narrative_to_confirm(*, core: Core, team_id: str, narrative_id: int) -> Narrative | None:
+    """A narrative whose message may be missing in its channel (its ts never stored)."""
+    with read_scope(core.engine) as session:
+        narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
+    if narrative is None or narrative.message_ts or narrative.end_reason == "not_posted":
+        return None
+    return narrative
 
 
 # --- reading progress -------------------------------------------------------------------------
@@ -321,16 +346,63 @@ def open_in_channel(*, core: Core, team_id: str, channel_id: str) -> list[Progre
 
 
 def claim_digest(*, core: Core, team_id: str, narrative_id: int) -> bool:
-    """True for exactly one caller once reading is over: that caller posts the digest."""
+    """True for one caller at a time once reading is over and the digest is not all posted:
+    that caller posts the parts still missing."""
     with session_scope(core.engine) as session:
         return rows.claim_digest(
-            session=session, team_id=team_id, narrative_id=narrative_id, now=core.clock.now()
+            session=session,
+            team_id=team_id,
+            narrative_id=narrative_id,
+            now=core.clock.now(),
+            lease=DIGEST_LEASE,
         )
 
 
 def release_digest(*, core: Core, team_id: str, narrative_id: int) -> None:
     with session_scope(core.engine) as session:
         rows.release_digest(session=session, team_id=team_id, narrative_id=narrative_id)
+
+
+def digest_part_posted(*, core: Core, team_id: str, narrative_id: int, part: int) -> bool:
+    """Count one part of the digest (from 0) as posted; False when it already was."""
+    with session_scope(core.engine) as session:
+        return rows.digest_part_posted(
+            session=session, team_id=team_id, narrative_id=narrative_id, part=part
+        )
+
+
+def digest_done(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """Every part of the digest is posted."""
+    with session_scope(core.engine) as session:
+        rows.digest_done(
+            session=session, team_id=team_id, narrative_id=narrative_id, now=core.clock.now()
+        )
+
+
+def digest_missing(*, core: Core, team_id: str, narrative_id: int) -> bool:
+    """Reading is over, the narrative is in its channel, and its digest is not all posted."""
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or progress.reading or not progress.narrative.message_ts:
+        return False
+    return progress.narrative.digest_done_at is None
+
+
+def check_digest_later(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """Another run holds the claim on posting the digest: look again once that claim would
+    have expired (it finishes the digest by then, or it died and this takes over)."""
+    now = core.clock.now()
+    with session_scope(core.engine) as session:
+        narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
+        if narrative is None:
+            return
+        claimed = narrative.digest_posted_at or now
+        core.timers.add(
+            session=session,
+            team_id=team_id,
+            kind=READING_END,
+            ref_id=narrative_id,
+            due_at=max(claimed + DIGEST_LEASE, now) + timedelta(seconds=1),
+        )
 
 
 # --- questions --------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ class ProposalOptions:
     door: str
     closes_at: datetime | None
     review_given: bool
+    # Given as a day (`review:2027-03-01`): 09:00 in the author's time zone, which the caller
+    # may learn later (see `at_nine`); None for a delay such as `30d` or the default.
+    review_day: date | None = None
 
 
 def default_review_days(confidence: int) -> int:
@@ -171,7 +174,31 @@ def parse_proposal(text: str, *, author_id: str, now: datetime, tz: str = "UTC")
         door=door,
         closes_at=closes_at,
         review_given=review_given,
+        review_day=_day_of(options["review"]) if review_given else None,
     )
+
+
+def _day_of(raw: str) -> date | None:
+    value = raw.strip()
+    if looks_like_duration(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def review_day_in(text: str) -> date | None:
+    """The day of a `review:YYYY-MM-DD` option in `text`, if it has one."""
+    for match in _OPTION.finditer(text):
+        if match.group(1).lower() == "review":
+            return _day_of(match.group(2))
+    return None
+
+
+def at_nine(day: date, tz: str) -> datetime:
+    """A review date given as a day: 09:00 there in `tz`."""
+    return datetime.combine(day, time(9, 0), tzinfo=_zone(tz))
 
 
 def _zone(tz: str) -> ZoneInfo:

@@ -27,7 +27,7 @@ def build_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=settings.slack_timeout_seconds,
         retry_handlers=retry_handlers(),
         logger=logging.getLogger("narrative.slack_sdk"),
     )

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 1.0
+# How long stopping waits for an update already being sent.
+CLOSE_SECONDS = 10.0
 
 
 class Coalescer:
@@ -112,8 +114,10 @@ class Coalescer:
         for key in keys:
             self._run(key, wait=False)
 
-    def close(self) -> None:
-        """Deliver what is pending now, then take no more (the bot is stopping)."""
+    def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """Deliver what is pending now, then take no more (the bot is stopping). An update
+        already running is waited for (up to `timeout` seconds), so that it ends while Slack's
+        client and the database are still there."""
         self.flush()
         with self._lock:
             self._closed = True
@@ -121,6 +125,11 @@ class Coalescer:
                 timer.cancel()
             self._timers.clear()
             self._pending.clear()
+            running = list(self._run_locks.values())
+        deadline = self._monotonic() + timeout
+        for lock in running:
+            if lock.acquire(timeout=max(0.0, deadline - self._monotonic())):
+                lock.release()
 
     def pending(self) -> int:
         with self._lock:

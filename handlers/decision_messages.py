@@ -25,6 +25,7 @@ from handlers.blocks.decisions import (
     build_decision_message,
     build_record_message,
 )
+from handlers.reconcile import UNANSWERED, Marker, PostUnconfirmed, post_once
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,27 @@ class DecisionMessages:
 
     # --- the poll and the record --------------------------------------------------------------
 
-    def post_poll(self, snap: DecisionSnapshot) -> str:
-        """Post the poll in the decision's channel and remember its ts (raises SlackApiError)."""
-        channel = str(snap.decision.channel_id)
-        answer = self.client.chat_postMessage(channel=channel, **build_decision_message(snap))
-        ts = str(answer["ts"])
-        decisions.poll_posted(
-            self.core, team_id=snap.decision.team_id, decision_id=snap.id, poll_ts=ts
+    def post_poll(self, snap: DecisionSnapshot, *, retry: bool = False) -> str:
+        """Post the poll in the decision's channel and remember its ts.
+
+        Raises SlackApiError when Slack refuses, `PostUnconfirmed` when Slack did not answer
+        and the poll is not in the channel (yet): the decision's `poll_confirm` timer looks
+        again and posts it if it is missing. `retry`: look in the channel before posting."""
+        d = snap.decision
+        if not retry:
+            decisions.expect_poll(self.core, team_id=d.team_id, decision_id=snap.id)
+        ts = post_once(
+            self.client,
+            channel=str(d.channel_id),
+            marker=Marker("poll", snap.id),
+            message=build_decision_message(snap),
+            look_first=retry,
         )
+        decisions.poll_posted(self.core, team_id=d.team_id, decision_id=snap.id, poll_ts=ts)
+        fresh = decisions.load(self.core, team_id=d.team_id, decision_id=snap.id)
+        if fresh.ballots:
+            # Votes came in while the ts was unknown (Slack was slow): show them now.
+            self.refresh(fresh)
         return ts
 
     def refresh(self, snap: DecisionSnapshot) -> None:
@@ -121,20 +135,24 @@ class DecisionMessages:
                     permalink=permalink,
                 )
                 snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
-            except SlackApiError:
+            except (SlackApiError, *UNANSWERED):
                 log.warning("no permalink for decision %s (team %s)", snap.id, team_id)
             try:
-                answer = self.client.chat_postMessage(
-                    channel=d.channel_id, thread_ts=d.poll_ts, **build_record_message(snap)
+                record_ts = post_once(
+                    self.client,
+                    channel=d.channel_id,
+                    thread_ts=d.poll_ts,
+                    marker=Marker("record", snap.id),
+                    message=build_record_message(snap),
                 )
                 decisions.record_posted(
                     self.core,
                     team_id=team_id,
                     decision_id=snap.id,
-                    record_ts=str(answer["ts"]),
+                    record_ts=record_ts,
                     permalink=None,
                 )
-            except SlackApiError:
+            except (SlackApiError, PostUnconfirmed):
                 # The decision stands; the poll message below still shows the record.
                 log.exception("could not post the record of decision %s", snap.id)
         snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
@@ -142,7 +160,7 @@ class DecisionMessages:
         for user_id in snap.uncommitted_dissenters:
             try:
                 self.dm(user_id, build_commit_dm(snap))
-            except SlackApiError:
+            except (SlackApiError, *UNANSWERED):
                 log.warning("could not ask %s to commit to decision %s", user_id, snap.id)
 
     # --- people -------------------------------------------------------------------------------
@@ -161,9 +179,9 @@ class DecisionMessages:
             try:
                 self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
                 return
-            except SlackApiError:
+            except (SlackApiError, *UNANSWERED):
                 log.info("ephemeral to %s in %s failed; sending a DM", user_id, channel)
         try:
             self.dm(user_id, {"text": text})
-        except SlackApiError:
+        except (SlackApiError, *UNANSWERED):
             log.warning("could not tell %s privately", user_id)

@@ -5,17 +5,21 @@ Each feature registers its kinds here with `core.timers.register(kind, handler)`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot import decisions, meetings
 from bot.core import Core
 from handlers import reflections, reviews
 from handlers.blocks.decisions import build_deadline_dm
 from handlers.decision_messages import DecisionMessages
-from handlers.narratives import finish_reading
+from handlers.narratives import confirm_narrative, finish_reading
 from storage.models import Timer
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, core: Core) -> None:
@@ -28,10 +32,20 @@ def register(app: App, core: Core) -> None:
             core=core, team_id=timer.team_id, narrative_id=timer.ref_id, reason="time"
         )
         finish_reading(core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id)
+        if meetings.digest_missing(core=core, team_id=timer.team_id, narrative_id=timer.ref_id):
+            # Another run is posting it (a failure of this one's would have raised).
+            meetings.check_digest_later(core=core, team_id=timer.team_id, narrative_id=timer.ref_id)
 
     core.timers.register(meetings.READING_END, reading_end)
+    core.timers.register(
+        meetings.NARRATIVE_CONFIRM,
+        lambda timer: confirm_narrative(
+            core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id
+        ),
+    )
     core.timers.register(decisions.POLL_CLOSE, _poll_close(app, core))
     core.timers.register(decisions.SHOW_VOTES, _show_votes(app, core))
+    core.timers.register(decisions.POLL_CONFIRM, _poll_confirm(app, core))
     reviews.register_timers(app.client, core)
 
 
@@ -54,5 +68,32 @@ def _show_votes(app: App, core: Core) -> Callable[[Timer], None]:
 
     def run(timer: Timer) -> None:
         messages.refresh_in_turn(team_id=timer.team_id, decision_id=timer.ref_id)
+
+    return run
+
+
+def _poll_confirm(app: App, core: Core) -> Callable[[Timer], None]:
+    """A poll whose post was never confirmed: find it in the channel, or post it. Slack not
+    answering fails the timer, which looks again later; Slack refusing discards the decision
+    and tells whoever proposed it."""
+    messages = DecisionMessages.for_app(app, core)
+
+    def run(timer: Timer) -> None:
+        snap = decisions.poll_to_confirm(core, team_id=timer.team_id, decision_id=timer.ref_id)
+        if snap is None:
+            return
+        try:
+            messages.post_poll(snap, retry=True)
+        except SlackApiError as exc:
+            decisions.discard(core, team_id=timer.team_id, decision_id=snap.id)
+            log.warning(
+                "could not post poll of decision %s: %s", snap.id, exc.response.get("error")
+            )
+            messages.tell(
+                snap.decision.proposed_by,
+                f":warning: I could not post your poll in <#{snap.decision.channel_id}> "
+                f"(`{exc.response.get('error')}`). Invite me with `/invite @Narrative` and "
+                "try again.",
+            )
 
     return run

@@ -7,6 +7,10 @@ acknowledgements would wait behind that work. So the listeners that do slow work
 then `defer` the rest: the listener threads stay free for acknowledgements, and the slow parts
 queue here, in order, on a few threads of their own.
 
+Work is queued per lane, a channel: a channel's work runs in order on at most
+`WORK_THREADS` threads at once, so one channel waiting on Slack (a 429's Retry-After is slept
+inside the Slack client) holds only its own lane, never other channels' work.
+
 Both pools remember unfinished work: when the bot stops, acknowledged work is finished (for a
 bounded time) before the database closes.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -26,9 +31,11 @@ from handlers.errors import handle_error
 
 log = logging.getLogger(__name__)
 
-# Work threads: mostly waiting on Slack, so a few more than cores; few enough that CPU-bound
-# work leaves room for acknowledgements.
+# Work threads of one lane (channel): mostly waiting on Slack, so a few more than cores; few
+# enough that CPU-bound work leaves room for acknowledgements.
 WORK_THREADS = 2
+# Work threads in all: lanes waiting on Slack's rate limits sleep, they take no CPU.
+WORK_THREADS_TOTAL = 8
 # How long stopping waits for the work queue (after the listeners, see `handlers.app`).
 WORK_GRACE_SECONDS = 20.0
 
@@ -65,19 +72,79 @@ class DrainingPool(ThreadPoolExecutor):
         return len(not_done)
 
 
-def pool_for(core: Core) -> DrainingPool:
+class LanePool:
+    """Runs work in order per lane, at most `per_lane` at a time, lanes side by side on a
+    `DrainingPool` (which stopping drains)."""
+
+    def __init__(self, threads: int, per_lane: int, name: str) -> None:
+        self.pool = DrainingPool(threads, name)
+        self.per_lane = per_lane
+        self._lock = threading.Lock()
+        self._running: dict[str, int] = {}
+        self._waiting: dict[str, deque[Callable[[], None]]] = {}
+
+    def submit(self, lane: str, work: Callable[[], None]) -> None:
+        with self._lock:
+            running = self._running.get(lane, 0)
+            if running >= self.per_lane:
+                self._waiting.setdefault(lane, deque()).append(work)
+                return
+            self._running[lane] = running + 1
+        self.pool.submit(self._run, lane, work)
+
+    def _run(self, lane: str, work: Callable[[], None] | None) -> None:
+        while work is not None:
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - `defer` reports its own errors; keep the lane going
+                log.exception("work in lane %s failed", lane)
+            with self._lock:
+                waiting = self._waiting.get(lane)
+                work = waiting.popleft() if waiting else None
+                if waiting is not None and not waiting:
+                    del self._waiting[lane]
+                if work is None:
+                    self._running[lane] -= 1
+                    if not self._running[lane]:
+                        del self._running[lane]
+
+    def drain(self, timeout: float) -> int:
+        return self.pool.drain(timeout)
+
+
+def pool_for(core: Core) -> LanePool:
     """The work pool of a running bot (made at its first use, drained when the bot stops)."""
     return core.shared(
         "work",
-        lambda: DrainingPool(WORK_THREADS, "work"),
+        lambda: LanePool(WORK_THREADS_TOTAL, WORK_THREADS, "work"),
         close=lambda pool: pool.drain(WORK_GRACE_SECONDS),
         first=True,
     )
 
 
-def defer(core: Core, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
-    """Run `work`, the part of a listener after its `ack()`, on the work threads. It fails as
-    a listener would: logged with the request's context, and the user told privately."""
+def lane_of(body: dict[str, Any]) -> str:
+    """A request's lane: its channel (Slack's rate limits are per channel), else its user."""
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+        or body.get("user_id")
+        or (body.get("user") or {}).get("id")
+    )
+    return str(channel or "")
+
+
+def defer(
+    core: Core,
+    body: dict[str, Any],
+    client: WebClient,
+    work: Callable[[], None],
+    *,
+    lane: str | None = None,
+) -> None:
+    """Run `work`, the part of a listener after its `ack()`, on the work threads, in `lane` (by
+    default the request's channel). It fails as a listener would: logged with the request's
+    context, and the user told privately."""
 
     def run() -> None:
         try:
@@ -85,4 +152,4 @@ def defer(core: Core, body: dict[str, Any], client: WebClient, work: Callable[[]
         except Exception as exc:  # noqa: BLE001 - reported like any listener's error
             handle_error(exc, body, client, None)
 
-    pool_for(core).submit(run)
+    pool_for(core).submit(lane or lane_of(body), run)

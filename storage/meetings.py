@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -91,15 +91,27 @@ def end_reading(
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
-def claim_digest(*, session: Session, team_id: str, narrative_id: int, now: datetime) -> bool:
-    """Claim the right to post an ended narrative's digest; True for exactly one caller."""
+def claim_digest(
+    *,
+    session: Session,
+    team_id: str,
+    narrative_id: int,
+    now: datetime,
+    lease: timedelta | None = None,
+) -> bool:
+    """Claim the right to post an ended narrative's digest (or what is missing of it); True for
+    one caller at a time. A claim older than `lease` belongs to a process that died posting."""
+    unclaimed = col(Narrative.digest_posted_at).is_(None)
     result = session.execute(
         update(Narrative)
         .where(
             col(Narrative.id) == narrative_id,
             Narrative.team_id == team_id,
             Narrative.state == "ended",
-            col(Narrative.digest_posted_at).is_(None),
+            col(Narrative.digest_done_at).is_(None),
+            unclaimed
+            if lease is None
+            else or_(unclaimed, col(Narrative.digest_posted_at) < now - lease),
         )
         .values(digest_posted_at=now)
     )
@@ -112,6 +124,28 @@ def release_digest(*, session: Session, team_id: str, narrative_id: int) -> None
         update(Narrative)
         .where(col(Narrative.id) == narrative_id, Narrative.team_id == team_id)
         .values(digest_posted_at=None)
+    )
+
+
+def digest_part_posted(*, session: Session, team_id: str, narrative_id: int, part: int) -> bool:
+    """Count part `part` (from 0) as posted; False when it was counted already."""
+    result = session.execute(
+        update(Narrative)
+        .where(
+            col(Narrative.id) == narrative_id,
+            Narrative.team_id == team_id,
+            Narrative.digest_parts_posted == part,
+        )
+        .values(digest_parts_posted=part + 1)
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+def digest_done(*, session: Session, team_id: str, narrative_id: int, now: datetime) -> None:
+    session.execute(
+        update(Narrative)
+        .where(col(Narrative.id) == narrative_id, Narrative.team_id == team_id)
+        .values(digest_done_at=now)
     )
 
 

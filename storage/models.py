@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -84,7 +84,13 @@ class Narrative(SQLModel, table=True):
     end_reason: str | None = Field(default=None, max_length=32)
     state: str = Field(default="reading", max_length=16)  # reading | ended
     message_ts: str | None = Field(default=None, max_length=32, index=True)
+    # When posting the digest was last claimed (a lease: a claim that old is taken over).
     digest_posted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Parts of the digest posted so far, in order, each exactly once; and when all were.
+    digest_parts_posted: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    digest_done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class NarrativeReader(SQLModel, table=True):

@@ -101,6 +101,7 @@ class Fault:
     error: str | None = None
     retry_after: int | None = None
     remaining: int | None = 1
+    when: Callable[[JsonDict], bool] | None = None
 
     def body(self) -> JsonDict:
         if self.status == 429:
@@ -126,6 +127,7 @@ class Hold:
     reached: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     payload: JsonDict = field(default_factory=dict)
+    when: Callable[[JsonDict], bool] | None = None
 
     def release(self) -> None:
         self.released.set()
@@ -228,6 +230,8 @@ class SlackDouble:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
@@ -409,18 +413,25 @@ class SlackDouble:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        when: Callable[[JsonDict], bool] | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
         429 answers carry ``Retry-After`` (``retry_after``, default 1) and
         ``ratelimited``; 5xx answer ``internal_error``; any status answers
         ``error`` instead when given. ``method`` may also be ``"upload"`` or
-        ``"response_url"``.
+        ``"response_url"``. ``when``: only calls whose params it accepts fail (API methods).
         """
         with self._lock:
             queue = self._next_faults.setdefault(method, [])
             queue.append(
-                Fault(status=status, error=error, retry_after=retry_after, remaining=times)
+                Fault(
+                    status=status,
+                    error=error,
+                    retry_after=retry_after,
+                    remaining=times,
+                    when=when,
+                )
             )
 
     def fail_always(
@@ -437,10 +448,12 @@ class SlackDouble:
                 status=status, error=error, retry_after=retry_after, remaining=None
             )
 
-    def hold_next(self, method: str) -> Hold:
+    def hold_next(self, method: str, when: Callable[[JsonDict], bool] | None = None) -> Hold:
         """Keep back the answer to the next call of ``method`` (it is handled and recorded at
-        once) until ``release()``: Slack being slow to answer, as seen from the bot."""
-        hold = Hold()
+        once) until ``release()``: Slack being slow to answer, as seen from the bot. A client
+        whose timeout is shorter gives up while the message is already posted (it shows in
+        ``conversations.history``). ``when``: only a call whose params it accepts is held."""
+        hold = Hold(when=when)
         with self._lock:
             self._holds.setdefault(method, []).append(hold)
         return hold
@@ -450,15 +463,18 @@ class SlackDouble:
             self._next_faults.clear()
             self._always_faults.clear()
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: JsonDict | None = None) -> Fault | None:
         with self._lock:
-            queue = self._next_faults.get(method)
-            if queue:
-                fault = queue[0]
+            queue = self._next_faults.get(method) or []
+            fault = next(
+                (f for f in queue if f.when is None or (params is not None and f.when(params))),
+                None,
+            )
+            if fault is not None:
                 assert fault.remaining is not None
                 fault.remaining -= 1
                 if fault.remaining <= 0:
-                    queue.pop(0)
+                    queue.remove(fault)
                 return fault
             return self._always_faults.get(method)
 
@@ -502,7 +518,7 @@ class SlackDouble:
         elif (method == "apps.connections.open") != token.startswith("xapp-"):
             # Only app-level tokens open connections, and they do nothing else.
             payload = {"ok": False, "error": "not_allowed_token_type"}
-        elif (fault := self._take_fault(method)) is not None:
+        elif (fault := self._take_fault(method, params)) is not None:
             status, payload, extra_headers = fault.status, fault.body(), fault.headers()
         else:
             handler = self._handlers.get(method)
@@ -522,8 +538,10 @@ class SlackDouble:
             None if payload.get("ok") else str(payload.get("error")),
         )
         with self._lock:
-            holds = self._holds.get(method)
-            hold = holds.pop(0) if holds else None
+            holds = self._holds.get(method) or []
+            hold = next((h for h in holds if h.when is None or h.when(params)), None)
+            if hold is not None:
+                holds.remove(hold)
         if hold is not None:
             hold.payload = payload
             hold.reached.set()
@@ -606,6 +624,9 @@ class SlackDouble:
             message["blocks"] = blocks
         if thread_ts:
             message["thread_ts"] = thread_ts
+        metadata = _maybe_json(params.get("metadata"))
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
         with self._lock:
             self.messages[(channel, ts)] = {
                 "channel": channel,
@@ -613,6 +634,7 @@ class SlackDouble:
                 "text": text or "",
                 "blocks": blocks,
                 "thread_ts": thread_ts,
+                "metadata": metadata if isinstance(metadata, dict) else None,
             }
         return {"channel": channel, "ts": ts, "message": message}
 
@@ -712,6 +734,73 @@ class SlackDouble:
             "response_metadata": {"next_cursor": ""},
         }
 
+    def _listed(self, stored: JsonDict, params: JsonDict) -> JsonDict:
+        """A stored message as conversations.history/replies list it."""
+        message: JsonDict = {
+            "type": "message",
+            "text": stored["text"],
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "ts": stored["ts"],
+        }
+        if stored.get("blocks") is not None:
+            message["blocks"] = stored["blocks"]
+        if stored.get("thread_ts"):
+            message["thread_ts"] = stored["thread_ts"]
+        if stored.get("metadata") and str(params.get("include_all_metadata")).lower() in (
+            "1",
+            "true",
+        ):
+            message["metadata"] = stored["metadata"]
+        return message
+
+    def _in_window(self, ts: str, params: JsonDict) -> bool:
+        oldest, latest = params.get("oldest"), params.get("latest")
+        return (not oldest or float(ts) >= float(oldest)) and (
+            not latest or float(ts) <= float(latest)
+        )
+
+    def _conversations_history(self, params: JsonDict) -> JsonDict:
+        """The channel's messages newest first, without thread replies (as Slack lists them)."""
+        channel = _required(params, "channel", "channel_not_found")
+        limit = int(params.get("limit") or 100)
+        with self._lock:
+            found = [
+                m
+                for (c, _ts), m in self.messages.items()
+                if c == channel
+                and (not m.get("thread_ts") or m["thread_ts"] == m["ts"])
+                and self._in_window(m["ts"], params)
+            ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return {
+            "messages": [self._listed(m, params) for m in found[:limit]],
+            "has_more": len(found) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_replies(self, params: JsonDict) -> JsonDict:
+        """A thread: its parent, then its replies oldest first."""
+        channel = _required(params, "channel", "channel_not_found")
+        thread = _required(params, "ts", "thread_not_found")
+        limit = int(params.get("limit") or 1000)
+        with self._lock:
+            found = [
+                m
+                for (c, ts), m in self.messages.items()
+                if c == channel
+                and (ts == thread or m.get("thread_ts") == thread)
+                and self._in_window(ts, params)
+            ]
+            if (channel, thread) not in self.messages:
+                raise _SlackError("thread_not_found")
+        found.sort(key=lambda m: float(m["ts"]))
+        return {
+            "messages": [self._listed(m, params) for m in found[:limit]],
+            "has_more": len(found) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
     def _users_info(self, params: JsonDict) -> JsonDict:
         user_id = _required(params, "user", "user_not_found")
         user: JsonDict = {
@@ -802,14 +891,19 @@ class _DoubleRequestHandler(BaseHTTPRequestHandler):
             answer = _Answer.of_json(
                 500, {"ok": False, "error": "double_crashed", "detail": repr(exc)}
             )
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        for key, value in answer.headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(answer.body)
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up waiting (a held answer, later than its timeout): as with
+            # Slack, the call was handled all the same.
+            self.close_connection = True
 
     def _route(self) -> _Answer:
         double = self.server.double

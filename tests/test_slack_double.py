@@ -465,3 +465,46 @@ def test_signed_negative_cases(signed: SignedClient) -> None:
     assert signed.raw(body, FORM, timestamp=ts, signature=signed.sign(body, ts)).status == 200
     reply = signed.raw(body, FORM, timestamp=ts - 600)
     assert reply.status == 401 and reply.json() is None
+
+
+def test_history_and_replies_list_posted_messages_with_their_metadata(
+    double: SlackDouble, client: WebClient
+) -> None:
+    marker = {"event_type": "narrative_post", "event_payload": {"kind": "poll", "ref": 7}}
+    parent = client.chat_postMessage(channel="C1", text="poll", metadata=marker)["ts"]
+    reply = client.chat_postMessage(channel="C1", text="record", thread_ts=parent)["ts"]
+    client.chat_postMessage(channel="C2", text="elsewhere")
+
+    history = client.conversations_history(channel="C1", include_all_metadata=True)
+    assert [m["ts"] for m in history["messages"]] == [parent]
+    assert history["messages"][0]["metadata"] == marker
+    plain = client.conversations_history(channel="C1")
+    assert "metadata" not in plain["messages"][0]
+    thread = client.conversations_replies(channel="C1", ts=parent)
+    assert [m["ts"] for m in thread["messages"]] == [parent, reply]
+
+
+def test_a_held_answer_later_than_the_client_timeout_still_posts(
+    double: SlackDouble,
+) -> None:
+    impatient = WebClient(token="xoxb-test", base_url=double.api_url, timeout=0.3)
+    hold = double.hold_next("chat.postMessage", when=lambda p: p.get("channel") == "C1")
+    try:
+        impatient.chat_postMessage(channel="C2", text="not held")
+        with pytest.raises(TimeoutError):
+            impatient.chat_postMessage(channel="C1", text="held")
+    finally:
+        hold.release()
+    listed = impatient.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in listed] == ["held"]
+
+
+def test_fail_next_can_pick_the_call_it_fails(double: SlackDouble, client: WebClient) -> None:
+    double.fail_next(
+        "chat.postMessage", error="not_in_channel", when=lambda p: p["channel"] == "C2"
+    )
+    assert client.chat_postMessage(channel="C1", text="fine")["ok"]
+    with pytest.raises(SlackApiError) as failed:
+        client.chat_postMessage(channel="C2", text="refused")
+    assert failed.value.response["error"] == "not_in_channel"
+    assert client.chat_postMessage(channel="C2", text="fine again")["ok"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -81,12 +82,16 @@ def register(app: App, core: Core) -> None:
 
     @app.action(re.compile(r"^decision_vote_(agree|disagree_commit|disagree)$"))
     def vote(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
         choice = _CHOICE_BY_ACTION[body["actions"][0]["action_id"]]
         if choice == AGREE:
-            # Stored on the work threads; the listener is free for the next acknowledgement.
-            defer(core, body, client, lambda: agree(body))
+            # Stored before the acknowledgement: a click answered 200 is a vote on disk, even
+            # if the process dies the next moment. Only the Slack part waits for later.
+            outcome = agree(body)
+            ack()
+            if outcome is not None:
+                defer(core, body, client, outcome)
             return
+        ack()
         # The reason form must open while Slack's trigger is fresh (3 seconds): no queueing.
         snap = load(body)
         if snap is None:
@@ -96,13 +101,19 @@ def register(app: App, core: Core) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=build_reason_modal(snap, choice))
 
-    def agree(body: dict[str, Any]) -> None:
-        snap = load(body)
-        if snap is None:
-            return
+    def agree(body: dict[str, Any]) -> Callable[[], None] | None:
+        """Store an Agree vote (a few milliseconds); returns what to show afterwards."""
+        decision_id = _id(body)
+        try:
+            if decision_id is None:
+                raise decisions.DecisionNotFound()
+            snap = decisions.load(core, team_id=team_id_of(body), decision_id=decision_id)
+        except DecisionError as exc:
+            problem = f":warning: {exc}"
+            return lambda: tell(body, problem)
+        final_note = FINAL_NOTE.format(label=snap.label)
         if not snap.is_voting:
-            tell(body, FINAL_NOTE.format(label=snap.label))
-            return
+            return lambda: tell(body, final_note)
         try:
             result = decisions.cast_vote(
                 core,
@@ -112,12 +123,14 @@ def register(app: App, core: Core) -> None:
                 choice=AGREE,
             )
         except DecisionIsFinal:
-            tell(body, FINAL_NOTE.format(label=snap.label))
-            return
-        if result.recorded:
-            messages.refresh(result.snapshot)
-            if snap.decision.anonymous:
-                tell(body, f"Your vote on {snap.label} is counted: *Agree*.")
+            return lambda: tell(body, final_note)
+        if not result.recorded:
+            return None
+        # Queued on the message's own coalescing timer, never behind other channels' work.
+        messages.refresh(result.snapshot)
+        if snap.decision.anonymous:
+            return lambda: tell(body, f"Your vote on {snap.label} is counted: *Agree*.")
+        return None
 
     @app.action(FINALIZE)
     def finalize(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -141,17 +154,19 @@ def register(app: App, core: Core) -> None:
 
     @app.action(COMMIT)
     def commit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        snap = load(body)
-        if snap is None:
-            return
+        # Stored before the acknowledgement, as votes are; Slack hears of it afterwards.
+        decision_id = _id(body)
         try:
+            if decision_id is None:
+                raise decisions.DecisionNotFound()
             result = decisions.commit(
-                core, team_id=snap.decision.team_id, decision_id=snap.id, user_id=_user(body)
+                core, team_id=team_id_of(body), decision_id=decision_id, user_id=_user(body)
             )
         except DecisionError as exc:
+            ack()
             tell(body, f":warning: {exc}")
             return
+        ack()
         channel, ts = _channel(body), (body.get("message") or {}).get("ts")
         if channel and ts:
             client.chat_update(

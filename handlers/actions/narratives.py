@@ -12,8 +12,9 @@ from bot import meetings
 from bot.core import Core
 from bot.inputs import parse_id
 from handlers.blocks.narratives import ASK, DONE, END, build_ask_modal
-from handlers.narratives import finish_reading, refresh_message, tell_privately
+from handlers.narratives import finish_reading_now, refresh_message, tell_privately
 from handlers.slack import is_admin, team_id_of
+from handlers.work import defer
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +31,28 @@ def _pressed(body: dict[str, Any]) -> tuple[str, int | None, str, str]:
 def register(app: App, core: Core) -> None:
     @app.action(DONE)
     def done_reading(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
         team_id, narrative_id, user_id, channel_id = _pressed(body)
-        if narrative_id is None:
-            return
-        result = meetings.mark_done(
-            core=core, team_id=team_id, narrative_id=narrative_id, user_id=user_id
+        # Stored before the acknowledgement: a click answered 200 is on disk.
+        result = (
+            None
+            if narrative_id is None
+            else meetings.mark_done(
+                core=core, team_id=team_id, narrative_id=narrative_id, user_id=user_id
+            )
         )
-        if result is None:
+        ack()
+        if result is None or narrative_id is None:
             return
         if result.ended:
-            finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
+            # The digest waits on Slack: in the channel's lane, not on a listener thread.
+            defer(
+                core,
+                body,
+                client,
+                lambda: finish_reading_now(
+                    core, client, team_id=team_id, narrative_id=narrative_id
+                ),
+            )
         elif result.counted:
             refresh_message(core, client, team_id=team_id, narrative_id=narrative_id)
         else:
@@ -95,4 +107,9 @@ def register(app: App, core: Core) -> None:
             tell_privately(
                 client, channel_id=channel_id, user_id=user_id, text="Reading is already over."
             )
-        finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
+        defer(
+            core,
+            body,
+            client,
+            lambda: finish_reading_now(core, client, team_id=team_id, narrative_id=narrative_id),
+        )

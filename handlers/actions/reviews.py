@@ -15,7 +15,7 @@ from bot.inputs import parse_id
 from handlers.blocks.reviews import build_change_modal, build_keep_modal
 from handlers.decision_messages import DecisionMessages
 from handlers.reviews import announce_answer
-from handlers.slack import is_admin, team_id_of
+from handlers.slack import is_admin, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,10 @@ def register(app: App, core: Core) -> None:
         since = decision.decided_at or decision.created_at
         interval = max(review.due_at - since, timedelta(days=1))
         next_review = (core.clock.now() + interval).date()
+        tz = user_timezone(client, body["user"]["id"])
         client.views_open(
-            trigger_id=body["trigger_id"], view=build_keep_modal(review, decision, next_review)
+            trigger_id=body["trigger_id"],
+            view=build_keep_modal(review, decision, next_review, tz=tz),
         )
 
     def change(outcome: str):  # type: ignore[no-untyped-def]

@@ -175,11 +175,15 @@ def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = 
     }
 
 
-def build_keep_modal(review: Review, decision: Decision, next_review: date) -> dict[str, Any]:
+def build_keep_modal(
+    review: Review, decision: Decision, next_review: date, tz: str = "UTC"
+) -> dict[str, Any]:
+    """`tz`: the owner's time zone, in which the next review date is read (looked up when the
+    form opens, so that answering it needs no look-up before its acknowledgement)."""
     return {
         "type": "modal",
         "callback_id": "review_keep",
-        "private_metadata": json.dumps({"review": review.id}),
+        "private_metadata": json.dumps({"review": review.id, "tz": tz}),
         "title": {"type": "plain_text", "text": "Still right"},
         "submit": {"type": "plain_text", "text": "Keep"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -15,12 +15,19 @@ from bot.decisions import DecisionError
 from bot.proposals import ProposalError, parse_proposal
 from handlers.blocks.decisions import build_propose_modal
 from handlers.decision_messages import DecisionMessages
+from handlers.reconcile import PostUnconfirmed
 from handlers.render import ephemeral
 from handlers.slack import could_not_post, team_id_of, user_timezone
 from handlers.slack_text import to_plain
 from handlers.work import defer
 
 log = logging.getLogger(__name__)
+
+# Slack did not answer the post and the poll is not in the channel yet.
+CONFIRMING = (
+    "Slack is slow to confirm your poll. I will check in a minute and post it if it is "
+    "missing; there is no need to propose it again."
+)
 
 USAGE = (
     "*/decide* runs a disagree-and-commit poll.\n"
@@ -60,9 +67,10 @@ def register(app: App, core: Core) -> None:
                 view=build_propose_modal(owner_id=user_id, channel_id=channel_id),
             )
             return
-        tz = user_timezone(client, user_id) if "review:" in text.lower() else "UTC"
+        # Checked before the acknowledgement; a review date is read in the person's time zone
+        # after it (asking Slack for the zone may be slow).
         try:
-            options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)
+            options = parse_proposal(text, author_id=user_id, now=core.clock.now())
         except ProposalError as exc:
             ack(ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
@@ -70,6 +78,14 @@ def register(app: App, core: Core) -> None:
         team_id = team_id_of(command)
 
         def post() -> None:
+            nonlocal options
+            if options.review_day is not None:
+                tz = user_timezone(client, user_id)
+                try:
+                    options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)
+                except ProposalError as exc:
+                    respond(ephemeral(f":warning: {exc}"))
+                    return
             try:
                 snap = decisions.propose(
                     core,
@@ -83,6 +99,8 @@ def register(app: App, core: Core) -> None:
                 return
             try:
                 messages.post_poll(snap)
+            except PostUnconfirmed:
+                respond(ephemeral(CONFIRMING))
             except SlackApiError as exc:
                 decisions.discard(core, team_id=team_id, decision_id=snap.id)
                 log.warning("could not post poll in %s: %s", channel_id, exc.response.get("error"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -14,7 +15,7 @@ from slack_sdk import WebClient
 from bot import decision_log
 from bot.core import Core
 from bot.inputs import InputTooLong, parse_id
-from bot.proposals import ProposalError, confidence_note
+from bot.proposals import ProposalError, confidence_note, review_day_in
 from handlers.blocks.decision_log import (
     build_log_list,
     build_record_blocks,
@@ -176,30 +177,45 @@ def log_decision(
         ack(ephemeral("Write the decision after `/decisions log`.\n\n" + USAGE))
         return
     user = command["user_id"]
-    tz = user_timezone(client, user)
+    # Superseding asks Slack who may see and act on the older decision (membership, admin
+    # standing): then the request is acknowledged first and answered through response_url.
+    answer: Callable[..., Any] = ack
+    if "replaces:" in text.lower():
+        ack()
+        answer = respond
     try:
+        # A review given as a day is read in the author's time zone after the acknowledgement
+        # (asking Slack for it may be slow); the day is the same.
         logged = decision_log.log_decision(
             core,
             team_id=team_id_of(command),
             channel_id=command.get("channel_id"),
             author_id=user,
             text=text,
-            tz=tz,
             viewer=viewer_of(client, user, core.admin_user_ids),
         )
     except ProposalError as exc:
-        ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
+        answer(ephemeral(f":warning: {exc}\n\n" + USAGE))
         return
     decision = logged.decision
     label = decision_label(decision.number)
     note = confidence_note(decision.confidence)
-    ack(
+    answer(
         ephemeral(
             f"Logged *{label}*. Confidence {decision.confidence}%"
             + (f" ({note})" if note else "")
             + f"; review {slack_date(decision.review_on)}."
         )
     )
+    day = review_day_in(text)
+    if day is not None:
+        decision = decision_log.review_in_zone(
+            core,
+            team_id=decision.team_id,
+            decision_id=int(decision.id or 0),
+            day=day,
+            tz=user_timezone(client, user),
+        )
     announcement = (
         f":ledger: {mention(user)} logged *{label}*: {escape(decision_text(decision))}\n"
         f"Owner {mention(decision.owner_id)} · {decision.confidence}% confidence"

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import meetings
 from bot.core import Core
 from handlers.blocks.narratives import build_start_modal, build_status_text
-from handlers.narratives import finish_reading, post_narrative, tell_privately
+from handlers.narratives import finish_reading_now, post_narrative, tell_privately
 from handlers.render import ephemeral
 from handlers.slack import is_admin, team_id_of
 from handlers.slack_text import to_plain
@@ -107,4 +107,4 @@ def _end_in_channel(
         user_id=user_id,
         is_admin=admin,
     )
-    finish_reading(core, client, team_id=team_id, narrative_id=narrative_id)
+    finish_reading_now(core, client, team_id=team_id, narrative_id=narrative_id)

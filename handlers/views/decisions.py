@@ -22,8 +22,11 @@ from handlers.blocks.decisions import (
     PROPOSE_VIEW,
     REASON_VIEW,
 )
+from handlers.commands.decide import CONFIRMING
 from handlers.decision_messages import DecisionMessages
+from handlers.reconcile import PostUnconfirmed
 from handlers.slack import could_not_post, is_admin, team_id_of, user_timezone
+from handlers.work import defer
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +76,10 @@ def register(app: App, core: Core) -> None:
             ack(**_errors(block_id, str(exc)))
             return None
 
-    def owner_or_admin(client: WebClient, snap: DecisionSnapshot, user_id: str) -> bool:
-        return user_id == snap.decision.owner_id or is_admin(client, user_id, core.admin_user_ids)
+    def known_standing(snap: DecisionSnapshot, user_id: str) -> bool:
+        """The owner, or an admin by NARRATIVE_ADMINS: known without asking Slack. Anyone else
+        is asked about with `users.info` after the acknowledgement (Slack may be slow)."""
+        return user_id == snap.decision.owner_id or user_id in core.admin_user_ids
 
     @app.view(PROPOSE_VIEW)
     def propose(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -84,9 +89,9 @@ def register(app: App, core: Core) -> None:
         channel_id = metadata.get("channel_id")
         narrative_id = metadata.get("narrative_id")
         review_date = _value(view, "review")
-        tz = user_timezone(client, user_id) if review_date else "UTC"
-        try:
-            options = decisions.proposal_from_form(
+
+        def options_in(tz: str) -> decisions.ProposalOptions:
+            return decisions.proposal_from_form(
                 text=_value(view, "proposal") or "",
                 confidence=_value(view, "confidence"),
                 review_date=review_date,
@@ -97,6 +102,11 @@ def register(app: App, core: Core) -> None:
                 now=core.clock.now(),
                 tz=tz,
             )
+
+        try:
+            # The person's time zone is asked for after the acknowledgement (Slack may be
+            # slow); the review date moves to it then, before the poll is posted.
+            options = options_in("UTC")
         except FormError as exc:
             ack(**_errors(exc.field, str(exc)))
             return
@@ -117,13 +127,30 @@ def register(app: App, core: Core) -> None:
             ack(**_errors("proposal", str(exc)))
             return
         ack()
-        try:
-            messages.post_poll(snap)
-        except SlackApiError as exc:
-            decisions.discard(core, team_id=team_id, decision_id=snap.id)
-            error = exc.response.get("error")
-            log.warning("could not post poll in %s: %s", channel_id, error)
-            messages.tell(user_id, could_not_post(error, "your poll", f"<#{channel_id}>"))
+
+        def post() -> None:
+            nonlocal snap
+            if review_date:
+                try:
+                    zoned = options_in(user_timezone(client, user_id))
+                except FormError:
+                    zoned = options  # e.g. today's date, already past 09:00 there: keep it
+                if zoned.review_on != options.review_on:
+                    snap = decisions.set_review_on(
+                        core, team_id=team_id, decision_id=snap.id, review_on=zoned.review_on
+                    )
+            try:
+                messages.post_poll(snap)
+            except PostUnconfirmed:
+                messages.tell(user_id, CONFIRMING)
+            except SlackApiError as exc:
+                decisions.discard(core, team_id=team_id, decision_id=snap.id)
+                error = exc.response.get("error")
+                log.warning("could not post poll in %s: %s", channel_id, error)
+                messages.tell(user_id, could_not_post(error, "your poll", f"<#{channel_id}>"))
+
+        # Posting waits on Slack: in the channel's lane, not on a listener thread.
+        defer(core, body, client, post, lane=str(channel_id))
 
     @app.view(REASON_VIEW)
     def reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -152,20 +179,38 @@ def register(app: App, core: Core) -> None:
         if snap is None:
             return
         user_id = str(body["user"]["id"])
-        try:
-            final = decisions.finalize(
+        lane = str(snap.decision.channel_id or user_id)
+
+        def finalize_as(admin: bool) -> DecisionSnapshot:
+            return decisions.finalize(
                 core,
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=user_id,
-                is_admin=owner_or_admin(client, snap, user_id),
+                is_admin=admin,
                 final_text=_value(view, "final_text") or "",
             )
-        except DecisionError as exc:
-            ack(**_errors("final_text", str(exc)))
+
+        if known_standing(snap, user_id):
+            try:
+                final = finalize_as(True)
+            except DecisionError as exc:
+                ack(**_errors("final_text", str(exc)))
+                return
+            ack()
+            defer(core, body, client, lambda: messages.publish_final(final), lane=lane)
             return
         ack()
-        messages.publish_final(final)
+
+        def as_admin() -> None:
+            try:
+                final = finalize_as(is_admin(client, user_id, core.admin_user_ids))
+            except DecisionError as exc:
+                messages.tell(user_id, f":warning: {exc}")
+                return
+            messages.publish_final(final)
+
+        defer(core, body, client, as_admin, lane=lane)
 
     @app.view(ANDON_VIEW)
     def andon(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -193,18 +238,36 @@ def register(app: App, core: Core) -> None:
         if snap is None:
             return
         user_id = str(body["user"]["id"])
-        try:
-            resolved = decisions.resolve_andon(
+        lane = str(snap.decision.channel_id or user_id)
+
+        def amend_as(admin: bool) -> DecisionSnapshot:
+            return decisions.resolve_andon(
                 core,
                 team_id=snap.decision.team_id,
                 decision_id=snap.id,
                 user_id=user_id,
-                is_admin=owner_or_admin(client, snap, user_id),
+                is_admin=admin,
                 resolution="amend",
                 new_text=_value(view, "final_text"),
             )
-        except DecisionError as exc:
-            ack(**_errors("final_text", str(exc)))
+
+        if known_standing(snap, user_id):
+            try:
+                resolved = amend_as(True)
+            except DecisionError as exc:
+                ack(**_errors("final_text", str(exc)))
+                return
+            ack()
+            defer(core, body, client, lambda: announce_resolution(messages, resolved), lane=lane)
             return
         ack()
-        announce_resolution(messages, resolved)
+
+        def as_admin() -> None:
+            try:
+                resolved = amend_as(is_admin(client, user_id, core.admin_user_ids))
+            except DecisionError as exc:
+                messages.tell(user_id, f":warning: {exc}")
+                return
+            announce_resolution(messages, resolved)
+
+        defer(core, body, client, as_admin, lane=lane)

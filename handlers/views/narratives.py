@@ -14,6 +14,7 @@ from bot.inputs import TEXT_CHARS, clean, is_slack_id, parse_id, too_long
 from handlers.blocks.narratives import ASK_VIEW, START_VIEW
 from handlers.narratives import post_narrative, tell_privately
 from handlers.slack import team_id_of
+from handlers.work import defer
 
 
 def _value(values: dict[str, Any], block_id: str) -> Any:
@@ -74,8 +75,8 @@ def register(app: App, core: Core) -> None:
         if not is_slack_id(channel_id):
             ack(response_action="errors", errors={"title": "Run /narrative again in the channel."})
             return
-        ack()
         user_id = str(body["user"]["id"])
+        # Stored before the form closes (a few milliseconds): what closed is on disk.
         narrative = meetings.start_reading(
             core=core,
             team_id=team_id_of(body),
@@ -83,7 +84,8 @@ def register(app: App, core: Core) -> None:
             owner_id=user_id,
             request=parsed,
         )
-        post_narrative(core, client, narrative)
+        ack()
+        defer(core, body, client, lambda: post_narrative(core, client, narrative), lane=channel_id)
 
     @app.view(ASK_VIEW)
     def ask_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -95,19 +97,21 @@ def register(app: App, core: Core) -> None:
         if (message := too_long(text, TEXT_CHARS, "question")) is not None:
             ack(response_action="errors", errors={"question": message})
             return
-        ack()
-        metadata = str(view.get("private_metadata") or "")
-        narrative_id = parse_id(metadata)
-        if narrative_id is None:
-            return
+        narrative_id = parse_id(str(view.get("private_metadata") or ""))
         user_id = str(body["user"]["id"])
-        question = meetings.ask_privately(
-            core=core,
-            team_id=team_id_of(body),
-            narrative_id=narrative_id,
-            author_id=user_id,
-            text=text,
+        # Stored before the form closes: a question the person saw accepted is on disk.
+        question = (
+            meetings.ask_privately(
+                core=core,
+                team_id=team_id_of(body),
+                narrative_id=narrative_id,
+                author_id=user_id,
+                text=text,
+            )
+            if narrative_id is not None
+            else None
         )
+        ack()
         if question is None:
             return
         progress = meetings.get_progress(

@@ -83,11 +83,22 @@ def register(app: App, core: Core) -> None:
         if not channel_id:
             ack(response_action="errors", errors={QUESTIONS_BLOCK: "Run /reflect questions again."})
             return
+        questions: list[str] = []
+        if not selected:
+            try:
+                questions = reflections.parse_question_lines(
+                    _input_value(values, QUESTIONS_BLOCK, QUESTIONS_INPUT)
+                )
+            except ReflectionError as exc:
+                ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
+                return
         # The channel comes from the form's metadata, which the submitter controls: the core
-        # checks again who may change that channel's settings, with membership and admin
-        # standing looked up now.
-        admin = is_admin(client, user_id, core.admin_user_ids)
+        # checks again who may change that channel's settings. Membership and admin standing
+        # are Slack calls, so they are asked after the form has closed; what the person is
+        # told (saved, or why not) comes after the check and the write.
+        ack()
         member = may_see(client, user_id, channel_id)
+        admin = is_admin(client, user_id, core.admin_user_ids)
         try:
             if selected:
                 reflections.reset_questions(
@@ -100,9 +111,6 @@ def register(app: App, core: Core) -> None:
                 )
                 text = "This channel's reflection questions are back to the standard nine."
             else:
-                questions = reflections.parse_question_lines(
-                    _input_value(values, QUESTIONS_BLOCK, QUESTIONS_INPUT)
-                )
                 reflections.save_questions(
                     core,
                     team_id=team_id,
@@ -117,7 +125,8 @@ def register(app: App, core: Core) -> None:
                     "the next round asks them."
                 )
         except ReflectionError as exc:
-            ack(response_action="errors", errors={QUESTIONS_BLOCK: str(exc)})
-            return
-        ack()
-        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+            text = f":warning: {exc}"
+        if member:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        else:  # not in that channel: say it where only they read it
+            client.chat_postMessage(channel=user_id, text=text)

@@ -117,3 +117,22 @@ def test_run_now_replaces_the_pending_run_and_returns_after_rendering() -> None:
     coalescer.run_now("msg", recorder.render("msg"))
     assert recorder.runs == [("msg", 0), ("msg", 2)], "rendered before run_now returned"
     assert coalescer.pending() == 0, "the waiting update was replaced, not kept for later"
+
+
+def test_close_waits_for_an_update_already_being_sent() -> None:
+    coalescer = Coalescer(interval=1.0)
+    sending, sent = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        sending.set()
+        sent.wait(5)
+
+    coalescer.submit("poll", slow)
+    assert sending.wait(3)
+    closing = threading.Thread(target=coalescer.close)
+    closing.start()
+    closing.join(timeout=0.3)
+    assert closing.is_alive(), "close() returned while an update was still being sent"
+    sent.set()
+    closing.join(timeout=5)
+    assert not closing.is_alive()

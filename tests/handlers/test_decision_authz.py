@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from typing import Any
 
 from freezegun import freeze_time
@@ -48,9 +49,21 @@ ADMIN = "U0ADMIN"
 
 
 def _log(bot: RunningBot, text: str, *, user: str = OWNER, channel: str = GENERAL) -> str:
-    reply = bot.client.command("/decisions", f"log {text}", user_id=user, channel_id=channel)
+    """The private answer to `/decisions log`: in the acknowledgement, or (when superseding,
+    which asks Slack who may act) posted to the command's response_url after it."""
+    name = f"log-{uuid.uuid4().hex[:8]}"
+    reply = bot.client.command(
+        "/decisions",
+        f"log {text}",
+        user_id=user,
+        channel_id=channel,
+        response_url=bot.slack.response_url(name),
+    )
     assert reply.status == 200, reply.body
-    return str(reply.json()["text"])
+    if reply.body and reply.json().get("text"):
+        return str(reply.json()["text"])
+    (call,) = bot.slack.wait_for("response_url", predicate=lambda c: c.params.get("_id") == name)
+    return str(call.params.get("text"))
 
 
 def _timers(bot: RunningBot, decision_id: int) -> list[tuple[str, str]]:

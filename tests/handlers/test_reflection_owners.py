@@ -70,8 +70,15 @@ def test_someone_else_cannot_overwrite_or_reset_a_channels_questions(bot: Runnin
             private_metadata=CHANNEL,
             user_id="U0MALLORY",
         )
-        assert reply.json()["response_action"] == "errors"
-        assert NOT_YOURS in json.dumps(reply.json()["errors"])
+        # Membership and admin standing are Slack calls: asked after the form closes, and the
+        # refusal is told privately.
+        assert reply.status == 200 and not reply.body
+        bot.slack.wait_for(
+            "chat.postEphemeral",
+            predicate=lambda c: (
+                c.params.get("user") == "U0MALLORY" and NOT_YOURS in str(c.params.get("text"))
+            ),
+        )
         reset = bot.client.view_submission(
             "reflection_questions",
             {
@@ -82,7 +89,14 @@ def test_someone_else_cannot_overwrite_or_reset_a_channels_questions(bot: Runnin
             private_metadata=CHANNEL,
             user_id="U0MALLORY",
         )
-        assert reset.json()["response_action"] == "errors"
+        assert reset.status == 200 and not reset.body
+        bot.slack.wait_for(
+            "chat.postEphemeral",
+            predicate=lambda c: (
+                c.params.get("user") == "U0MALLORY" and NOT_YOURS in str(c.params.get("text"))
+            ),
+            count=2,
+        )
         sets = _question_sets(bot)
         assert [json.loads(s.questions) for s in sets] == [["Ours?"]]
         assert "Questions: 1" in _respond(bot, "status")
@@ -101,7 +115,14 @@ def test_tampered_form_cannot_write_a_private_channels_questions(bot: RunningBot
             private_metadata="C0SECRET",
             user_id="U0MALLORY",
         )
-        assert reply.json()["response_action"] == "errors"
+        assert reply.status == 200 and not reply.body
+        # Told in a direct message: nothing is said in the private channel.
+        bot.slack.wait_for(
+            "chat.postMessage",
+            predicate=lambda c: (
+                c.params.get("channel") == "U0MALLORY" and ":warning:" in str(c.params.get("text"))
+            ),
+        )
         assert _question_sets(bot) == []
         assert _schedule(bot) is None
         assert bot.slack.calls("chat.postEphemeral") == []
@@ -113,4 +134,8 @@ def test_tampered_form_cannot_write_a_private_channels_questions(bot: RunningBot
             user_id="U0BOB",
         )
         assert reply.status == 200 and not reply.body
+        bot.slack.wait_for(
+            "chat.postEphemeral",
+            predicate=lambda c: c.params.get("user") == "U0BOB" and "Saved" in c.params["text"],
+        )
         assert [json.loads(s.questions) for s in _question_sets(bot)] == [["Ours?"]]
