@@ -123,7 +123,9 @@ class RunningBot:
         app = build_app(self.settings, self.core, client=build_client(self.settings))
         self.server = HttpServer(app, self.core, host="127.0.0.1", port=0)
         self.server.start_in_thread()
-        self.client = SignedClient(self.url, SIGNING_SECRET, team_id=TEAM)
+        self.client = SignedClient(
+            self.url, SIGNING_SECRET, team_id=TEAM, response_base=f"{self.slack.base_url}/response"
+        )
 
     def stop(self) -> None:
         self.server.close()

@@ -77,8 +77,13 @@ class SignedClient:
         api_app_id: str = "A0NARR",
         verification_token: str = "legacy-verification-token",
         timeout: float = 10.0,
+        response_base: str = "http://127.0.0.1:9/response",
     ) -> None:
+        """`response_base`: where the default `response_url`s point (a Slack double's
+        ``/response`` path records them; the default, the discard port on loopback, answers
+        nothing). Never a public host: a test must not reach outside this machine."""
         self.app_url = app_url
+        self.response_base = response_base.rstrip("/")
         self.signing_secret = signing_secret
         self.team_id = team_id
         self.api_app_id = api_app_id
@@ -199,7 +204,7 @@ class SignedClient:
             "text": text,
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
-            "response_url": response_url or f"https://hooks.slack.com/commands/{team}/1/fake",
+            "response_url": response_url or f"{self.response_base}/commands-{team}",
             "trigger_id": trigger_id or _trigger_id(),
         }
         fields.update(extra or {})
@@ -379,9 +384,7 @@ class SignedClient:
                     "is_ephemeral": False,
                 }
             )
-            payload["response_url"] = (
-                response_url or f"https://hooks.slack.com/actions/{team}/1/fake"
-            )
+            payload["response_url"] = response_url or f"{self.response_base}/actions-{team}"
         return self.send_payload(payload, timestamp=timestamp)
 
     def view_submission(

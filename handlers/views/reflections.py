@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot import reflections
 from bot.core import Core
-from bot.inputs import clean, parse_id
+from bot.inputs import clean, is_slack_id, parse_id
 from bot.reflections import ReflectionError
 from handlers.blocks.reflections import (
     ANSWER_INPUT,
@@ -80,7 +80,7 @@ def register(app: App, core: Core) -> None:
         selected = ((values.get(RESET_BLOCK) or {}).get(RESET_INPUT) or {}).get(
             "selected_options"
         ) or []
-        if not channel_id:
+        if not is_slack_id(channel_id):
             ack(response_action="errors", errors={QUESTIONS_BLOCK: "Run /reflect questions again."})
             return
         questions: list[str] = []

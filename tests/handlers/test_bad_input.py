@@ -133,6 +133,9 @@ def test_nul_characters_are_dropped_on_any_database(
             private_metadata="C0GENERAL",
         )
         assert reply.status == 200 and not reply.body
+        any_bot.slack.wait_for(
+            "chat.postEphemeral", predicate=lambda c: "Saved 2" in str(c.params.get("text"))
+        )
         assert [json.loads(s.questions) for s in _question_sets(any_bot)] == [
             ["Why now?", "What next?"]
         ]

@@ -140,10 +140,22 @@ def test_log_with_replaces_supersedes_the_older_decision(bot: RunningBot) -> Non
     with freeze_time("2026-12-01 09:00:00", tick=True):
         first = bot.client.command("/decisions", "log Ship weekly").json()
         assert "Logged *D-1*" in first["text"]
-        second = bot.client.command("/decisions", "log Ship daily replaces:D-1").json()
-        assert "Logged *D-2*" in second["text"]
-        again = bot.client.command("/decisions", "log Ship hourly replaces:D-1").json()
-        assert "D-1 is superseded" in again["text"] and "/decisions log" in again["text"]
+        # Superseding asks Slack who may act, so its answer comes after the acknowledgement.
+        answers = {}
+        for name, text in (("second", "Ship daily"), ("again", "Ship hourly")):
+            reply = bot.client.command(
+                "/decisions",
+                f"log {text} replaces:D-1",
+                response_url=bot.slack.response_url(name),
+            )
+            assert reply.status == 200 and not reply.body
+            (answers[name],) = bot.slack.wait_for(
+                "response_url", predicate=lambda c, name=name: c.params["_id"] == name
+            )
+        second, again = answers["second"], answers["again"]
+        assert "Logged *D-2*" in second.params["text"]
+        assert "D-1 is superseded" in again.params["text"]
+        assert "/decisions log" in again.params["text"]
     with session_scope(bot.core.engine) as session:
         rows = {d.number: d for d in session.exec(select(Decision)).all()}
     assert set(rows) == {1, 2}
