@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from bot.timers import TimerService
 from storage import timers as timer_rows
-from storage.db import session_scope
-from storage.events import purge_events, record_event
+from storage.db import read_scope, session_scope
+from storage.events import purge_events, recent_event_ids, record_event
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,21 @@ def _ensure_purge(timers: TimerService, session: Session, *, due_at: datetime) -
             ref_id=0,
             due_at=due_at,
         )
+
+
+def remember_deliveries(
+    engine: Engine, *, deliveries: list[tuple[str, str]], now: datetime
+) -> None:
+    """Record (team id, delivery id) pairs already known to be first deliveries."""
+    with session_scope(engine) as session:
+        for team_id, event_id in deliveries:
+            record_event(session=session, team_id=team_id, event_id=event_id, now=now)
+
+
+def recent_deliveries(engine: Engine, *, prefix: str, since: datetime) -> list[tuple[str, str]]:
+    """(team id, delivery id) of deliveries recorded since `since` whose ids start with `prefix`."""
+    with read_scope(engine) as session:
+        return recent_event_ids(session=session, prefix=prefix, since=since)
 
 
 def first_delivery(engine: Engine, *, team_id: str, event_id: str, now: datetime) -> bool:

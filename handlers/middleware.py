@@ -15,7 +15,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.core import Core
-from bot.housekeeping import first_delivery
+from bot.housekeeping import first_delivery, recent_deliveries, remember_deliveries
 from handlers.slack import is_slack_response_url, loggable, retry_handlers
 
 log = logging.getLogger(__name__)
@@ -60,20 +60,57 @@ REPLAY_WINDOW = timedelta(minutes=10)
 
 
 class RecentRequests:
-    """The requests this process acted on in the last REPLAY_WINDOW, oldest first."""
+    """The requests acted on in the last REPLAY_WINDOW, remembered in memory and written to the
+    database behind the answers (about every FLUSH_SECONDS, and when the bot stops), so that a
+    restarted process still knows the requests of its last minutes."""
 
-    def __init__(self) -> None:
+    FLUSH_SECONDS = 0.5
+    PREFIX = "request:"
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
         self._seen: OrderedDict[str, datetime] = OrderedDict()
+        self._unwritten: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        now = core.clock.now()
+        for team, key in recent_deliveries(
+            core.engine, prefix=self.PREFIX, since=now - REPLAY_WINDOW
+        ):
+            self._seen[f"{team}:{key}"] = now
+        self._writer = threading.Thread(target=self._write_loop, name="replays", daemon=True)
+        self._writer.start()
+        core.on_close(self.close)
 
-    def first_delivery(self, key: str, now: datetime) -> bool:
+    def first_delivery(self, team: str, key: str, now: datetime) -> bool:
         with self._lock:
             while self._seen and next(iter(self._seen.values())) < now - REPLAY_WINDOW:
                 self._seen.popitem(last=False)
-            if key in self._seen:
+            if f"{team}:{key}" in self._seen:
                 return False
-            self._seen[key] = now
+            self._seen[f"{team}:{key}"] = now
+            self._unwritten.append((team, key))
             return True
+
+    def _write(self) -> None:
+        with self._lock:
+            batch, self._unwritten = self._unwritten, []
+        if batch:
+            try:
+                remember_deliveries(self._core.engine, deliveries=batch, now=self._core.clock.now())
+            except Exception:  # noqa: BLE001 - memory still has them; the next pass tries again
+                log.warning("could not record %d requests; trying again", len(batch), exc_info=True)
+                with self._lock:
+                    self._unwritten[:0] = batch
+
+    def _write_loop(self) -> None:
+        while not self._stop.wait(self.FLUSH_SECONDS):
+            self._write()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._writer.join(timeout=5)
+        self._write()
 
 
 def dedupe_requests(core: Core) -> Callable[..., BoltResponse | None]:
@@ -83,11 +120,12 @@ def dedupe_requests(core: Core) -> Callable[..., BoltResponse | None]:
     replay within the five minutes a timestamp is accepted carries the same one, while two
     real clicks or commands never do (Slack's body differs: trigger_id, action_ts).
 
-    On PostgreSQL, where several instances may share the work, the database remembers them
-    (as it does event ids). SQLite serves one process, whose memory is then the whole record:
-    a write per request there would queue every acknowledgement behind the database's single
-    write lock (the ack benchmark's p99 went from 1.1x to 16x the floor)."""
-    recent = RecentRequests() if core.engine.dialect.name == "sqlite" else None
+    On PostgreSQL, where several instances may share the work, the database remembers each one
+    before it is acted on (as it does event ids). SQLite serves one process: its memory decides,
+    and the database learns them a moment later (`RecentRequests`), because a write per request
+    before its answer would queue every acknowledgement behind SQLite's single write lock (the
+    ack benchmark's p99 went from 1.1x to 16x the floor)."""
+    recent = RecentRequests(core) if core.engine.dialect.name == "sqlite" else None
 
     def middleware(
         body: dict[str, Any],
@@ -100,7 +138,7 @@ def dedupe_requests(core: Core) -> Callable[..., BoltResponse | None]:
         team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")[:32]
         key, now = f"request:{signature[0]}", core.clock.now()
         if recent is not None:
-            fresh = recent.first_delivery(f"{team}:{key}", now)
+            fresh = recent.first_delivery(team, key, now)
         else:
             fresh = first_delivery(core.engine, team_id=team, event_id=key, now=now)
         if not fresh:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -27,3 +27,15 @@ def purge_events(*, session: Session, before: datetime) -> int:
     retries a delivery for minutes, not days). Returns how many were removed."""
     result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def recent_event_ids(*, session: Session, prefix: str, since: datetime) -> list[tuple[str, str]]:
+    """(team id, event id) of the deliveries whose ids start with `prefix` received since
+    `since`, in every workspace (read once at start-up to remember recent requests)."""
+    rows = session.execute(
+        select(ProcessedEvent.team_id, ProcessedEvent.event_id).where(
+            ProcessedEvent.received_at >= since,
+            ProcessedEvent.event_id.startswith(prefix, autoescape=True),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return [(str(team), str(event)) for team, event in rows]

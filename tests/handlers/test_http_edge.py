@@ -346,6 +346,18 @@ def test_a_replayed_command_is_acted_on_once(any_bot: RunningBot) -> None:
     assert decisions(bot) == ["We ship weekly", "We ship weekly"]
 
 
+def test_a_command_replayed_after_a_restart_is_still_acted_on_once(any_bot: RunningBot) -> None:
+    """Within the five minutes a signature is accepted, a restart does not make a replay new."""
+    bot = any_bot
+    body = command_body(bot.slack.response_url())
+    ts = bot.client.now()
+    assert bot.client.raw(body, FORM, timestamp=ts).status == 200
+    assert decisions(bot) == ["We ship weekly"]
+    bot.restart()
+    assert bot.client.raw(body, FORM, timestamp=ts).status == 200
+    assert decisions(bot) == ["We ship weekly"]
+
+
 @pytest.fixture
 def clicks(bot: RunningBot) -> Iterator[tuple[list[str], SignedClient]]:
     """The real app plus a button listener that notes each click before acknowledging it."""
