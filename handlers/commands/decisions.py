@@ -314,8 +314,7 @@ def export(ack: Ack, command: dict[str, Any], client: WebClient, core: Core, tex
         found = [
             c
             for c in decision_log.decision_channels(core, team_id=team_id_of(command))
-            if str(channel_info(client, c).get("name") or "").lower() == wanted
-            and viewer.sees(c)
+            if str(channel_info(client, c).get("name") or "").lower() == wanted and viewer.sees(c)
         ]
         if not found:
             ack(ephemeral(f"No decisions were made in `{escape(channel)}`."))
