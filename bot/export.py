@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
@@ -73,7 +73,7 @@ PERCENT_STYLE = "Narrative percent"
 HEADER_STYLE = "Narrative header"
 TITLE_STYLE = "Narrative title"
 DECIMAL_STYLE = "Narrative decimal"
-LINK_STYLE = "Hyperlink"  # openpyxl's built-in named style
+LINK_STYLE = "Narrative link"
 OVERDUE_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 OVERDUE_FONT = Font(color="9C0006")
 
@@ -87,7 +87,9 @@ class ExportSummary:
 class _Column:
     title: str
     width: float
-    kind: str = "plain"  # plain | name | text (user text, wrapped) | date | day | percent | link
+    # plain (the export's own words, numbers) | name (may be anything a person typed) |
+    # text (user text, wrapped) | date | day | percent | link
+    kind: str = "plain"
 
 
 def _clean(text: str) -> str:
@@ -95,15 +97,21 @@ def _clean(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_TEXT_MAX]
 
 
-def _add_styles(wb: Workbook) -> None:
+def _add_styles(wb: Workbook) -> dict[str, Any]:
+    """The workbook's named styles, registered once: name -> the style array each cell of that
+    style starts from (a cell copies it when made, so nothing is looked up per cell)."""
+    styles = {}
     for style in (
         NamedStyle(TEXT_STYLE, alignment=Alignment(wrap_text=True, vertical="top")),
         NamedStyle(PERCENT_STYLE, number_format="0%"),
         NamedStyle(DECIMAL_STYLE, number_format="0.0"),
         NamedStyle(HEADER_STYLE, font=Font(bold=True)),
         NamedStyle(TITLE_STYLE, font=Font(bold=True, size=14)),
+        NamedStyle(LINK_STYLE, font=Font(color="0563C1", underline="single")),
     ):
         wb.add_named_style(style)
+        styles[style.name] = style.as_tuple()
+    return styles
 
 
 def _print_setup(ws: Any) -> None:
@@ -117,8 +125,16 @@ def _print_setup(ws: Any) -> None:
 class _Sheet:
     """A write-only data sheet that stores each column's kind of value as a leader reads it."""
 
-    def __init__(self, wb: Workbook, title: str, columns: list[_Column], tz_name: str) -> None:
+    def __init__(
+        self,
+        wb: Workbook,
+        title: str,
+        columns: list[_Column],
+        tz_name: str,
+        styles: dict[str, Any],
+    ) -> None:
         self.ws = ws = wb.create_sheet(title)
+        self.styles = styles
         self.columns = columns
         self.rows = 0
         self.links = 0
@@ -134,7 +150,7 @@ class _Sheet:
         ws.append(header)
         # Per column: how a value becomes what `append` is given.
         convert: dict[str, Callable[[Any], Any]] = {
-            "plain": self._plain,
+            "plain": _same,  # the export's own words and numbers
             "name": self._plain,
             "text": self._text,
             "date": _same,
@@ -144,10 +160,8 @@ class _Sheet:
         }
         self._converters = [convert[c.kind] for c in columns]
 
-    def _styled(self, value: Any, style: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.style = style
-        return cell
+    def _styled(self, value: Any, style: str) -> Cell:
+        return Cell(self.ws, row=1, column=1, value=value, style_array=self.styles[style])
 
     def _as_text(self, text: str, style: str | None) -> Any:
         """A text cell: plain when openpyxl would store it as text anyway (most), else a cell
@@ -155,10 +169,10 @@ class _Sheet:
         text = _clean(text)
         if style is None and text[:1] != "=" and text not in ERROR_CODES:
             return text
-        cell = WriteOnlyCell(self.ws, value=text)
+        cell = Cell(
+            self.ws, row=1, column=1, value=text, style_array=self.styles[style] if style else None
+        )
         cell.data_type = "s"
-        if style is not None:
-            cell.style = style
         return cell
 
     def _plain(self, value: Any) -> Any:
@@ -269,13 +283,13 @@ def write_workbook(
     wb.properties.title = "Decision log"
     wb.properties.creator = "Narrative"
     wb.properties.lastModifiedBy = "Narrative"
-    _add_styles(wb)
+    styles = _add_styles(wb)
     summary_ws = wb.create_sheet(SUMMARY)
-    decisions = _Sheet(wb, "Decisions", _DECISION_COLUMNS, tz)
-    votes = _Sheet(wb, "Votes", _VOTE_COLUMNS, tz)
-    reviews = _Sheet(wb, "Reviews", _REVIEW_COLUMNS, tz)
-    questions = _Sheet(wb, "Questions", _QUESTION_COLUMNS, tz)
-    reflections = _Sheet(wb, "Reflections", _REFLECTION_COLUMNS, tz)
+    decisions = _Sheet(wb, "Decisions", _DECISION_COLUMNS, tz, styles)
+    votes = _Sheet(wb, "Votes", _VOTE_COLUMNS, tz, styles)
+    reviews = _Sheet(wb, "Reviews", _REVIEW_COLUMNS, tz, styles)
+    questions = _Sheet(wb, "Questions", _QUESTION_COLUMNS, tz, styles)
+    reflections = _Sheet(wb, "Reflections", _REFLECTION_COLUMNS, tz, styles)
 
     # A reader: the export may take a while, and votes and questions go on being stored.
     with read_scope(engine) as session:

@@ -101,20 +101,29 @@ def band_of(confidence: Any) -> Any:
     )
 
 
-def _verdicts(team_id: str, decision_ids: Any, due_since: datetime | None = None) -> Any:
-    """Per reviewed decision: its verdict rank (1 kept, 2 amended, 3 reversed)."""
+def _verdicts(team_id: str, due_since: datetime | None = None) -> Any:
+    """Per reviewed decision of the workspace: its verdict (1 kept, 2 amended, 3 reversed)."""
     rank = case(*((Review.outcome == k, v) for k, v in _VERDICT_RANK.items()), else_=0)
-    conds: list[Any] = [
-        Review.team_id == team_id,
-        col(Review.outcome).in_(tuple(_VERDICT_RANK)),
-        col(Review.decision_id).in_(decision_ids),
-    ]
+    conds: list[Any] = [Review.team_id == team_id, col(Review.outcome).in_(tuple(_VERDICT_RANK))]
     if due_since is not None:
         conds.append(Review.due_at >= due_since)
     return (
         select(Review.decision_id.label("decision_id"), func.max(rank).label("verdict"))
         .where(*conds)
         .group_by(Review.decision_id)
+        .subquery()
+    )
+
+
+def _banded(conds: list[Any]) -> Any:
+    """The matching decisions with their owner and confidence band."""
+    return (
+        select(
+            Decision.id.label("id"),
+            Decision.owner_id.label("owner_id"),
+            band_of(Decision.confidence).label("band"),
+        )
+        .where(*conds)
         .subquery()
     )
 
@@ -129,14 +138,15 @@ def _bands(rows: Any) -> tuple[Band, ...]:
 def calibration(
     *, session: Session, team_id: str, query: LogQuery, due_since: datetime | None = None
 ) -> tuple[Band, ...]:
-    """Reviewed decisions per confidence band and verdict (reviews due since `due_since`)."""
-    ids = select(Decision.id).where(*_conditions(team_id, query))
-    verdicts = _verdicts(team_id, ids, due_since)
+    """Reviewed decisions per confidence band and verdict (counting reviews due since
+    `due_since`, when given: then the cost follows the reviews of that window)."""
+    verdicts = _verdicts(team_id, due_since)
+    banded = _banded(_conditions(team_id, query))
     stmt = (
-        select(band_of(Decision.confidence), verdicts.c.verdict, func.count())
-        .join(verdicts, verdicts.c.decision_id == Decision.id)
-        .where(Decision.team_id == team_id)
-        .group_by(band_of(Decision.confidence), verdicts.c.verdict)
+        select(banded.c.band, verdicts.c.verdict, func.count())
+        .select_from(verdicts)
+        .join(banded, banded.c.id == verdicts.c.decision_id)
+        .group_by(banded.c.band, verdicts.c.verdict)
     )
     return _bands(session.exec(stmt))
 
@@ -379,13 +389,14 @@ def _owners(
             .group_by(Decision.owner_id)
         )
     }
-    verdicts = _verdicts(team_id, select(Decision.id).where(*mine))
+    verdicts = _verdicts(team_id)
+    banded = _banded(mine)
     bands: dict[str, list[tuple[int, int, int]]] = {}
     for o, band, verdict, n in session.exec(
-        select(Decision.owner_id, band_of(Decision.confidence), verdicts.c.verdict, func.count())
-        .join(verdicts, verdicts.c.decision_id == Decision.id)
-        .where(Decision.team_id == team_id)
-        .group_by(Decision.owner_id, band_of(Decision.confidence), verdicts.c.verdict)
+        select(banded.c.owner_id, banded.c.band, verdicts.c.verdict, func.count())
+        .select_from(verdicts)
+        .join(banded, banded.c.id == verdicts.c.decision_id)
+        .group_by(banded.c.owner_id, banded.c.band, verdicts.c.verdict)
     ):
         bands.setdefault(str(o), []).append((int(band), int(verdict), int(n)))
     return tuple(
