@@ -135,6 +135,7 @@ class _Sheet:
     ) -> None:
         self.ws = ws = wb.create_sheet(title)
         self.styles = styles
+        self.wrap = styles[TEXT_STYLE]
         self.columns = columns
         self.rows = 0
         self.links = 0
@@ -152,13 +153,16 @@ class _Sheet:
         convert: dict[str, Callable[[Any], Any]] = {
             "plain": _same,  # the export's own words and numbers
             "name": self._plain,
-            "text": self._text,
             "date": _same,
             "day": _same,
             "percent": self._percent,
             "link": self._link,
         }
-        self._converters = [convert[c.kind] for c in columns]
+        converters = [
+            self._text_for(int(c.width)) if c.kind == "text" else convert[c.kind] for c in columns
+        ]
+        # Only the columns whose values need converting are visited per row.
+        self._converters = [(i, f) for i, f in enumerate(converters) if f is not _same]
 
     def _styled(self, value: Any, style: str) -> Cell:
         return Cell(self.ws, row=1, column=1, value=value, style_array=self.styles[style])
@@ -178,8 +182,21 @@ class _Sheet:
     def _plain(self, value: Any) -> Any:
         return self._as_text(value, None) if type(value) is str else value
 
-    def _text(self, value: Any) -> Any:
-        return self._as_text(value, TEXT_STYLE) if type(value) is str else value
+    def _text_for(self, width: int) -> Callable[[Any], Any]:
+        """User text in a column `width` characters wide: wrapped when it is longer than that
+        or has several lines (shorter text looks the same either way and costs no style)."""
+
+        def text(value: Any) -> Any:
+            if type(value) is not str:
+                return value
+            value = _clean(value)
+            if len(value) > width or "\n" in value or value[:1] == "=" or value in ERROR_CODES:
+                cell = Cell(self.ws, row=1, column=1, value=value, style_array=self.wrap)
+                cell.data_type = "s"
+                return cell
+            return value
+
+        return text
 
     def _percent(self, value: Any) -> Any:
         return self._styled(value / 100, PERCENT_STYLE)
@@ -192,19 +209,20 @@ class _Sheet:
             cell.hyperlink = url
             return cell
         if url.startswith("https://") and '"' not in url and len(url) <= FORMULA_LINK_MAX:
-            # Only addresses the platform made (https, no quotes) become formulas.
-            return self._styled(f'=HYPERLINK("{url}","{LINK_TEXT}")', LINK_STYLE)
+            # Only addresses the platform made (https, no quotes) become formulas; a plain
+            # value (a formula to openpyxl), unstyled: a style per cell costs more than writing it.
+            return f'=HYPERLINK("{url}","{LINK_TEXT}")'
         return self._as_text(url, None)
 
     def append(self, values: tuple[Any, ...]) -> None:
         if len(values) != len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
-        self.ws.append(
-            [
-                None if value is None else convert(value)
-                for convert, value in zip(self._converters, values, strict=True)
-            ]
-        )
+        row = list(values)
+        for index, convert in self._converters:
+            value = row[index]
+            if value is not None:
+                row[index] = convert(value)
+        self.ws.append(row)
         self.rows += 1
 
     def letter(self, title: str) -> str:
