@@ -32,6 +32,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy.engine import Engine
 
@@ -71,6 +72,7 @@ IN_FORCE_WORDS = ("Active", "Under review", "Halted")
 TEXT_STYLE = "Narrative text"
 PERCENT_STYLE = "Narrative percent"
 HEADER_STYLE = "Narrative header"
+TABLE_HEADER_STYLE = "Narrative table header"
 TITLE_STYLE = "Narrative title"
 DECIMAL_STYLE = "Narrative decimal"
 LINK_STYLE = "Narrative link"
@@ -106,6 +108,11 @@ def _add_styles(wb: Workbook) -> dict[str, Any]:
         NamedStyle(PERCENT_STYLE, number_format="0%"),
         NamedStyle(DECIMAL_STYLE, number_format="0.0"),
         NamedStyle(HEADER_STYLE, font=Font(bold=True)),
+        NamedStyle(
+            TABLE_HEADER_STYLE,
+            font=Font(bold=True),
+            alignment=Alignment(wrap_text=True, vertical="bottom"),
+        ),
         NamedStyle(TITLE_STYLE, font=Font(bold=True, size=14)),
         NamedStyle(LINK_STYLE, font=Font(color="0563C1", underline="single")),
     ):
@@ -136,6 +143,7 @@ class _Sheet:
         self.ws = ws = wb.create_sheet(title)
         self.styles = styles
         self.wrap = styles[TEXT_STYLE]
+        self._safe: dict[str, str] = {}
         self.columns = columns
         self.rows = 0
         self.links = 0
@@ -180,7 +188,16 @@ class _Sheet:
         return cell
 
     def _plain(self, value: Any) -> Any:
-        return self._as_text(value, None) if type(value) is str else value
+        if type(value) is not str:
+            return value
+        # Names repeat on every row: each is checked once (only safe text is remembered).
+        known = self._safe.get(value)
+        if known is not None:
+            return known
+        made = self._as_text(value, None)
+        if type(made) is str and len(self._safe) < 100_000:
+            self._safe[value] = made
+        return made
 
     def _text_for(self, width: int) -> Callable[[Any], Any]:
         """User text in a column `width` characters wide: wrapped when it is longer than that
@@ -549,7 +566,7 @@ class _Rows:
         return self.row
 
     def header(self, *titles: str) -> int:
-        return self.add(*((t, HEADER_STYLE) for t in titles))
+        return self.add(*((t, TABLE_HEADER_STYLE) for t in titles))
 
 
 def _pct(value: float | None) -> Any:
@@ -565,8 +582,8 @@ def _write_summary(
     now: datetime,
 ) -> None:
     _print_setup(ws)
-    for letter, width in zip("ABCDEFGHIJ", (40, 14, 14, 14, 14, 14, 14, 14, 14, 14), strict=True):
-        ws.column_dimensions[letter].width = width
+    for letter in "ABCDEFGHIJK":
+        ws.column_dimensions[letter].width = 40 if letter == "A" else 13
     rows = _Rows(ws)
     rows.add(("Decision log summary", TITLE_STYLE))
     period = f"from {query.since.date().isoformat()}" if query.since else "all decisions"
@@ -650,7 +667,7 @@ def _write_summary(
             m.month,
             *(m.by_status.get(k, 0) for k in STATUS_WORDS if k != "voting"),
             m.decisions,
-            _pct(_share(m.with_dissent, m.decisions)) if m.decisions else 0,
+            _pct(_share(m.with_dissent, m.decisions)) if m.decisions else None,
             m.reviews_on_time,
             m.reviews_late,
         )
@@ -669,11 +686,15 @@ def _write_summary(
     dissent = LineChart()
     dissent.title = "Dissent rate per month"
     dissent.y_axis.number_format = "0%"
+    dissent.y_axis.scaling.min = 0
+    dissent.y_axis.scaling.max = 1
     dissent.add_data(
         Reference(ws, min_col=3 + n_status, min_row=month_first - 1, max_row=month_last),
         titles_from_data=True,
     )
     dissent.set_categories(Reference(ws, min_col=1, min_row=month_first, max_row=month_last))
+    for series in dissent.series:
+        series.smooth = False  # straight lines between months, no invented curve
     on_time = BarChart()
     on_time.type = "col"
     on_time.grouping = "clustered"
@@ -709,10 +730,14 @@ def _write_summary(
             *(_pct(_share(b.reversed, b.reviewed)) for b in owner.bands),
         )
 
-    anchor = "L"
+    # The charts under the tables, two by two (the page is as wide as the month table), on a
+    # printed page of their own.
+    ws.row_breaks.append(Break(id=rows.row + 1))
+    top = rows.row + 2
     for position, chart in enumerate((calibration, per_month, dissent, on_time)):
-        chart.width, chart.height = 16, 7.5
-        ws.add_chart(chart, f"{anchor}{1 + position * 16}")
+        chart.width, chart.height = 17, 8
+        row = top + (position // 2) * 17
+        ws.add_chart(chart, f"{'AF'[position % 2]}{row}")
 
 
 # --- columns --------------------------------------------------------------------------------------

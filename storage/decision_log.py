@@ -305,6 +305,9 @@ class LogMetrics:
     narratives: int
     questions: int
     calibration: tuple[OwnerCalibration, ...]
+    # Reviewed decisions per confidence band (`storage.log_summary.Band`), reviews due in the
+    # period.
+    bands: tuple[Any, ...] = ()
 
 
 def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetrics:
