@@ -347,25 +347,25 @@ def write_workbook(
                 session=session, team_id=team_id, model=AndonPull, decision_ids=ids
             )
             linked = {d.replaces_id for d in batch} | {d.replaced_by_id for d in batch}
-            _label_links(session, team_id, linked - {None} - set(labels), labels, query)
+            unlabelled = {i for i in linked if i is not None and i not in labels}
+            _label_links(session, team_id, unlabelled, labels, query)
             narratives = log_rows.narratives_by_id(
                 session=session,
                 team_id=team_id,
                 narrative_ids=[d.narrative_id for d in batch if d.narrative_id is not None],
             )
-            by_decision: dict[int, dict[str, list[Any]]] = {
-                i: {"votes": [], "reviews": [], "pulls": []} for i in ids
-            }
-            for vote in batch_votes:
-                by_decision[vote.decision_id]["votes"].append(vote)
-            for review in batch_reviews:
-                by_decision[review.decision_id]["reviews"].append(review)
-            for pull in batch_pulls:
-                by_decision[pull.decision_id]["pulls"].append(pull)
+            by_decision: dict[int, dict[str, list[Any]]] = {}
+            for kind, found in (
+                ("votes", batch_votes),
+                ("reviews", batch_reviews),
+                ("pulls", batch_pulls),
+            ):
+                for row in found:
+                    by_decision.setdefault(row.decision_id, {}).setdefault(kind, []).append(row)
             for d in batch:
-                rows = by_decision[int(d.id or 0)]
+                rows = by_decision.get(int(d.id or 0), _NO_ROWS)
                 decisions.append(_decision_row(d, rows, labels, narratives, who, where, local, day))
-                for vote in rows["votes"]:
+                for vote in rows.get("votes", ()):
                     votes.append(
                         (
                             labels[vote.decision_id],
@@ -377,7 +377,7 @@ def write_workbook(
                             local(vote.committed_at),
                         )
                     )
-                for review in rows["reviews"]:
+                for review in rows.get("reviews", ()):
                     reviews.append(
                         (
                             labels[review.decision_id],
@@ -424,7 +424,7 @@ def write_workbook(
             hidden_channels=query.hidden_channels,
         ):
             named = {a.decision_id for a, _ in abatch if a.decision_id is not None}
-            _label_links(session, team_id, named - set(labels), labels, query)
+            _label_links(session, team_id, {i for i in named if i not in labels}, labels, query)
             for answer, round_ in abatch:
                 reflections.append(
                     (
@@ -476,6 +476,9 @@ def _question_text(raw: str, index: int | None) -> str | None:
         return None
 
 
+_NO_ROWS: dict[str, list[Any]] = {}
+
+
 def _decision_row(
     d: Decision,
     rows: dict[str, list[Any]],
@@ -486,9 +489,14 @@ def _decision_row(
     local: Callable[[datetime | None], datetime | None],
     day: Callable[[datetime | None], date | None],
 ) -> tuple[Any, ...]:
-    current = [v for v in rows["votes"] if v.current]
-    tally = {c: sum(1 for v in current if v.choice == c) for c in CHOICE_NAMES}
-    dissent = [v for v in current if v.choice in log_rows.DISSENT_CHOICES]
+    tally = dict.fromkeys(CHOICE_NAMES, 0)
+    dissent = []
+    for v in rows.get("votes", ()):
+        if v.current:
+            if v.choice in tally:
+                tally[v.choice] += 1
+            if v.choice in log_rows.DISSENT_CHOICES:
+                dissent.append(v)
     dissent_text = "\n".join(
         f"{who(v.user_id)} ({CHOICE_NAMES[v.choice]}"
         + (", committed" if v.choice == "disagree_commit" or v.committed_at else "")
@@ -498,9 +506,9 @@ def _decision_row(
     pulls = "\n".join(
         f"{who(p.user_id)}: {p.reason}"
         + (f" (resolved: {p.resolution})" if p.resolved_at else " (open)")
-        for p in rows["pulls"]
+        for p in rows.get("pulls", ())
     )
-    answered = [r for r in rows["reviews"] if r.outcome]
+    answered = [r for r in rows.get("reviews", ()) if r.outcome]
     narrative = narratives.get(d.narrative_id or 0)
     return (
         decision_label(d.number),
