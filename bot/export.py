@@ -741,7 +741,7 @@ def _write_summary(
     # The charts under the tables, two by two (the page is as wide as the month table), on a
     # printed page of their own.
     ws.row_breaks.append(Break(id=rows.row + 1))
-    top = rows.row + 2
+    top = rows.row + 3
     for position, chart in enumerate((calibration, per_month, dissent, on_time)):
         chart.width, chart.height = 17, 8
         row = top + (position // 2) * 17
