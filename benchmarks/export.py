@@ -1,9 +1,11 @@
 """Export: 100,000 decisions with 300,000 votes to xlsx, next to the floor.
 
-The export (`bot.export.write_workbook`: reads the log from SQLite in batches and writes a styled
-write-only workbook) and the floor (plain openpyxl in write-only mode writing the same cells, made
-in memory without a database, styles or links) each run in a fresh subprocess, so that each peak
-resident memory (`ru_maxrss`) is its own.
+The export (`bot.export.write_workbook`: reads the log from SQLite in batches, computes the
+summary in the database and writes a styled write-only workbook) and the floor (plain openpyxl
+in write-only mode writing the same rows and columns, made in memory without a database, styles
+or links) each run in a fresh subprocess that does only that. Peak memory is the process's own
+high-water mark (`VmHWM`), not `ru_maxrss`, which a child started by fork and exec inherits from
+its parent.
 
     python -m benchmarks.export
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,16 +28,21 @@ VOTES_PER_DECISION = 3
 CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
 
 
-def _rss_now_kb() -> int:
+def _status_kb(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
 
 
+def _rss_now_kb() -> int:
+    return _status_kb("VmRSS")
+
+
 def _peak_kb() -> int:
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """This process's own peak resident memory (reset by exec, unlike ru_maxrss)."""
+    return _status_kb("VmHWM")
 
 
 def run_export(db: str, out: str) -> dict[str, Any]:
@@ -68,6 +74,7 @@ def run_floor(out: str, decisions: int, per_decision: int) -> dict[str, Any]:
     baseline = _rss_now_kb()
     started = time.perf_counter()
     wb = Workbook(write_only=True)
+    wb.create_sheet("Summary").append(["header"] * 8)
     ds, vs = wb.create_sheet("Decisions"), wb.create_sheet("Votes")
     for name in ("Reviews", "Questions", "Reflections"):
         wb.create_sheet(name).append(["header"] * 8)
@@ -92,9 +99,9 @@ def run_floor(out: str, decisions: int, per_decision: int) -> dict[str, Any]:
                 d["source"],
                 d["created_at"].replace(tzinfo=None),
                 d["decided_at"].replace(tzinfo=None),
-                d["confidence"],
+                d["confidence"] / 100,
                 d["door"],
-                d["review_on"].replace(tzinfo=None),
+                d["review_on"].date(),
                 tally["agree"],
                 tally["disagree_commit"],
                 tally["disagree"],

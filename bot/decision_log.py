@@ -14,6 +14,7 @@ from bot.core import Core
 from bot.inputs import SEARCH_CHARS, TEXT_CHARS, bounded
 from bot.proposals import ProposalError, at_nine, parse_proposal
 from storage import decision_log as log_rows
+from storage import log_summary
 from storage import reflections as reflection_rows
 from storage.db import read_scope, session_scope
 from storage.decision_log import LogMetrics, LogQuery
@@ -538,10 +539,35 @@ def _label_of(session: Session, team_id: str, decision_id: int | None) -> str | 
 
 
 def metrics(core: Core, *, team_id: str, period: timedelta = METRICS_PERIOD) -> LogMetrics:
+    since = core.clock.now() - period
     with read_scope(core.engine) as session:
-        return log_rows.log_metrics(
-            session=session, team_id=team_id, since=core.clock.now() - period
+        found = log_rows.log_metrics(session=session, team_id=team_id, since=since)
+        # One GROUP BY over the reviews due in the period (the review index's range).
+        bands = log_summary.calibration(
+            session=session, team_id=team_id, query=LogQuery(), due_since=since
         )
+    return replace(found, bands=bands)
+
+
+def calibration_text(bands: tuple[log_summary.Band, ...]) -> str:
+    """Calibration in words: per confidence band, how many reviewed decisions were kept,
+    amended and reversed ("—" where none was reviewed)."""
+    parts = []
+    for band in bands:
+        n = band.reviewed
+        if not n:
+            parts.append(f"{band.label}: —")
+            continue
+        shares = ", ".join(
+            f"{round(100 * count / n)}% {word}"
+            for count, word in (
+                (band.kept, "kept"),
+                (band.amended, "amended"),
+                (band.reversed, "reversed"),
+            )
+        )
+        parts.append(f"{band.label}: {n} reviewed ({shares})")
+    return "; ".join(parts)
 
 
 def decision_channels(core: Core, *, team_id: str) -> list[str]:

@@ -1,8 +1,15 @@
 """The Excel export of the decision log: one workbook, written in streaming (write-only) mode.
 
-Sheets: Decisions, Votes, Reviews, Questions, Reflections. Each has a bold frozen header, an
-auto-filter, set column widths, wrapped long text, real Excel dates (converted to one time
-zone, named in the header) and links to the Slack threads.
+Sheets: Summary (headline figures, months, calibration by confidence band, owners, with native
+charts), then Decisions, Votes, Reviews, Questions, Reflections. Each data sheet has a bold
+frozen header repeated on every printed page, an auto-filter, set column widths, wrapped long
+text, real Excel dates (converted to one time zone, named in the header; dates alone where only
+a day is meant), confidence as a percentage, statuses and answers in words, links to each
+decision's message and, on review dates, overdue ones highlighted. Pages print landscape, fit
+to width. Names of people and channels are shown where known, ids otherwise.
+
+Only openpyxl's public API: plain values go to `append` as they are; values that need a style
+or must stay text are `WriteOnlyCell`s with named styles registered once.
 
 Text from users is always stored as a text cell: a value such as `=HYPERLINK(...)` never
 becomes a formula (formula injection), whatever character it starts with.
@@ -11,29 +18,32 @@ becomes a formula (formula injection), whatever character it starts with.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from copy import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font
-from openpyxl.styles.cell_style import StyleArray
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy.engine import Engine
 
 from storage import decision_log as log_rows
+from storage import log_summary
 from storage.db import read_scope
 from storage.decision_log import LogQuery
 from storage.decisions import decision_label
 from storage.models import AndonPull, Decision, Review, Vote
 
+SUMMARY = "Summary"
 SHEETS = ("Decisions", "Votes", "Reviews", "Questions", "Reflections")
 # openpyxl keeps every hyperlink of a sheet in memory until the workbook is saved (about 1 KB
 # each, more while saving), so only this many rows get a native hyperlink; later rows get an
@@ -43,9 +53,31 @@ LINK_LIMIT = 5_000
 FORMULA_LINK_MAX = 255
 # The most characters an Excel cell holds (openpyxl cuts longer text there too).
 CELL_TEXT_MAX = 32_767
+LINK_TEXT = "Open in Slack"
 CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
-_BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+STATUS_WORDS = {
+    "voting": "Voting",
+    "active": "Active",
+    "under_review": "Under review",
+    "halted": "Halted",
+    "amended": "Amended",
+    "reversed": "Reversed",
+    "superseded": "Superseded",
+}
+OUTCOME_WORDS = {"keep": "Kept", "amend": "Amended", "reverse": "Reversed", "snooze": "Snoozed"}
+SOURCE_WORDS = {"poll": "Poll", "log": "Recorded", "modal": "Form", "thread": "Thread reply"}
+DOOR_WORDS = {"one-way": "One-way", "two-way": "Two-way"}
+# Statuses still in force, whose passed review date means an overdue review.
+IN_FORCE_WORDS = ("Active", "Under review", "Halted")
+TEXT_STYLE = "Narrative text"
+PERCENT_STYLE = "Narrative percent"
+HEADER_STYLE = "Narrative header"
+TABLE_HEADER_STYLE = "Narrative table header"
+TITLE_STYLE = "Narrative title"
+DECIMAL_STYLE = "Narrative decimal"
+LINK_STYLE = "Narrative link"
+OVERDUE_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
+OVERDUE_FONT = Font(color="9C0006")
 
 
 @dataclass(frozen=True)
@@ -57,112 +89,183 @@ class ExportSummary:
 class _Column:
     title: str
     width: float
-    kind: str = "plain"  # plain | text (user text, wrapped) | date | link
+    # plain (the export's own words, numbers) | name (may be anything a person typed) |
+    # text (user text, wrapped) | date | day | percent | link
+    kind: str = "plain"
+
+
+def _clean(text: str) -> str:
+    """Text as a cell can hold it: no control characters, at most 32,767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_TEXT_MAX]
+
+
+def _add_styles(wb: Workbook) -> dict[str, Any]:
+    """The workbook's named styles, registered once: name -> the style array each cell of that
+    style starts from (a cell copies it when made, so nothing is looked up per cell)."""
+    styles = {}
+    for style in (
+        NamedStyle(TEXT_STYLE, alignment=Alignment(wrap_text=True, vertical="top")),
+        NamedStyle(PERCENT_STYLE, number_format="0%"),
+        NamedStyle(DECIMAL_STYLE, number_format="0.0"),
+        NamedStyle(HEADER_STYLE, font=Font(bold=True)),
+        NamedStyle(
+            TABLE_HEADER_STYLE,
+            font=Font(bold=True),
+            alignment=Alignment(wrap_text=True, vertical="bottom"),
+        ),
+        NamedStyle(TITLE_STYLE, font=Font(bold=True, size=14)),
+        NamedStyle(LINK_STYLE, font=Font(color="0563C1", underline="single")),
+    ):
+        wb.add_named_style(style)
+        styles[style.name] = style.as_tuple()
+    return styles
+
+
+def _print_setup(ws: Any) -> None:
+    """Landscape, fit to the page width, header row repeated (before any row is written)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 class _Sheet:
-    """A write-only sheet that knows how to store each column's kind of value.
+    """A write-only data sheet that stores each column's kind of value as a leader reads it."""
 
-    Rows are turned into cells here rather than by openpyxl's generic `_values_to_row`: the
-    column kinds are known, so each value's cell type and style are set directly on one reused
-    cell (openpyxl infers the type of every value and re-checks every string, and a styled cell
-    handed to it costs an exception), which keeps a large export close to plain openpyxl speed.
-    """
-
-    def __init__(self, ws: WriteOnlyWorksheet, columns: list[_Column], tz_name: str) -> None:
-        self.ws = ws
+    def __init__(
+        self,
+        wb: Workbook,
+        title: str,
+        columns: list[_Column],
+        tz_name: str,
+        styles: dict[str, Any],
+    ) -> None:
+        self.ws = ws = wb.create_sheet(title)
+        self.styles = styles
+        self.wrap = styles[TEXT_STYLE]
+        self._safe: dict[str, str] = {}
         self.columns = columns
         self.rows = 0
         self.links = 0
-        # Styles are made once and shared by every cell of their kind (openpyxl only reads a
-        # cell's style array when writing it).
-        self._plain_style = StyleArray()
-        self._wrap_style = _style_of(ws, alignment=_WRAP)
-        self._link_style = _style_of(ws, style="Hyperlink")
-        self._date_style = _style_of(ws, value=datetime(2000, 1, 1))
+        _print_setup(ws)
+        ws.print_title_rows = "1:1"
         for index, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A2"
         header = []
         for column in columns:
             title = f"{column.title} ({tz_name})" if column.kind == "date" else column.title
-            cell = WriteOnlyCell(ws, value=title)
-            cell.font = _BOLD
-            header.append(cell)
+            header.append(self._styled(title, HEADER_STYLE))
         ws.append(header)
-        self._cell = WriteOnlyCell(ws)
-        # From here on, the rows this sheet appends are converted by `_to_cells`.
-        ws._values_to_row = self._to_cells  # type: ignore[method-assign]
+        # Per column: how a value becomes what `append` is given.
+        convert: dict[str, Callable[[Any], Any]] = {
+            "plain": _same,  # the export's own words and numbers
+            "name": self._plain,
+            "date": _same,
+            "day": _same,
+            "percent": self._percent,
+            "link": self._link,
+        }
+        converters = [
+            self._text_for(int(c.width)) if c.kind == "text" else convert[c.kind] for c in columns
+        ]
+        # Only the columns whose values need converting are visited per row.
+        self._converters = [(i, f) for i, f in enumerate(converters) if f is not _same]
+
+    def _styled(self, value: Any, style: str) -> Cell:
+        return Cell(self.ws, row=1, column=1, value=value, style_array=self.styles[style])
+
+    def _as_text(self, text: str, style: str | None) -> Any:
+        """A text cell: plain when openpyxl would store it as text anyway (most), else a cell
+        told so (a leading `=` would make a formula, `#N/A` an error value)."""
+        text = _clean(text)
+        if style is None and text[:1] != "=" and text not in ERROR_CODES:
+            return text
+        cell = Cell(
+            self.ws, row=1, column=1, value=text, style_array=self.styles[style] if style else None
+        )
+        cell.data_type = "s"
+        return cell
+
+    def _plain(self, value: Any) -> Any:
+        if type(value) is not str:
+            return value
+        # Names repeat on every row: each is checked once (only safe text is remembered).
+        known = self._safe.get(value)
+        if known is not None:
+            return known
+        made = self._as_text(value, None)
+        if type(made) is str and len(self._safe) < 100_000:
+            self._safe[value] = made
+        return made
+
+    def _text_for(self, width: int) -> Callable[[Any], Any]:
+        """User text in a column `width` characters wide: wrapped when it is longer than that
+        or has several lines (shorter text looks the same either way and costs no style)."""
+
+        def text(value: Any) -> Any:
+            if type(value) is not str:
+                return value
+            value = _clean(value)
+            if len(value) > width or "\n" in value or value[:1] == "=" or value in ERROR_CODES:
+                cell = Cell(self.ws, row=1, column=1, value=value, style_array=self.wrap)
+                cell.data_type = "s"
+                return cell
+            return value
+
+        return text
+
+    def _percent(self, value: Any) -> Any:
+        return self._styled(value / 100, PERCENT_STYLE)
+
+    def _link(self, url: Any) -> Any:
+        url = str(url)
+        if self.links < LINK_LIMIT:
+            self.links += 1
+            cell = self._styled(LINK_TEXT, LINK_STYLE)
+            cell.hyperlink = url
+            return cell
+        if url.startswith("https://") and '"' not in url and len(url) <= FORMULA_LINK_MAX:
+            # Only addresses the platform made (https, no quotes) become formulas; a plain
+            # value (a formula to openpyxl), unstyled: a style per cell costs more than writing it.
+            return f'=HYPERLINK("{url}","{LINK_TEXT}")'
+        return self._as_text(url, None)
 
     def append(self, values: tuple[Any, ...]) -> None:
         if len(values) != len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
-        self.ws.append(values)
+        row = list(values)
+        for index, convert in self._converters:
+            value = row[index]
+            if value is not None:
+                row[index] = convert(value)
+        self.ws.append(row)
         self.rows += 1
 
-    def _to_cells(self, values: tuple[Any, ...], row_idx: int) -> Iterator[Cell]:
-        # openpyxl writes each yielded cell before asking for the next, so one cell is reused.
-        cell = self._cell
-        cell.row = row_idx
-        for col_idx, (column, value) in enumerate(zip(self.columns, values, strict=True), 1):
-            if value is None:
-                continue
-            cell.column = col_idx
-            cell._hyperlink = None
-            kind = type(value)
-            if column.kind == "link":
-                self._link(cell, str(value))
-            elif kind is str:
-                # User text is always a text cell, never a formula or an error value.
-                cell._value = _clean(value)
-                cell.data_type = "s"
-                cell._style = self._wrap_style if column.kind == "text" else self._plain_style
-            elif kind is datetime:
-                cell._value = value
-                cell.data_type = "d"
-                cell._style = self._date_style
-            elif kind is int or kind is float:
-                cell._value = value
-                cell.data_type = "n"
-                cell._style = self._plain_style
-            else:  # anything else: openpyxl's own type inference, on a style of its own
-                cell._style = StyleArray()
-                cell.value = value
-            yield cell
+    def letter(self, title: str) -> str:
+        index = next(i for i, c in enumerate(self.columns, 1) if c.title == title)
+        return get_column_letter(index)
 
-    def _link(self, cell: Cell, url: str) -> None:
-        if self.links < LINK_LIMIT:
-            self.links += 1
-            cell._value = "Open in Slack"
-            cell.data_type = "s"
-            cell.hyperlink = url
-            cell._style = self._link_style
-        elif url.startswith("https://") and '"' not in url and len(url) <= FORMULA_LINK_MAX:
-            # Only addresses Slack made (https, no quotes) become formulas; others stay text.
-            cell._value = f'=HYPERLINK("{url}","Open in Slack")'
-            cell.data_type = "f"
-            cell._style = self._link_style
-        else:
-            cell._value = _clean(url)
-            cell.data_type = "s"
-            cell._style = self._plain_style
+    def highlight_overdue(self, review: str, condition: str) -> None:
+        """Overdue review dates in red: the date has passed and `condition` holds (Excel's
+        formula syntax, for row 2; `{col}` is replaced by a column's letter by title)."""
+        if not self.rows:
+            return
+        col = self.letter(review)
+        last = self.rows + 1
+        formula = f'AND(${col}2<>"",${col}2<TODAY(),{condition})'
+        self.ws.conditional_formatting.add(
+            f"{col}2:{col}{last}",
+            FormulaRule(formula=[formula], fill=OVERDUE_FILL, font=OVERDUE_FONT),
+        )
 
     def finish(self) -> None:
         last = get_column_letter(len(self.columns))
         self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
 
-def _style_of(ws: WriteOnlyWorksheet, **settings: Any) -> StyleArray:
-    """The style array openpyxl gives a cell with these settings."""
-    cell = WriteOnlyCell(ws, value=settings.pop("value", None))
-    for name, value in settings.items():
-        setattr(cell, name, value)
-    return copy(cell._style)
-
-
-def _clean(text: str) -> str:
-    """Text as a cell can hold it: no control characters, at most 32,767 characters."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_TEXT_MAX]
+def _same(value: Any) -> Any:
+    return value
 
 
 def _local(tz: ZoneInfo) -> Callable[[datetime | None], datetime | None]:
@@ -171,6 +274,13 @@ def _local(tz: ZoneInfo) -> Callable[[datetime | None], datetime | None]:
             return None
         # Excel has no time zones: the value is local time in `tz`, named in the header.
         return at.astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+    return convert
+
+
+def _day(tz: ZoneInfo) -> Callable[[datetime | None], date | None]:
+    def convert(at: datetime | None) -> date | None:
+        return at.astimezone(tz).date() if at is not None else None
 
     return convert
 
@@ -184,11 +294,13 @@ def write_workbook(
     tz: str = "UTC",
     names: Mapping[str, str] | None = None,
     channel_names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> ExportSummary:
     """Write the workbook of `team_id`'s decisions matching `query` (and the questions and
     reflections of the same channels and period) to `out`."""
     zone = ZoneInfo(tz)
     local = _local(zone)
+    day = _day(zone)
     # Not `names or {}`: a directory that looks names up on demand is empty (falsy) at first.
     names = {} if names is None else names
     channel_names = {} if channel_names is None else channel_names
@@ -200,17 +312,26 @@ def write_workbook(
         if not channel_id:
             return None
         name = channel_names.get(channel_id)
-        return f"#{name}" if name else channel_id
+        return f"#{name}" if name and name != channel_id else channel_id
 
     wb = Workbook(write_only=True)
-    decisions = _Sheet(wb.create_sheet("Decisions"), _DECISION_COLUMNS, tz)
-    votes = _Sheet(wb.create_sheet("Votes"), _VOTE_COLUMNS, tz)
-    reviews = _Sheet(wb.create_sheet("Reviews"), _REVIEW_COLUMNS, tz)
-    questions = _Sheet(wb.create_sheet("Questions"), _QUESTION_COLUMNS, tz)
-    reflections = _Sheet(wb.create_sheet("Reflections"), _REFLECTION_COLUMNS, tz)
+    wb.properties.title = "Decision log"
+    wb.properties.creator = "Narrative"
+    wb.properties.lastModifiedBy = "Narrative"
+    styles = _add_styles(wb)
+    summary_ws = wb.create_sheet(SUMMARY)
+    decisions = _Sheet(wb, "Decisions", _DECISION_COLUMNS, tz, styles)
+    votes = _Sheet(wb, "Votes", _VOTE_COLUMNS, tz, styles)
+    reviews = _Sheet(wb, "Reviews", _REVIEW_COLUMNS, tz, styles)
+    questions = _Sheet(wb, "Questions", _QUESTION_COLUMNS, tz, styles)
+    reflections = _Sheet(wb, "Reflections", _REFLECTION_COLUMNS, tz, styles)
 
     # A reader: the export may take a while, and votes and questions go on being stored.
     with read_scope(engine) as session:
+        figures = log_summary.log_summary(session=session, team_id=team_id, query=query)
+        _write_summary(
+            summary_ws, figures, query, who, where, (now or datetime.now(UTC)).astimezone(zone)
+        )
         labels: dict[int, str] = {}
         for batch in log_rows.iter_decisions(session=session, team_id=team_id, query=query):
             ids = [int(d.id or 0) for d in batch]
@@ -226,25 +347,25 @@ def write_workbook(
                 session=session, team_id=team_id, model=AndonPull, decision_ids=ids
             )
             linked = {d.replaces_id for d in batch} | {d.replaced_by_id for d in batch}
-            _label_links(session, team_id, linked - {None} - set(labels), labels, query)
+            unlabelled = {i for i in linked if i is not None and i not in labels}
+            _label_links(session, team_id, unlabelled, labels, query)
             narratives = log_rows.narratives_by_id(
                 session=session,
                 team_id=team_id,
                 narrative_ids=[d.narrative_id for d in batch if d.narrative_id is not None],
             )
-            by_decision: dict[int, dict[str, list[Any]]] = {
-                i: {"votes": [], "reviews": [], "pulls": []} for i in ids
-            }
-            for vote in batch_votes:
-                by_decision[vote.decision_id]["votes"].append(vote)
-            for review in batch_reviews:
-                by_decision[review.decision_id]["reviews"].append(review)
-            for pull in batch_pulls:
-                by_decision[pull.decision_id]["pulls"].append(pull)
+            by_decision: dict[int, dict[str, list[Any]]] = {}
+            for kind, found in (
+                ("votes", batch_votes),
+                ("reviews", batch_reviews),
+                ("pulls", batch_pulls),
+            ):
+                for row in found:
+                    by_decision.setdefault(row.decision_id, {}).setdefault(kind, []).append(row)
             for d in batch:
-                rows = by_decision[int(d.id or 0)]
-                decisions.append(_decision_row(d, rows, labels, narratives, who, where, local))
-                for vote in rows["votes"]:
+                rows = by_decision.get(int(d.id or 0), _NO_ROWS)
+                decisions.append(_decision_row(d, rows, labels, narratives, who, where, local, day))
+                for vote in rows.get("votes", ()):
                     votes.append(
                         (
                             labels[vote.decision_id],
@@ -252,25 +373,25 @@ def write_workbook(
                             CHOICE_NAMES.get(vote.choice, vote.choice),
                             vote.reason,
                             local(vote.cast_at),
-                            "yes" if vote.current else "no (changed)",
+                            "Yes" if vote.current else "No (changed)",
                             local(vote.committed_at),
                         )
                     )
-                for review in rows["reviews"]:
+                for review in rows.get("reviews", ()):
                     reviews.append(
                         (
                             labels[review.decision_id],
-                            local(review.due_at),
+                            day(review.due_at),
                             local(review.sent_at),
                             local(review.reminded_at),
                             local(review.answered_at),
                             who(review.answered_by),
-                            review.outcome or ("overdue" if review.reminded_at else "open"),
+                            _outcome(review),
                             d.confidence,
                             review.actual_confidence,
                             review.learned,
                             review.new_text,
-                            local(review.next_review_on),
+                            day(review.next_review_on),
                         )
                     )
         for qbatch in log_rows.iter_questions(
@@ -290,8 +411,8 @@ def write_workbook(
                         who(question.author_id),
                         question.text,
                         local(question.asked_at),
-                        "yes" if question.private else "no",
-                        "yes" if question.after_reading else "no",
+                        "Yes" if question.private else "No",
+                        "Yes" if question.after_reading else "No",
                         local(question.edited_at),
                     )
                 )
@@ -303,7 +424,7 @@ def write_workbook(
             hidden_channels=query.hidden_channels,
         ):
             named = {a.decision_id for a, _ in abatch if a.decision_id is not None}
-            _label_links(session, team_id, named - set(labels), labels, query)
+            _label_links(session, team_id, {i for i in named if i not in labels}, labels, query)
             for answer, round_ in abatch:
                 reflections.append(
                     (
@@ -313,15 +434,24 @@ def write_workbook(
                         answer.text,
                         who(answer.user_id),
                         local(answer.answered_at),
-                        answer.source,
+                        SOURCE_WORDS.get(answer.source, answer.source),
                         labels.get(answer.decision_id) if answer.decision_id else None,
                     )
                 )
+    in_force = ",".join(f'${decisions.letter("Status")}2="{w}"' for w in IN_FORCE_WORDS)
+    decisions.highlight_overdue("Review date", f"OR({in_force})")
+    reviews.highlight_overdue("Due", f'${reviews.letter("Answered")}2=""')
     sheets = (decisions, votes, reviews, questions, reflections)
     for sheet in sheets:
         sheet.finish()
     wb.save(out)
     return ExportSummary(rows={name: s.rows for name, s in zip(SHEETS, sheets, strict=True)})
+
+
+def _outcome(review: Review) -> str:
+    if review.outcome:
+        return OUTCOME_WORDS.get(review.outcome, review.outcome)
+    return "Overdue" if review.reminded_at else "Open"
 
 
 def _label_links(
@@ -346,6 +476,9 @@ def _question_text(raw: str, index: int | None) -> str | None:
         return None
 
 
+_NO_ROWS: dict[str, list[Any]] = {}
+
+
 def _decision_row(
     d: Decision,
     rows: dict[str, list[Any]],
@@ -354,10 +487,16 @@ def _decision_row(
     who: Callable[[str | None], str | None],
     where: Callable[[str | None], str | None],
     local: Callable[[datetime | None], datetime | None],
+    day: Callable[[datetime | None], date | None],
 ) -> tuple[Any, ...]:
-    current = [v for v in rows["votes"] if v.current]
-    tally = {c: sum(1 for v in current if v.choice == c) for c in CHOICE_NAMES}
-    dissent = [v for v in current if v.choice in log_rows.DISSENT_CHOICES]
+    tally = dict.fromkeys(CHOICE_NAMES, 0)
+    dissent = []
+    for v in rows.get("votes", ()):
+        if v.current:
+            if v.choice in tally:
+                tally[v.choice] += 1
+            if v.choice in log_rows.DISSENT_CHOICES:
+                dissent.append(v)
     dissent_text = "\n".join(
         f"{who(v.user_id)} ({CHOICE_NAMES[v.choice]}"
         + (", committed" if v.choice == "disagree_commit" or v.committed_at else "")
@@ -367,24 +506,24 @@ def _decision_row(
     pulls = "\n".join(
         f"{who(p.user_id)}: {p.reason}"
         + (f" (resolved: {p.resolution})" if p.resolved_at else " (open)")
-        for p in rows["pulls"]
+        for p in rows.get("pulls", ())
     )
-    answered = [r for r in rows["reviews"] if r.outcome]
+    answered = [r for r in rows.get("reviews", ()) if r.outcome]
     narrative = narratives.get(d.narrative_id or 0)
     return (
         decision_label(d.number),
         d.final_text or d.proposal,
         d.proposal,
-        d.status.replace("_", " "),
+        STATUS_WORDS.get(d.status, d.status),
         who(d.owner_id),
         who(d.proposed_by),
         where(d.channel_id),
-        d.source,
+        SOURCE_WORDS.get(d.source, d.source),
         local(d.created_at),
         local(d.decided_at),
         d.confidence,
-        d.door,
-        local(d.review_on),
+        DOOR_WORDS.get(d.door, d.door),
+        day(d.review_on),
         tally["agree"],
         tally["disagree_commit"],
         tally["disagree"],
@@ -396,25 +535,235 @@ def _decision_row(
         labels.get(d.replaces_id) if d.replaces_id else None,
         labels.get(d.replaced_by_id) if d.replaced_by_id else None,
         len(answered),
-        answered[-1].outcome if answered else None,
+        OUTCOME_WORDS.get(answered[-1].outcome or "", answered[-1].outcome) if answered else None,
         d.permalink,
     )
 
+
+# --- the Summary sheet ----------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class _Rows:
+    """Rows of the Summary sheet, appended in order; remembers which row is which."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def add(self, *values: Any) -> int:
+        cells = []
+        for value in values:
+            if isinstance(value, tuple):  # (value, named style)
+                cell = WriteOnlyCell(self.ws, value=value[0])
+                if isinstance(value[0], str):
+                    cell.data_type = "s"
+                cell.style = value[1]
+                cells.append(cell)
+            elif isinstance(value, str):
+                cell = WriteOnlyCell(self.ws, value=_clean(value))
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        self.ws.append(cells)
+        self.row += 1
+        return self.row
+
+    def header(self, *titles: str) -> int:
+        return self.add(*((t, TABLE_HEADER_STYLE) for t in titles))
+
+
+def _pct(value: float | None) -> Any:
+    return (value, PERCENT_STYLE) if value is not None else "—"
+
+
+def _write_summary(
+    ws: Any,
+    s: log_summary.Summary,
+    query: LogQuery,
+    who: Callable[[str | None], str | None],
+    where: Callable[[str | None], str | None],
+    now: datetime,
+) -> None:
+    _print_setup(ws)
+    for letter in "ABCDEFGHIJK":
+        ws.column_dimensions[letter].width = 40 if letter == "A" else 13
+    rows = _Rows(ws)
+    rows.add(("Decision log summary", TITLE_STYLE))
+    period = f"from {query.since.date().isoformat()}" if query.since else "all decisions"
+    scope = f" in {where(query.channel_id)}" if query.channel_id else ""
+    rows.add(f"Period: {period}{scope}, exported {now.date().isoformat()}. Months in UTC.")
+    rows.add()
+    rows.header("Figure", "Value", "Out of")
+    headline = (
+        ("Decisions made", s.decisions, None),
+        ("Median days from proposal to final", (s.median_days_to_final, DECIMAL_STYLE), None),
+        ("Dissent rate", _pct(_share(s.with_dissent, s.decisions)), s.decisions),
+        (
+            "Dissenters who committed",
+            _pct(_share(s.dissenters_committed, s.dissenters)),
+            s.dissenters,
+        ),
+        ("Andon pulls", s.andon_pulls, None),
+        ("Reviews on time", s.reviews_on_time, None),
+        ("Reviews late", s.reviews_late, None),
+        ("Reviews overdue", s.reviews_overdue, None),
+        ("Reversal rate", _pct(_share(s.reversed, s.decisions)), s.decisions),
+        (
+            "Reading completion",
+            _pct(_share(s.readers_done, s.readers_expected)),
+            s.readers_expected,
+        ),
+        (
+            "Questions per narrative",
+            (s.questions / s.narratives, DECIMAL_STYLE) if s.narratives else "—",
+            s.narratives,
+        ),
+        (
+            "Reflection participation",
+            _pct(_share(s.reflection_answerers, s.reflection_members)),
+            s.reflection_members,
+        ),
+    )
+    for label, value, whole in headline:
+        if isinstance(value, tuple) and value[0] is None:
+            value = "—"
+        rows.add(label, value, whole)
+    rows.add()
+
+    # Calibration: share of reviewed decisions kept / amended / reversed per confidence band.
+    rows.add(
+        ("Calibration: what reviews said, by the confidence decisions were made with", HEADER_STYLE)
+    )
+    first = rows.header("Confidence band", "Reviewed", "Kept", "Amended", "Reversed") + 1
+    for band in s.bands:
+        rows.add(
+            f"{band.label} ({band.reviewed} reviewed)",
+            band.reviewed,
+            _pct(_share(band.kept, band.reviewed)) if band.reviewed else 0,
+            _pct(_share(band.amended, band.reviewed)) if band.reviewed else 0,
+            _pct(_share(band.reversed, band.reviewed)) if band.reviewed else 0,
+        )
+    last = rows.row
+    calibration = BarChart()
+    calibration.type = "bar"
+    calibration.grouping = "percentStacked"
+    calibration.overlap = 100
+    calibration.title = "Calibration: reviewed decisions by confidence band"
+    calibration.y_axis.title = "Share of reviewed decisions"
+    calibration.add_data(
+        Reference(ws, min_col=3, max_col=5, min_row=first - 1, max_row=last), titles_from_data=True
+    )
+    calibration.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    rows.add()
+
+    # Months (UTC): statuses, dissent, reviews.
+    rows.add(("By month (UTC)", HEADER_STYLE))
+    statuses = [w for k, w in STATUS_WORDS.items() if k != "voting"]
+    month_first = (
+        rows.header(
+            "Month", *statuses, "Decisions", "Dissent rate", "Reviews on time", "Reviews late"
+        )
+        + 1
+    )
+    for m in s.months:
+        rows.add(
+            m.month,
+            *(m.by_status.get(k, 0) for k in STATUS_WORDS if k != "voting"),
+            m.decisions,
+            _pct(_share(m.with_dissent, m.decisions)) if m.decisions else None,
+            m.reviews_on_time,
+            m.reviews_late,
+        )
+    month_last = max(rows.row, month_first)
+    n_status = len(statuses)
+    per_month = BarChart()
+    per_month.type = "col"
+    per_month.grouping = "stacked"
+    per_month.overlap = 100
+    per_month.title = "Decisions per month by status"
+    per_month.add_data(
+        Reference(ws, min_col=2, max_col=1 + n_status, min_row=month_first - 1, max_row=month_last),
+        titles_from_data=True,
+    )
+    per_month.set_categories(Reference(ws, min_col=1, min_row=month_first, max_row=month_last))
+    dissent = LineChart()
+    dissent.title = "Dissent rate per month"
+    dissent.y_axis.number_format = "0%"
+    dissent.y_axis.scaling.min = 0
+    dissent.y_axis.scaling.max = 1
+    dissent.add_data(
+        Reference(ws, min_col=3 + n_status, min_row=month_first - 1, max_row=month_last),
+        titles_from_data=True,
+    )
+    dissent.set_categories(Reference(ws, min_col=1, min_row=month_first, max_row=month_last))
+    for series in dissent.series:
+        series.smooth = False  # straight lines between months, no invented curve
+    on_time = BarChart()
+    on_time.type = "col"
+    on_time.grouping = "clustered"
+    on_time.title = "Reviews on time vs late per month"
+    on_time.add_data(
+        Reference(
+            ws,
+            min_col=4 + n_status,
+            max_col=5 + n_status,
+            min_row=month_first - 1,
+            max_row=month_last,
+        ),
+        titles_from_data=True,
+    )
+    on_time.set_categories(Reference(ws, min_col=1, min_row=month_first, max_row=month_last))
+    rows.add()
+
+    # Owners.
+    rows.add(("By owner (reversal rate by confidence band)", HEADER_STYLE))
+    rows.header(
+        "Owner",
+        "Decisions owned",
+        "Median confidence",
+        "Reviews on time",
+        *(f"Reversed, {label}" for label, _ in log_summary.BANDS),
+    )
+    for owner in s.owners:
+        rows.add(
+            who(owner.owner_id) or owner.owner_id,
+            owner.decisions,
+            _pct(owner.median_confidence / 100 if owner.median_confidence is not None else None),
+            _pct(_share(owner.reviews_on_time, owner.reviews_settled)),
+            *(_pct(_share(b.reversed, b.reviewed)) for b in owner.bands),
+        )
+
+    # The charts under the tables, two by two (the page is as wide as the month table), on a
+    # printed page of their own.
+    ws.row_breaks.append(Break(id=rows.row + 1))
+    top = rows.row + 3
+    for position, chart in enumerate((calibration, per_month, dissent, on_time)):
+        chart.width, chart.height = 17, 8
+        row = top + (position // 2) * 17
+        ws.add_chart(chart, f"{'AF'[position % 2]}{row}")
+
+
+# --- columns --------------------------------------------------------------------------------------
 
 _DECISION_COLUMNS = [
     _Column("ID", 9),
     _Column("Decision", 50, "text"),
     _Column("Proposal", 40, "text"),
     _Column("Status", 13),
-    _Column("Owner", 16),
-    _Column("Proposed by", 16),
-    _Column("Channel", 16),
-    _Column("Source", 8),
+    _Column("Owner", 16, "name"),
+    _Column("Proposed by", 16, "name"),
+    _Column("Channel", 16, "name"),
+    _Column("Source", 9),
     _Column("Created", 19, "date"),
     _Column("Decided", 19, "date"),
-    _Column("Confidence %", 12),
+    _Column("Confidence", 11, "percent"),
     _Column("Door", 9),
-    _Column("Review date", 19, "date"),
+    _Column("Review date", 12, "day"),
     _Column("Agree", 8),
     _Column("Disagree, but commit", 11),
     _Column("Disagree", 9),
@@ -431,7 +780,7 @@ _DECISION_COLUMNS = [
 ]
 _VOTE_COLUMNS = [
     _Column("Decision", 9),
-    _Column("Voter", 16),
+    _Column("Voter", 16, "name"),
     _Column("Choice", 20),
     _Column("Reason", 50, "text"),
     _Column("Cast", 19, "date"),
@@ -440,22 +789,22 @@ _VOTE_COLUMNS = [
 ]
 _REVIEW_COLUMNS = [
     _Column("Decision", 9),
-    _Column("Due", 19, "date"),
+    _Column("Due", 12, "day"),
     _Column("Sent", 19, "date"),
     _Column("Reminded", 19, "date"),
     _Column("Answered", 19, "date"),
-    _Column("Answered by", 16),
+    _Column("Answered by", 16, "name"),
     _Column("Outcome", 10),
-    _Column("Recorded confidence %", 12),
-    _Column("Actual information %", 12),
+    _Column("Recorded confidence", 12, "percent"),
+    _Column("Actual information", 12, "percent"),
     _Column("What we learned", 50, "text"),
     _Column("New text", 40, "text"),
-    _Column("Next review", 19, "date"),
+    _Column("Next review", 12, "day"),
 ]
 _QUESTION_COLUMNS = [
     _Column("Narrative", 30, "text"),
-    _Column("Channel", 16),
-    _Column("Author", 16),
+    _Column("Channel", 16, "name"),
+    _Column("Author", 16, "name"),
     _Column("Question", 60, "text"),
     _Column("Asked", 19, "date"),
     _Column("Private", 8),
@@ -463,11 +812,11 @@ _QUESTION_COLUMNS = [
     _Column("Edited", 19, "date"),
 ]
 _REFLECTION_COLUMNS = [
-    _Column("Channel", 16),
+    _Column("Channel", 16, "name"),
     _Column("Round posted", 19, "date"),
     _Column("Question", 40, "text"),
     _Column("Answer", 60, "text"),
-    _Column("Author", 16),
+    _Column("Author", 16, "name"),
     _Column("Answered", 19, "date"),
     _Column("Source", 8),
     _Column("Decision", 10),

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import DEFAULT_DATABASE_URL, ConfigError, normalize_database_url
 from bot.export import write_workbook
+from bot.names import known_names
 from storage import decision_log as log_rows
 from storage.db import make_engine, migrate, session_scope
 from storage.decision_log import LOG_STATUSES, LogQuery
@@ -64,8 +65,15 @@ def run_export(args: argparse.Namespace) -> int:
                         f"({', '.join(sorted(known))})."
                     )
                 team = known[0] if known else ""
+            people, channels = known_names(engine, team_id=team)
             summary = write_workbook(
-                engine=engine, team_id=team, query=query, out=args.out, tz=args.tz
+                engine=engine,
+                team_id=team,
+                query=query,
+                out=args.out,
+                tz=args.tz,
+                names=people,
+                channel_names=channels,
             )
         finally:
             engine.dispose()

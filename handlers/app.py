@@ -11,7 +11,12 @@ from bot.config import Settings
 from bot.core import Core
 from handlers import actions, commands, events, home, timers, views, work
 from handlers.errors import handle_error, mark_verified
-from handlers.middleware import dedupe_events, dedupe_requests, retrying_respond
+from handlers.middleware import (
+    dedupe_events,
+    dedupe_requests,
+    remember_names,
+    retrying_respond,
+)
 from handlers.slack import retry_handlers
 from handlers.work import DrainingPool
 
@@ -54,6 +59,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     app.use(dedupe_events(core))
     app.use(dedupe_requests(core))
     app.use(retrying_respond)
+    app.use(remember_names(core))
     app.error(handle_error)
     commands.register(app, core)
     actions.register(app, core)

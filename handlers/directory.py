@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -102,26 +102,38 @@ def open_dm(client: WebClient, user_id: str) -> str:
 
 
 class SlackNames(Mapping[str, str]):
-    """User id -> display name, looked up on demand (at most `limit` look-ups, then ids)."""
+    """User id -> display name, looked up on demand (at most `limit` look-ups, then the names in
+    `known`, then ids). `on_name(user_id, name)` hears each name Slack gave."""
 
-    def __init__(self, client: WebClient, limit: int = 300) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        limit: int = 300,
+        *,
+        known: Mapping[str, str] | None = None,
+        on_name: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.client = client
         self.limit = limit
+        self.known = known or {}
+        self.on_name = on_name
         self._names: dict[str, str] = {}
 
     def __getitem__(self, user_id: str) -> str:
         if user_id in self._names:
             return self._names[user_id]
+        fallback = self.known.get(user_id, user_id)
         if len(self._names) >= self.limit:
-            return user_id
+            return fallback
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
             profile = user.get("profile") or {}
-            name = str(
-                profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-            )
+            found = profile.get("display_name") or user.get("real_name") or user.get("name")
+            name = str(found or fallback)
+            if found and self.on_name is not None:
+                self.on_name(user_id, name)
         except SlackApiError:
-            name = user_id
+            name = fallback
         self._names[user_id] = name
         return name
 
@@ -133,13 +145,25 @@ class SlackNames(Mapping[str, str]):
 
 
 class ChannelNames(Mapping[str, str]):
-    """Channel id -> name, from the cached conversations.info."""
+    """Channel id -> name, from the cached conversations.info (else the names in `known`).
+    `on_name(channel_id, name)` hears each name Slack gave."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        known: Mapping[str, str] | None = None,
+        on_name: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.client = client
+        self.known = known or {}
+        self.on_name = on_name
 
     def __getitem__(self, channel_id: str) -> str:
-        return str(channel_info(self.client, channel_id).get("name") or channel_id)
+        found = channel_info(self.client, channel_id).get("name")
+        if found and self.on_name is not None:
+            self.on_name(channel_id, str(found))
+        return str(found or self.known.get(channel_id) or channel_id)
 
     def __iter__(self) -> Iterator[str]:
         return iter(())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -14,6 +15,7 @@ from slack_sdk import WebClient
 from bot.core import Core
 from bot.decision_log import decision_channels
 from bot.export import write_workbook
+from bot.names import CHANNEL, PERSON, known_names, name_book
 from handlers.directory import ChannelNames, SlackNames, hidden_channels, may_see, open_dm
 from handlers.slack import user_timezone
 from storage.decision_log import LogQuery
@@ -62,6 +64,15 @@ def deliver_export(client: WebClient, core: Core, request: ExportRequest) -> Non
     channels = decision_channels(core, team_id=request.team_id)
     query = replace(request.query, hidden_channels=hidden_channels(client, user, channels))
     tz = user_timezone(client, user)
+    people, places = known_names(core.engine, team_id=request.team_id)
+    book = name_book(core)
+
+    def heard(kind: str) -> Callable[[str, str], None]:
+        def note(ref: str, name: str) -> None:
+            book.saw(team_id=request.team_id, kind=kind, names={ref: name})
+
+        return note
+
     fd, path = tempfile.mkstemp(prefix="decision-log-", suffix=".xlsx")
     os.close(fd)
     try:
@@ -71,8 +82,8 @@ def deliver_export(client: WebClient, core: Core, request: ExportRequest) -> Non
             query=query,
             out=path,
             tz=tz,
-            names=SlackNames(client),
-            channel_names=ChannelNames(client),
+            names=SlackNames(client, known=people, on_name=heard(PERSON)),
+            channel_names=ChannelNames(client, known=places, on_name=heard(CHANNEL)),
         )
         day = core.clock.now().date().isoformat()
         count = summary.rows.get("Decisions", 0)

@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.core import Core
 from bot.housekeeping import first_delivery, recent_deliveries, remember_deliveries
+from bot.names import CHANNEL, HANDLE, PERSON, name_book
 from handlers.slack import is_slack_response_url, loggable, retry_handlers
 
 log = logging.getLogger(__name__)
@@ -194,3 +195,41 @@ def retrying_respond(context: BoltContext, next: Callable[[], None]) -> BoltResp
             ssl=client.ssl,
         )
     return next()
+
+
+# What a slash command says for channel_name where the channel has no name of its own.
+_NOT_CHANNEL_NAMES = frozenset({"directmessage", "privategroup", "mpdm"})
+
+
+def remember_names(core: Core) -> Callable[..., BoltResponse | None]:
+    """Note the names a request carries (a slash command's `user_name` and `channel_name`, an
+    interaction's `user.name` and `channel.name`), so exports can show names, not ids. Costs
+    a dictionary look-up here; only changes are written, after this request."""
+    book = name_book(core)
+
+    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        try:
+            _note_names(book, body)
+        except Exception as exc:  # noqa: BLE001 - names are a convenience; the request goes on
+            # The type only: the exception could quote the request's body.
+            log.warning("could not note the names of a request (%s)", type(exc).__name__)
+        return next()
+
+    return middleware
+
+
+def _note_names(book: Any, body: dict[str, Any]) -> None:
+    team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")[:32]
+    people: dict[str, str] = {}
+    channels: dict[str, str] = {}
+    if "command" in body:
+        people[str(body.get("user_id") or "")] = str(body.get("user_name") or "")
+        channels[str(body.get("channel_id") or "")] = str(body.get("channel_name") or "")
+    user, channel = body.get("user"), body.get("channel")
+    if isinstance(user, dict):
+        people[str(user.get("id") or "")] = str(user.get("name") or user.get("username") or "")
+    if isinstance(channel, dict):
+        channels[str(channel.get("id") or "")] = str(channel.get("name") or "")
+    channels = {k: v for k, v in channels.items() if v not in _NOT_CHANNEL_NAMES}
+    book.saw(team_id=team, kind=PERSON, names=people, source=HANDLE)
+    book.saw(team_id=team, kind=CHANNEL, names=channels, source=HANDLE)

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import String, event, text
+from sqlalchemy import Float, String, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -157,3 +157,41 @@ def _ping_sqlite(raw: Any) -> None:
         raw.execute("ROLLBACK")
     finally:
         raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+class month_of(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """The month of a stored (naive UTC) time as text, `YYYY-MM`, on either database."""
+
+    type = String()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+class days_between(FunctionElement[float]):  # noqa: N801 - used like a SQL function
+    """Days (with fractions) from the first stored time to the second, on either database."""
+
+    type = Float()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"

@@ -305,6 +305,9 @@ class LogMetrics:
     narratives: int
     questions: int
     calibration: tuple[OwnerCalibration, ...]
+    # Reviewed decisions per confidence band (`storage.log_summary.Band`), reviews due in the
+    # period.
+    bands: tuple[Any, ...] = ()
 
 
 def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetrics:
@@ -443,8 +446,10 @@ def iter_decisions(
     Rows are plain read-only records (attribute access like a Decision), not ORM objects:
     building entities costs more than the export's writing for large logs."""
     last = 0
-    conds = _conditions(team_id, query)
     table = Decision.__table__  # type: ignore[attr-defined]
+    # Batches walk the primary key: a team condition SQLite could serve from an index would have
+    # it read (and sort) every decision of the workspace again for each batch.
+    conds = [_same_team(table.c.team_id, team_id), *_conditions(team_id, query)[1:]]
     while True:
         stmt = select(table).where(*conds, table.c.id > last).order_by(table.c.id).limit(batch)
         rows = list(session.execute(stmt).all())
@@ -464,7 +469,8 @@ def rows_for_decisions(
     table = model.__table__
     stmt = (
         select(table)
-        .where(table.c.team_id == team_id, table.c.decision_id.in_(list(decision_ids)))
+        # By decision: the team index would name every vote of the workspace for each batch.
+        .where(_same_team(table.c.team_id, team_id), table.c.decision_id.in_(list(decision_ids)))
         .order_by(table.c.decision_id, table.c.id)
     )
     return list(session.execute(stmt).all())

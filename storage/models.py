@@ -315,3 +315,21 @@ class ReflectionAnswer(SQLModel, table=True):
     answered_at: datetime = Field(sa_column=_utc())
     updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     decision_id: int | None = Field(default=None, foreign_key="decision.id")
+
+
+# --- Names --------------------------------------------------------------------------------------
+
+
+class KnownName(SQLModel, table=True):
+    """The display name of a person or a channel, as last seen (so exports show names, not ids).
+
+    kind: person | channel. source: profile (users.info / conversations.info, preferred) |
+    handle (the name a request body carries: a slash command's `user_name`)."""
+
+    __tablename__ = "known_name"
+    team_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=8)
+    ref_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=255)
+    source: str = Field(default="profile", max_length=8)
+    seen_at: datetime = Field(sa_column=_utc())

@@ -34,6 +34,7 @@ def add_decision(
     status: str = "active",
     created_at: datetime = START,
     review_in: timedelta = timedelta(days=90),
+    decided_at: datetime | None = None,
     **extra: object,
 ) -> Decision:
     with session_scope(engine) as session:
@@ -52,7 +53,7 @@ def add_decision(
                 review_on=created_at + review_in,
                 status=status,
                 created_at=created_at,
-                decided_at=created_at,
+                decided_at=decided_at or created_at,
                 **extra,
             ),
         )

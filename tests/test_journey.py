@@ -298,7 +298,7 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
     assert col(only, "Narrative") == "Pricing six-pager & FAQ"
     assert col(only, "Narrative questions") == 2
     assert only["Owner"] == f"User {OWNER}" and only["Channel"] == "#c0general"
-    assert only["Status"] == "active" and only["Last review"] == "keep"
+    assert only["Status"] == "Active" and only["Last review"] == "Kept"
     assert f"User {CAT} (Disagree): Churn will spike & hurt" in only["Dissent (name: reason)"]
     votes = sheet("Votes")
     assert sorted((str(v["Voter"]), v["Choice"], v["Reason"]) for v in votes) == [
@@ -307,7 +307,7 @@ def test_narrative_to_decision_to_reflection_to_review_to_export(
         (f"User {CAT}", "Disagree", "Churn will spike & hurt"),
     ]
     reviews = sheet("Reviews")
-    assert len(reviews) == 1 and "keep" in json.dumps(reviews[0], default=str)
+    assert len(reviews) == 1 and "Kept" in json.dumps(reviews[0], default=str)
     assert isinstance(col(reviews[0], "Due"), datetime)
     qs = sheet("Questions")
     assert sorted(str(col(q, "Question")) for q in qs) == ["What happens to churn?", "Why March?"]

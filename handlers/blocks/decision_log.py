@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage
+from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage, calibration_text
 from bot.inputs import parse_id
 from bot.proposals import confidence_note
 from handlers.render import (
@@ -236,6 +236,8 @@ def metrics_lines(metrics: LogMetrics) -> list[str]:
         f"*Reversed or amended:* {percent(metrics.reversed_or_amended, metrics.decisions)}",
         f"*Reading completion:* {percent(metrics.readers_done, metrics.readers_expected)}",
         f"*Questions per narrative:* {per_narrative}",
+        f"*Calibration (reviews due in the last 30 days, by confidence):* "
+        f"{escape(calibration_text(metrics.bands))}",
     ]
 
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
-from bot.export import SHEETS, write_workbook
+from bot.export import SHEETS, SUMMARY, write_workbook
 from storage.db import session_scope
 from storage.decision_log import LogQuery
 from storage.models import Narrative, Question, ReflectionAnswer, ReflectionRound, Review
@@ -109,7 +109,7 @@ def test_workbook_sheets_rows_text_dates_and_links(engine: Engine, tmp_path: Pat
         "Reflections": 1,
     }
     wb = load_workbook(out)
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == [SUMMARY, *SHEETS]
     for name in SHEETS:
         ws = wb[name]
         assert ws.freeze_panes == "A2"
@@ -126,7 +126,7 @@ def test_workbook_sheets_rows_text_dates_and_links(engine: Engine, tmp_path: Pat
     # Real dates, in the header's time zone (Berlin is UTC+1 in December).
     assert row["Created (Europe/Berlin)"].value == datetime(2026, 12, 1, 10, 0)
     assert row["Created (Europe/Berlin)"].is_date
-    assert row["Confidence %"].value == 40
+    assert row["Confidence"].value == 0.4 and row["Confidence"].number_format == "0%"
     assert row["Dissent count"].value == 8
     assert row["Narrative"].value == "=Q3 pricing" and row["Narrative"].data_type == "s"
     assert row["Narrative questions"].value == 2
@@ -142,9 +142,9 @@ def test_workbook_sheets_rows_text_dates_and_links(engine: Engine, tmp_path: Pat
     assert all(cell.data_type != "f" for ws in wb for row in ws.iter_rows() for cell in row)
     votes = list(wb["Votes"].iter_rows(min_row=2, values_only=True))
     assert ("D-1", "U0ANA", "Agree", None) in [v[:4] for v in votes]
-    assert "no (changed)" in [v[5] for v in votes]
+    assert "No (changed)" in [v[5] for v in votes]
     review = [c.value for c in wb["Reviews"][2]]
-    assert review[0] == "D-1" and review[6] == "keep" and review[9] == "=2+2"
+    assert review[0] == "D-1" and review[6] == "Kept" and review[9] == "=2+2"
     questions = list(wb["Questions"].iter_rows(min_row=2, values_only=True))
     assert [q[3] for q in questions] == ["Why March?", "@here what about EU?"]
     reflections = list(wb["Reflections"].iter_rows(min_row=2, values_only=True))

@@ -216,7 +216,14 @@ def test_logged_decision_is_reviewed_reversed_browsed_and_exported(bot: RunningB
         file_id = _json(done[0].params["files"])[0]["id"]
         assert slack.files[file_id]["channel_id"] == f"D{'U0ALICE'}"
         wb = load_workbook(io.BytesIO(slack.uploads[file_id]))
-        assert wb.sheetnames == ["Decisions", "Votes", "Reviews", "Questions", "Reflections"]
+        assert wb.sheetnames == [
+            "Summary",
+            "Decisions",
+            "Votes",
+            "Reviews",
+            "Questions",
+            "Reflections",
+        ]
         decisions = list(wb["Decisions"].iter_rows(values_only=True))
         assert [r[0] for r in decisions[1:]] == ["D-1", "D-2"]
         header = decisions[0]
@@ -232,5 +239,5 @@ def test_logged_decision_is_reviewed_reversed_browsed_and_exported(bot: RunningB
         dissent_col = header.index("Dissent (name: reason)")
         assert INJECTION in decisions[1][dissent_col]
         reviews = list(wb["Reviews"].iter_rows(values_only=True))
-        assert len(reviews) == 2 and reviews[1][6] == "reverse"
+        assert len(reviews) == 2 and reviews[1][6] == "Reversed"
         assert "Secret plan" not in json.dumps(decisions, default=str)

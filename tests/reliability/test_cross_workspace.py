@@ -14,9 +14,10 @@ from sqlalchemy import MetaData, select
 from sqlmodel import col
 from sqlmodel import select as sm_select
 
+from bot.names import name_book
 from storage.db import session_scope
 from storage.models import AndonPull, Decision, Narrative, Review
-from tests.conftest import RunningBot
+from tests.conftest import TEAM, RunningBot
 from tests.handlers.decision_helpers import OWNER, propose, wait_until
 
 OTHER = "T0OTHER"
@@ -25,7 +26,11 @@ SECRETS = ("Secret pricing six-pager", "Secret EU hours plan", "Secret launch po
 
 
 def everything(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (but the event dedupe log), to compare before and after."""
+    """Every row of every table (but the event dedupe log), to compare before and after.
+
+    Of the names the bot has seen, only this workspace's: the other workspace's requests
+    carry its own people's and channels' names, which it may remember for itself."""
+    name_book(bot.core).settle()
     meta = MetaData()
     meta.reflect(bind=bot.core.engine)
     rows: dict[str, list[tuple[Any, ...]]] = {}
@@ -33,8 +38,11 @@ def everything(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
         for name, table in sorted(meta.tables.items()):
             if name in ("processedevent", "processed_event", "alembic_version"):
                 continue
+            stmt = select(table)
+            if name == "known_name":
+                stmt = stmt.where(table.c.team_id == TEAM)
             rows[name] = sorted(
-                (tuple(str(v) for v in row) for row in conn.execute(select(table))),
+                (tuple(str(v) for v in row) for row in conn.execute(stmt)),
             )
     return rows
 
