@@ -130,7 +130,9 @@ def test_an_unconfirmed_poll_is_confirmed_by_its_timer_and_never_posted_twice(
         [poll_ts] = top_level(slack)
         assert decision_row(bot).poll_ts is None
 
-        clock.tick(61)
+        # freezegun's tick() moves to start + 61 s, dropping the real time that ticked by
+        # meanwhile (client time-outs, a loaded machine): step well past the timer's minute.
+        clock.tick(120)
         bot.restart()  # also after a restart
         assert bot.run_timers() == 1
         assert decision_row(bot).poll_ts == poll_ts
@@ -195,7 +197,9 @@ def test_an_unconfirmed_narrative_is_confirmed_by_its_timer_and_never_posted_twi
         assert not told_something_failed(slack, OWNER)
         [ts] = top_level(slack)
 
-        clock.tick(61)
+        # freezegun's tick() moves to start + 61 s, dropping the real time that ticked by
+        # meanwhile (client time-outs, a loaded machine): step well past the timer's minute.
+        clock.tick(120)
         bot.restart()
         assert bot.run_timers() == 1
         with session_scope(bot.core.engine) as session:
