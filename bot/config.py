@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -88,6 +89,11 @@ def normalize_database_url(raw: str) -> str:
         raise ConfigError(
             f"DATABASE_URL uses '{url.get_backend_name()}', which Narrative does not support. "
             f"Use SQLite (the default) or PostgreSQL. See {README_SETTINGS}."
+        )
+    if url.get_backend_name() == "postgresql" and importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "DATABASE_URL names PostgreSQL, whose driver is not installed. Install it with "
+            f"pip install 'narrative-bot[postgresql]'. See {README_SETTINGS}."
         )
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise ConfigError(
