@@ -149,9 +149,7 @@ def _getter(env: Mapping[str, str] | None) -> Callable[[str], str | None]:
     return get
 
 
-def _storage_settings(
-    get: Callable[[str], str | None], problems: list[str]
-) -> StorageSettings:
+def _storage_settings(get: Callable[[str], str | None], problems: list[str]) -> StorageSettings:
     try:
         database_url = normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     except ConfigError as exc:
@@ -233,9 +231,7 @@ def load_settings(
         )
     if not api_url.endswith("/"):
         api_url += "/"
-    sweep = _float(
-        get("TIMER_SWEEP_SECONDS"), "TIMER_SWEEP_SECONDS", 15.0, 1.0, 3600.0, problems
-    )
+    sweep = _float(get("TIMER_SWEEP_SECONDS"), "TIMER_SWEEP_SECONDS", 15.0, 1.0, 3600.0, problems)
     admins = frozenset(u.strip() for u in (get("NARRATIVE_ADMINS") or "").split(",") if u.strip())
     slack_timeout = _float(
         get("SLACK_TIMEOUT_SECONDS"), "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 60.0, problems
@@ -259,9 +255,7 @@ def load_settings(
     )
 
 
-def _int(
-    raw: str | None, name: str, default: int, low: int, high: int, problems: list[str]
-) -> int:
+def _int(raw: str | None, name: str, default: int, low: int, high: int, problems: list[str]) -> int:
     if raw is None:
         return default
     try:

@@ -53,6 +53,7 @@ class _ClientGivenFilter(logging.Filter):
 def build_app(settings: Settings, core: Core, *, client: WebClient | None = None) -> App:
     client = client or build_client(settings)
     listeners = DrainingPool(LISTENER_THREADS, "listener")
+    work.listener_pools(core).append(listeners)
     # Before anything else closes, acknowledged work finishes while the database is open: the
     # listeners first (they may still defer work), then the work queue.
     core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)

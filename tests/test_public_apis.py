@@ -96,4 +96,6 @@ def test_the_scan_finds_what_it_is_meant_to(tmp_path: Path) -> None:
 
 def test_the_allow_list_holds_only_files_that_still_need_it() -> None:
     for name in KNOWN_PRIVATE_API_USERS:
-        assert private_uses(REPO / name), f"{name} uses no private name now: remove it from the list"
+        assert private_uses(REPO / name), (
+            f"{name} uses no private name now: remove it from the list"
+        )

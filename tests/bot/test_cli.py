@@ -255,7 +255,9 @@ def test_a_missing_sqlite_folder_is_named_not_blamed_on_a_server(
     result = run_cli(["check"], cwd=tmp_path, env=env)
     assert result.returncode != 0
     assert "server is running" not in result.stderr
-    assert_one_paragraph(result.stderr, "DATABASE_URL", f"{tmp_path}/no/such/folder", "does not exist")
+    assert_one_paragraph(
+        result.stderr, "DATABASE_URL", f"{tmp_path}/no/such/folder", "does not exist"
+    )
 
 
 def test_check_in_socket_mode_opens_a_socket_mode_connection(
@@ -308,9 +310,7 @@ def test_a_normal_start_prints_a_few_lines_a_person_reads(
     assert "workspace Narrative Test (T0TEST)" in text
 
 
-def test_json_logs_are_one_object_a_line_and_redacted(
-    tmp_path: Path, env: dict[str, str]
-) -> None:
+def test_json_logs_are_one_object_a_line_and_redacted(tmp_path: Path, env: dict[str, str]) -> None:
     env["LOG_FORMAT"] = "json"
     bot = BotProcess(cwd=tmp_path, env=env)
     try:

@@ -27,7 +27,9 @@ def restore_logging() -> Iterator[None]:
     handlers, level = root.handlers[:], root.level
     factory = logging.getLogRecordFactory()
     # setup_logging also sets these loggers' levels: later tests expect them untouched.
-    named = {name: logging.getLogger(name).level for name in (*CONTENT_LOGGERS, "apscheduler", "alembic")}
+    named = {
+        name: logging.getLogger(name).level for name in (*CONTENT_LOGGERS, "apscheduler", "alembic")
+    }
     yield
     root.handlers[:] = handlers
     root.setLevel(level)

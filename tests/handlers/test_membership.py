@@ -83,7 +83,8 @@ def test_without_the_join_scope_no_reading_period_starts_where_it_cannot_hear(
     bot.slack.scopes = {"commands", "chat:write", "chat:write.public", "channels:read", "im:write"}
     bot.client.command("/narrative", "20m Q3 pricing", user_id=OWNER, channel_id=PUBLIC)
     told = bot.slack.wait_for(
-        "chat.postEphemeral", predicate=lambda c: to_owner(c) and "missing_scope" in c.params["text"]
+        "chat.postEphemeral",
+        predicate=lambda c: to_owner(c) and "missing_scope" in c.params["text"],
     )
     assert "reinstall" in told[0].params["text"]
     assert not [c for c in bot.slack.calls("chat.postMessage") if c.params["channel"] == PUBLIC]
