@@ -21,13 +21,13 @@ log = logging.getLogger(__name__)
 
 # Slack's error codes are snake_case words; anything else in `error` is slack_sdk saying the
 # answer was not the Web API's JSON (a proxy's login page, a wrong SLACK_API_URL).
-_SLACK_ERROR_CODE = re.compile(r"[a-z_]+")
+_SLACK_ERROR_CODE = re.compile(r"[a-z0-9_.]+")
 
 
 def _not_slack(client: WebClient, exc: SlackApiError) -> ConfigError | None:
     error = str(exc.response.get("error", ""))
-    if exc.response.status_code == 200 and _SLACK_ERROR_CODE.fullmatch(error):
-        return None
+    if _SLACK_ERROR_CODE.fullmatch(error):
+        return None  # Slack's own answer (a refusal, a rate limit, an outage)
     return ConfigError(
         f"SLACK_API_URL ({client.base_url}) answered HTTP {exc.response.status_code} with "
         "something that is not Slack's Web API (no JSON answer). Check SLACK_API_URL (normally "
