@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
+from sqlalchemy.engine import make_url
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import (
+    README_SETTINGS,
+    ConfigError,
+    Settings,
+    load_settings,
+    load_storage_settings,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--http", action="store_true", help="serve HTTP on /slack/events")
     run.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
-    sub.add_parser("check", help="validate settings, open the database and call auth.test")
+    sub.add_parser(
+        "check",
+        help="validate settings, open the database, call auth.test and verify the chosen mode",
+    )
     sub.add_parser("migrate", help="apply database migrations and exit")
     export = sub.add_parser("export", help="write the decision log to an Excel workbook")
     export.add_argument("--out", required=True, help="the .xlsx file to write")
@@ -51,19 +63,77 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(mode=mode, port=getattr(args, "port", None))  # type: ignore[arg-type]
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite DATABASE_URL (relative to the working folder), else None."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    return Path(url.database).resolve()
+
+
+def _check_sqlite_folder(database_url: str) -> None:
+    """Name the real problem with a SQLite file's folder before SQLAlchemy hides it."""
+    path = sqlite_file(database_url)
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(
+            f"Could not open the database at DATABASE_URL: the folder {folder} does not exist. "
+            "Create it, or point DATABASE_URL at a file in an existing folder. "
+            f"See {README_SETTINGS}."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"Could not open the database at DATABASE_URL: the folder {folder} is not writable "
+            f"by this user (SQLite writes its journal beside the file). See {README_SETTINGS}."
+        )
+
+
+def _database_error(database_url: str, exc: Exception) -> ConfigError:
+    detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}" if str(exc) else ""
+    if sqlite_file(database_url) is not None:
+        return ConfigError(
+            f"Could not open the database at DATABASE_URL, the SQLite file "
+            f"{sqlite_file(database_url)} ({detail}). Check that it is a Narrative database and "
+            f"that this user may read and write it. See {README_SETTINGS}."
+        )
+    return ConfigError(
+        f"Could not open the database at DATABASE_URL ({detail}). Check that the server is "
+        f"running and the URL, user and password are right. See {README_SETTINGS}."
+    )
+
+
 def _open_core(settings: Settings):  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.core import build_core
 
+    _check_sqlite_folder(settings.database_url)
     try:
         return build_core(settings)
     except (SQLAlchemyError, OSError) as exc:
-        raise ConfigError(
-            f"Could not open the database at DATABASE_URL ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200]}). Check that the server is running and the URL, "
-            'user and password are right. See README.md, section "Settings".'
-        ) from None
+        raise _database_error(settings.database_url, exc) from None
+
+
+def _migrate(database_url: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import make_engine, migrate
+
+    _check_sqlite_folder(database_url)
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        raise _database_error(database_url, exc) from None
+    finally:
+        engine.dispose()
+
+
+def _print_problems(exc: ConfigError) -> None:
+    for line in str(exc).splitlines():
+        print(f"narrative-bot: {line}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,11 +142,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return 2
-    if args.command == "export":
-        from bot.export_cli import run_export
-
-        return run_export(args)
     try:
+        if args.command in ("export", "migrate"):
+            # The database is all these need: no Slack setting is asked for.
+            storage = load_storage_settings()
+            if args.command == "export":
+                path = sqlite_file(storage.database_url)
+                if path is not None and not path.exists():
+                    raise ConfigError(
+                        f"There is no database at {path}, so there is nothing to export (and no "
+                        "new, empty one is made). Run it where the bot keeps narrative.db, or set "
+                        f"DATABASE_URL to the bot's database. See {README_SETTINGS}."
+                    )
+                from bot.export_cli import run_export
+
+                return run_export(args)
+            from bot.logs import setup_logging
+
+            setup_logging(storage.log_level, log_format=storage.log_format)
+            _migrate(storage.database_url)
+            print("Database is up to date.")
+            return 0
         settings = _settings(args)
         from bot.logs import setup_logging
 
@@ -91,20 +177,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 if s
             ],
+            log_format=settings.log_format,
         )
-        if args.command == "migrate":
-            _open_core(settings).close()
-            print("Database is up to date.")
-            return 0
         if args.command == "check":
             return _check(settings)
+        database = sqlite_file(settings.database_url)
+        created = database is not None and not database.exists()
         core = _open_core(settings)
         from handlers.runtime import run
 
-        run(settings, core)
+        run(settings, core, database_created=created)
         return 0
     except ConfigError as exc:
-        print(f"narrative-bot: {exc}", file=sys.stderr)
+        _print_problems(exc)
         return 2
     except KeyboardInterrupt:
         return 0
@@ -113,12 +198,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check(settings: Settings) -> int:
     for key, value in settings.redacted().items():
         print(f"{key:22} {value}")
+    database = sqlite_file(settings.database_url)
+    created = database is not None and not database.exists()
     core = _open_core(settings)
     core.close()
     print("database               ok (migrations applied)")
+    if created:
+        print(
+            f"                       note: created a new, empty database at {database}; the "
+            "bot must run with the same DATABASE_URL (or in this folder) to use it"
+        )
     from handlers.app import build_client
-    from handlers.runtime import verify_token
+    from handlers.runtime import verify_app_token, verify_token
 
-    who = verify_token(build_client(settings))
+    client = build_client(settings)
+    who = verify_token(client)
     print(f"slack                  ok: {who['team'] or who['url']} as {who['user']}")
+    if settings.mode == "socket":
+        assert settings.slack_app_token is not None
+        verify_app_token(client, settings.slack_app_token)
+        print("socket mode            ok: Slack handed out a Socket Mode connection")
+    else:
+        print(
+            f"http mode              port {settings.port} serves POST /slack/events; Slack's Web "
+            "API does not show the app's Request URL to a bot token, so it cannot be checked "
+            "here: once `narrative-bot run` is up, press Retry beside the Request URL under "
+            "Event Subscriptions (https://YOUR-HOST/slack/events) and it should turn Verified"
+        )
     return 0

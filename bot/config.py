@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +39,8 @@ class Settings:
     admin_user_ids: frozenset[str]
     # How long a Slack Web API call may take before the bot stops waiting (and reconciles).
     slack_timeout_seconds: float = 10.0
+    # "text" for people, "json" (one object a line) for log collectors.
+    log_format: str = "text"
 
     def redacted(self) -> dict[str, str]:
         """What `narrative-bot check` may print: secrets shortened to their kind."""
@@ -49,6 +52,7 @@ class Settings:
             "DATABASE_URL": _redact_url(self.database_url),
             "PORT": str(self.port),
             "LOG_LEVEL": self.log_level,
+            "LOG_FORMAT": self.log_format,
             "SLACK_API_URL": self.slack_api_url,
         }
 
@@ -86,6 +90,11 @@ def normalize_database_url(raw: str) -> str:
             f"DATABASE_URL uses '{url.get_backend_name()}', which Narrative does not support. "
             f"Use SQLite (the default) or PostgreSQL. See {README_SETTINGS}."
         )
+    if url.get_backend_name() == "postgresql" and importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "DATABASE_URL names PostgreSQL, whose driver is not installed. Install it with "
+            f"pip install 'narrative-bot[postgresql]'. See {README_SETTINGS}."
+        )
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise ConfigError(
             "DATABASE_URL points to an in-memory SQLite database, which would lose every timer "
@@ -94,86 +103,159 @@ def normalize_database_url(raw: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+LOG_FORMATS = ("text", "json")
+# What `.env.example` and the README show in place of a real value: accepted, they would make
+# every request a silent 401 (a signing secret) or every call a refusal (a token).
+_PLACEHOLDER_MARKS = ("...", "…", "<", ">", "your-", "your_", "changeme", "change-me")
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(mark in lowered for mark in _PLACEHOLDER_MARKS)
+
+
+def _placeholder(name: str) -> str:
+    return (
+        f"{name} still holds the example value from .env.example; put the real value in .env "
+        f"or the environment. See {README_SLACK_APP}."
+    )
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """What commands that need only the database read (`migrate`, `export`)."""
+
+    database_url: str
+    log_level: str
+    log_format: str
+
+
+def load_storage_settings(env: Mapping[str, str] | None = None) -> StorageSettings:
+    """DATABASE_URL, LOG_LEVEL and LOG_FORMAT, or ConfigError naming every one at fault."""
+    problems: list[str] = []
+    settings = _storage_settings(_getter(env), problems)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings
+
+
+def _getter(env: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    source = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = source.get(name, "").strip()
+        return value or None
+
+    return get
+
+
+def _storage_settings(get: Callable[[str], str | None], problems: list[str]) -> StorageSettings:
+    try:
+        database_url = normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    except ConfigError as exc:
+        problems.append(str(exc))
+        database_url = DEFAULT_DATABASE_URL
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        problems.append(
+            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not '{log_level}'. "
+            f"See {README_SETTINGS}."
+        )
+        log_level = "INFO"
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        problems.append(
+            f"LOG_FORMAT must be 'text' (the default) or 'json' (one JSON object a line, for log "
+            f"collectors), not '{log_format}'. See {README_SETTINGS}."
+        )
+        log_format = "text"
+    return StorageSettings(database_url=database_url, log_level=log_level, log_format=log_format)
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, mode: Mode | None = None, port: int | None = None
 ) -> Settings:
-    """Build settings from `env` (default: the process environment) or raise ConfigError."""
-    env = os.environ if env is None else env
-
-    def get(name: str) -> str | None:
-        value = env.get(name, "").strip()
-        return value or None
+    """Build settings from `env` (default: the process environment) or raise ConfigError,
+    whose message names every missing or malformed setting, one a line."""
+    get = _getter(env)
+    problems: list[str] = []
 
     bot_token = get("SLACK_BOT_TOKEN")
     if bot_token is None:
-        raise ConfigError(
+        problems.append(
             "SLACK_BOT_TOKEN is not set. Narrative needs the app's Bot User OAuth Token "
             "(it starts with 'xoxb-'); find it under OAuth & Permissions after installing the "
             f"app to your workspace, and put it in .env or the environment. See {README_SLACK_APP}."
         )
-    if not bot_token.startswith("xoxb-"):
+    elif not bot_token.startswith("xoxb-"):
         kind = bot_token.split("-", 1)[0] if "-" in bot_token else "unknown"
-        raise ConfigError(
+        problems.append(
             f"SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-', but this one is of kind "
             f"'{kind}'. Copy the Bot User OAuth Token from OAuth & Permissions (not the user "
             f"token 'xoxp-' or the app-level token 'xapp-'). See {README_SLACK_APP}."
         )
+    elif is_placeholder(bot_token):
+        problems.append(_placeholder("SLACK_BOT_TOKEN"))
     app_token = get("SLACK_APP_TOKEN")
     if app_token is not None and not app_token.startswith("xapp-"):
-        raise ConfigError(
+        problems.append(
             "SLACK_APP_TOKEN must be an app-level token starting with 'xapp-' (Basic Information "
             "> App-Level Tokens, with the connections:write scope). Leave it unset to serve HTTP "
             f"instead of Socket Mode. See {README_SLACK_APP}."
         )
+    elif app_token is not None and is_placeholder(app_token):
+        problems.append(_placeholder("SLACK_APP_TOKEN"))
     chosen: Mode = mode or ("socket" if app_token else "http")
     if chosen == "socket" and app_token is None:
-        raise ConfigError(
+        problems.append(
             "Socket Mode needs SLACK_APP_TOKEN, an app-level token starting with 'xapp-' "
             "(Basic Information > App-Level Tokens, scope connections:write). "
             f"See {README_SLACK_APP}."
         )
     secret = get("SLACK_SIGNING_SECRET")
     if chosen == "http" and secret is None:
-        raise ConfigError(
+        problems.append(
             "SLACK_SIGNING_SECRET is not set. In HTTP mode Narrative verifies that every request "
             "comes from Slack with the app's Signing Secret (Basic Information > App Credentials). "
             f"Set it, or set SLACK_APP_TOKEN to use Socket Mode. See {README_SLACK_APP}."
         )
-    database_url = normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    chosen_port = port if port is not None else _int(get("PORT"), "PORT", 3000, 1, 65535)
-    log_level = (get("LOG_LEVEL") or "INFO").upper()
-    if log_level not in LOG_LEVELS:
-        raise ConfigError(
-            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not '{log_level}'. "
-            f"See {README_SETTINGS}."
-        )
+    elif secret is not None and is_placeholder(secret):
+        problems.append(_placeholder("SLACK_SIGNING_SECRET"))
+    storage = _storage_settings(get, problems)
+    chosen_port = port if port is not None else _int(get("PORT"), "PORT", 3000, 1, 65535, problems)
     api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not api_url.startswith(("http://", "https://")):
-        raise ConfigError(
+        problems.append(
             f"SLACK_API_URL must be an http(s) URL such as '{DEFAULT_SLACK_API_URL}', not "
             f"'{api_url}'. See {README_SETTINGS}."
         )
     if not api_url.endswith("/"):
         api_url += "/"
-    sweep = _float(get("TIMER_SWEEP_SECONDS"), "TIMER_SWEEP_SECONDS", 15.0, 1.0, 3600.0)
+    sweep = _float(get("TIMER_SWEEP_SECONDS"), "TIMER_SWEEP_SECONDS", 15.0, 1.0, 3600.0, problems)
     admins = frozenset(u.strip() for u in (get("NARRATIVE_ADMINS") or "").split(",") if u.strip())
-    slack_timeout = _float(get("SLACK_TIMEOUT_SECONDS"), "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 60.0)
+    slack_timeout = _float(
+        get("SLACK_TIMEOUT_SECONDS"), "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 60.0, problems
+    )
+    if problems:
+        raise ConfigError("\n".join(problems))
+    assert bot_token is not None
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
         slack_app_token=app_token,
-        database_url=database_url,
+        database_url=storage.database_url,
         port=chosen_port,
-        log_level=log_level,
+        log_level=storage.log_level,
         slack_api_url=api_url,
         mode=chosen,
         timer_sweep_seconds=sweep,
         admin_user_ids=admins,
         slack_timeout_seconds=slack_timeout,
+        log_format=storage.log_format,
     )
 
 
-def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+def _int(raw: str | None, name: str, default: int, low: int, high: int, problems: list[str]) -> int:
     if raw is None:
         return default
     try:
@@ -181,13 +263,16 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise ConfigError(
+        problems.append(
             f"{name} must be a whole number from {low} to {high}, not '{raw}'. See {README_SETTINGS}."
         )
+        return default
     return value
 
 
-def _float(raw: str | None, name: str, default: float, low: float, high: float) -> float:
+def _float(
+    raw: str | None, name: str, default: float, low: float, high: float, problems: list[str]
+) -> float:
     if raw is None:
         return default
     try:
@@ -195,8 +280,9 @@ def _float(raw: str | None, name: str, default: float, low: float, high: float) 
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise ConfigError(
+        problems.append(
             f"{name} must be a number of seconds from {low:g} to {high:g}, not '{raw}'. "
             f"See {README_SETTINGS}."
         )
+        return default
     return value

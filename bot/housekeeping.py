@@ -41,7 +41,9 @@ def register(timers: TimerService) -> None:
                 session=session, before=now - KEEP_FINISHED_TIMERS
             )
             _ensure_purge(timers, session, due_at=now + PURGE_EVERY)
-        log.info(
+        # Nothing purged (as at every start of a new bot) is not news at INFO.
+        log.log(
+            logging.INFO if removed or finished else logging.DEBUG,
             "purged %s processed event ids and %s finished timers (timer %s)",
             removed,
             finished,

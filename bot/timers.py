@@ -71,6 +71,10 @@ class TimerService:
         self._scheduler: BackgroundScheduler | None = None
         self._sweep_lock = threading.Lock()
         self._stopping = threading.Event()
+        # APScheduler's shutdown holds its job store lock while it waits for running jobs, and
+        # adding a job takes that lock: a sweep adding one just then would wait for ever.
+        # Adding jobs and stopping take turns on this lock; once stopping, nothing is added.
+        self._adding_jobs = threading.Lock()
 
     # --- registration and creation ------------------------------------------------------------
 
@@ -249,21 +253,23 @@ class TimerService:
             log.exception("timer sweep failed")
 
     def _schedule_job(self, timer_id: int, due_at: datetime) -> None:
-        scheduler = self._scheduler
-        if scheduler is None or not scheduler.running:
-            return
-        scheduler.add_job(
-            self.fire,
-            "date",
-            run_date=due_at,
-            args=[timer_id],
-            id=f"timer-{timer_id}",
-            replace_existing=True,
-        )
+        with self._adding_jobs:
+            scheduler = self._scheduler
+            if scheduler is None or not scheduler.running or self._stopping.is_set():
+                return
+            scheduler.add_job(
+                self.fire,
+                "date",
+                run_date=due_at,
+                args=[timer_id],
+                id=f"timer-{timer_id}",
+                replace_existing=True,
+            )
 
     def shutdown(self) -> None:
         """Stop the scheduler; a sweep in progress stops after the timer it is running."""
-        self._stopping.set()
+        with self._adding_jobs:
+            self._stopping.set()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         self._scheduler = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -27,6 +28,13 @@ LISTENER_THREADS = 5
 LISTENER_GRACE_SECONDS = 10.0
 
 
+def bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("narrative.bolt")
+    if not any(isinstance(f, _ClientGivenFilter) for f in logger.filters):
+        logger.addFilter(_ClientGivenFilter())
+    return logger
+
+
 def build_client(settings: Settings) -> WebClient:
     """The Web API client: every call goes to SLACK_API_URL and retries what Slack says to."""
     return WebClient(
@@ -38,9 +46,19 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
+class _ClientGivenFilter(logging.Filter):
+    """Drops Bolt's warning that the token is unused because a client was given: Bolt reads
+    SLACK_BOT_TOKEN from the environment by itself, and the client we give carries that very
+    token (with our retries, timeout and API URL). At start it only looked like an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(settings: Settings, core: Core, *, client: WebClient | None = None) -> App:
     client = client or build_client(settings)
     listeners = DrainingPool(LISTENER_THREADS, "listener")
+    work.listener_pools(core).append(listeners)
     # Before anything else closes, acknowledged work finishes while the database is open: the
     # listeners first (they may still defer work), then the work queue.
     core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)
@@ -53,7 +71,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         listener_executor=listeners,
         # auth.test at start-up is done (with a readable message) by `narrative-bot run/check`.
         token_verification_enabled=False,
-        logger=logging.getLogger("narrative.bolt"),
+        logger=bolt_logger(),
     )
     app.use(mark_verified)  # first: Bolt runs global middleware only on verified requests
     app.use(dedupe_events(core))

@@ -131,6 +131,29 @@ class Coalescer:
             if lock.acquire(timeout=max(0.0, deadline - self._monotonic())):
                 lock.release()
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no update is pending or running (each in its own time: nothing is
+        hurried); False when one still is after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if (
+                    not self._pending
+                    and not self._timers
+                    and not any(lock.locked() for lock in self._run_locks.values())
+                ):
+                    return True
+                timers = list(self._timers.values())
+                locks = list(self._run_locks.values())
+            for timer in timers:
+                timer.join(max(0.0, deadline - time.monotonic()))
+            for lock in locks:
+                if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    return False
+                lock.release()
+            if time.monotonic() >= deadline:
+                return False
+
     def pending(self) -> int:
         with self._lock:
             return len(self._pending)

@@ -18,7 +18,7 @@ from handlers.blocks.narratives import (
     build_narrative_message,
 )
 from handlers.reconcile import UNANSWERED, Marker, PostUnconfirmed, post_once
-from handlers.slack import could_not_post
+from handlers.slack import could_not_post, join_channel
 from storage.models import Narrative
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ def post_narrative(core: Core, client: WebClient, narrative: Narrative) -> bool:
     """Post a just-started narrative in its channel; False (reading cancelled) when Slack refuses."""
     team_id, narrative_id = narrative.team_id, int(narrative.id or 0)
     try:
+        # Questions come as thread replies: Slack sends them only where the bot is a member.
+        join_channel(client, narrative.channel_id)
         ts = post_and_attach(core, client, narrative)
     except PostUnconfirmed:
         # Probably posted but unconfirmed: the narrative_confirm timer looks again later.

@@ -17,7 +17,7 @@ from handlers.blocks.reflections import (
     build_round_message,
 )
 from handlers.directory import channel_info
-from handlers.slack import could_not_post
+from handlers.slack import could_not_post, join_channel
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,9 @@ CANT_POST = ("not_in_channel", "channel_not_found", "is_archived")
 
 
 def post_round(client: WebClient, core: Core, round_: RoundView) -> str:
-    """Post the round in its channel and remember the message; returns its ts."""
+    """Post the round in its channel (joined first: thread answers count, and Slack sends them
+    only where the bot is a member) and remember the message; returns its ts."""
+    join_channel(client, round_.channel_id)
     message = build_round_message(round_)
     response = client.chat_postMessage(channel=round_.channel_id, **message)
     ts = str(response["ts"])

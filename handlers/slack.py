@@ -110,8 +110,27 @@ def is_admin(client: WebClient, user_id: str, admin_user_ids: frozenset[str] = f
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 
 
+def join_channel(client: WebClient, channel_id: str) -> None:
+    """Make the bot a member of `channel_id` unless it is one: Slack sends message and reaction
+    events only from channels the bot is in (`chat:write.public` lets it post, not listen), so
+    a thread whose replies count must never be started elsewhere. A public channel is joined
+    (`conversations.join`); a private one the bot is not in is invisible to it, and Slack's
+    `channel_not_found` leads to the invite hint. Raises SlackApiError."""
+    channel = client.conversations_info(channel=channel_id).get("channel") or {}
+    if channel.get("is_member") or channel.get("is_im") or channel.get("is_mpim"):
+        return
+    client.conversations_join(channel=channel_id)
+    log.info("joined channel %s", loggable(channel_id))
+
+
 def could_not_post(error: str | None, what: str, where: str = "this channel") -> str:
     """What to tell a person when `what` ("the poll") could not be posted in `where`."""
+    if error == "missing_scope":
+        return (
+            f":warning: I could not post {what} in {where}: the Narrative app lacks a permission "
+            "Slack asked for (`missing_scope`). Whoever runs Narrative should reinstall the app "
+            "from its current manifest (OAuth & Permissions > Reinstall)."
+        )
     if error in NOT_IN_CHANNEL:
         return (
             f":warning: I could not post {what} in {where}. Invite me with "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -27,6 +28,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.core import Core
+from handlers import coalesce
 from handlers.errors import handle_error
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,20 @@ class DrainingPool(ThreadPoolExecutor):
     def _finished(self, future: Future[Any]) -> None:
         with self._lock:
             self._unfinished.discard(future)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no submitted work is unfinished (without stopping the pool); False when
+        some still is after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                unfinished = list(self._unfinished)
+            if not unfinished:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            wait(unfinished, timeout=remaining)
 
     def drain(self, timeout: float) -> int:
         """Take no new work and wait up to `timeout` seconds for the rest; returns how many
@@ -120,6 +136,28 @@ def pool_for(core: Core) -> LanePool:
         close=lambda pool: pool.drain(WORK_GRACE_SECONDS),
         first=True,
     )
+
+
+def listener_pools(core: Core) -> list[DrainingPool]:
+    """The listener pools of the bot's apps (see `handlers.app.build_app`), for `wait_idle`."""
+    return core.shared("listener_pools", list, close=lambda _pools: None)
+
+
+def wait_idle(core: Core, timeout: float = 10.0) -> bool:
+    """Wait until every request handed to the bot so far is done: its listener and the work it
+    deferred. Tests wait for this exact moment (say, before asserting that nothing was posted)
+    instead of sleeping. False when work is still running after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    work = pool_for(core).pool
+    while True:
+        # Listeners first: one still running may defer more work.
+        for pool in [*listener_pools(core), work]:
+            if not pool.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+        if not all(pool.wait_idle(0) for pool in listener_pools(core)):
+            continue
+        # Message updates the work asked for (coalesced, each in its turn).
+        return coalesce.shared(core).wait_idle(max(0.0, deadline - time.monotonic()))
 
 
 def lane_of(body: dict[str, Any]) -> str:

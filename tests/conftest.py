@@ -136,6 +136,13 @@ class RunningBot:
         self.stop()
         self.start()
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every request sent so far is fully handled (listeners and deferred work):
+        the exact moment to assert that something did not happen."""
+        from handlers.work import wait_idle
+
+        assert wait_idle(self.core, timeout), f"the bot was still busy after {timeout}s"
+
     def run_timers(self) -> int:
         """Run every timer due at the (possibly frozen) current time, as the scheduler would."""
         return self.core.timers.run_due()

@@ -41,7 +41,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Call", "Fault", "HeaderDict", "SlackDouble"]
+__all__ = ["METHOD_SCOPES", "Call", "Fault", "HeaderDict", "SlackDouble"]
 
 JsonDict = dict[str, Any]
 
@@ -173,6 +173,14 @@ class SlackDouble:
     ``channel_members``: ``channel_id -> [user ids]`` for ``conversations.members``.
     ``missing_channels``: channel ids answered ``channel_not_found`` by ``conversations.info``
     and ``conversations.members`` (as for a channel that does not exist or the bot cannot see).
+    ``outside_channels``: channels the bot is not a member of (it is a member of every other
+    one). As in Slack: ``conversations.info`` says ``is_member: false`` for a public one and
+    ``channel_not_found`` for a private one; posting in a public one needs
+    ``chat:write.public`` (else ``not_in_channel``), in a private one it is ``channel_not_found``;
+    reading history is ``not_in_channel``; ``conversations.join`` makes the bot a member of a
+    public one; and Slack sends no event from them (:meth:`delivers_events_from`).
+    ``scopes``: the bot token's scopes; ``None`` (the default) grants every scope. A method
+    needing a scope not granted (see ``METHOD_SCOPES``) is answered ``missing_scope``.
 
     State the double maintains:
 
@@ -196,6 +204,8 @@ class SlackDouble:
         self.channel_names: dict[str, str] = {}
         self.channel_members: dict[str, list[str]] = {}
         self.missing_channels: set[str] = set()
+        self.outside_channels: set[str] = set()
+        self.scopes: set[str] | None = None
 
         self.messages: dict[tuple[str, str], JsonDict] = {}
         self.uploads: dict[str, bytes] = {}
@@ -232,6 +242,7 @@ class SlackDouble:
             "conversations.members": self._conversations_members,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "conversations.join": self._conversations_join,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
@@ -361,6 +372,12 @@ class SlackDouble:
             c.method if c.status == 200 and c.error is None else f"{c.method}[{c.status} {c.error}]"
             for c in calls
         )
+
+    def delivers_events_from(self, channel: str) -> bool:
+        """Whether Slack would send the bot message and reaction events from ``channel``: only
+        from channels it is a member of (``chat:write.public`` lets it post, not listen)."""
+        with self._lock:
+            return channel not in self.outside_channels
 
     # ------------------------------------------------------------------ Socket Mode
 
@@ -520,6 +537,8 @@ class SlackDouble:
             payload = {"ok": False, "error": "not_allowed_token_type"}
         elif (fault := self._take_fault(method, params)) is not None:
             status, payload, extra_headers = fault.status, fault.body(), fault.headers()
+        elif (needed := self._missing_scope(method, params)) is not None:
+            payload = {"ok": False, "error": "missing_scope", "needed": needed}
         else:
             handler = self._handlers.get(method)
             if handler is None:
@@ -588,6 +607,30 @@ class SlackDouble:
             self._record("response_url", params, headers, answer, None)
         return answer
 
+    def _missing_scope(self, method: str, params: JsonDict) -> str | None:
+        """The scope `method` needs (for this channel's kind) that the token lacks, if any."""
+        with self._lock:
+            granted = None if self.scopes is None else set(self.scopes)
+        needs = METHOD_SCOPES.get(method, ())
+        if granted is None or not needs:
+            return None
+        private = str(params.get("channel") or "") in self.private_channels
+        needed = needs[1] if private and len(needs) > 1 else needs[0]
+        return None if needed in granted else needed
+
+    def _check_member(self, channel: str, *, posting: bool = False) -> None:
+        """Slack's answers in a channel the bot is not a member of (see ``outside_channels``)."""
+        with self._lock:
+            outside = channel in self.outside_channels
+            private = channel in self.private_channels
+            public_posting = self.scopes is None or "chat:write.public" in self.scopes
+        if not outside:
+            return
+        if private:
+            raise _SlackError("channel_not_found")
+        if not (posting and public_posting):
+            raise _SlackError("not_in_channel")
+
     # ------------------------------------------------------------------ API methods
 
     def _empty(self, params: JsonDict) -> JsonDict:
@@ -606,6 +649,7 @@ class SlackDouble:
 
     def _chat_post_message(self, params: JsonDict) -> JsonDict:
         channel = _required(params, "channel", "channel_not_found")
+        self._check_member(channel, posting=True)
         text = params.get("text")
         blocks = _maybe_json(params.get("blocks"))
         if not text and not blocks and not params.get("attachments"):
@@ -654,7 +698,8 @@ class SlackDouble:
         return {"channel": channel, "ts": ts, "text": text}
 
     def _chat_post_ephemeral(self, params: JsonDict) -> JsonDict:
-        _required(params, "channel", "channel_not_found")
+        channel = _required(params, "channel", "channel_not_found")
+        self._check_member(channel, posting=True)
         _check_blocks(_maybe_json(params.get("blocks")))
         _required(params, "user", "user_not_in_channel")
         return {"message_ts": self.next_ts()}
@@ -716,14 +761,32 @@ class SlackDouble:
         channel = _required(params, "channel", "channel_not_found")
         if channel in self.missing_channels:
             raise _SlackError("channel_not_found")
+        with self._lock:
+            outside = channel in self.outside_channels
+        if outside and channel in self.private_channels:
+            raise _SlackError("channel_not_found")
         return {
             "channel": {
                 "id": channel,
                 "name": self.channel_names.get(channel, channel.lower()),
                 "is_private": channel in self.private_channels,
                 "is_im": channel.startswith("D"),
+                "is_member": not outside,
             }
         }
+
+    def _conversations_join(self, params: JsonDict) -> JsonDict:
+        channel = _required(params, "channel", "channel_not_found")
+        if channel in self.missing_channels:
+            raise _SlackError("channel_not_found")
+        with self._lock:
+            if channel in self.private_channels:
+                # A bot cannot join a private channel: it has to be invited.
+                if channel in self.outside_channels:
+                    raise _SlackError("channel_not_found")
+                raise _SlackError("method_not_supported_for_channel_type")
+            self.outside_channels.discard(channel)
+        return {"channel": {"id": channel, "is_member": True}}
 
     def _conversations_members(self, params: JsonDict) -> JsonDict:
         channel = _required(params, "channel", "channel_not_found")
@@ -763,6 +826,7 @@ class SlackDouble:
     def _conversations_history(self, params: JsonDict) -> JsonDict:
         """The channel's messages newest first, without thread replies (as Slack lists them)."""
         channel = _required(params, "channel", "channel_not_found")
+        self._check_member(channel)
         limit = int(params.get("limit") or 100)
         with self._lock:
             found = [
@@ -782,6 +846,7 @@ class SlackDouble:
     def _conversations_replies(self, params: JsonDict) -> JsonDict:
         """A thread: its parent, then its replies oldest first."""
         channel = _required(params, "channel", "channel_not_found")
+        self._check_member(channel)
         thread = _required(params, "ts", "thread_not_found")
         limit = int(params.get("limit") or 1000)
         with self._lock:
@@ -860,6 +925,32 @@ class SlackDouble:
                 )
                 answered.append({"id": file_id, "title": title})
         return {"files": answered}
+
+
+# ---------------------------------------------------------------------- scopes
+#
+# The bot scope each Web API method needs, as Slack documents it: one scope, or (public
+# channels, private channels) for methods whose scope depends on the channel's kind. Methods
+# needing no scope (auth.test, views.*, chat.getPermalink) are left out. `apps.connections.open`
+# takes the app-level token's `connections:write`, not a bot scope.
+
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "reactions.add": ("reactions:write",),
+    "reactions.remove": ("reactions:write",),
+    "conversations.open": ("im:write",),
+    "conversations.info": ("channels:read", "groups:read"),
+    "conversations.members": ("channels:read", "groups:read"),
+    "conversations.history": ("channels:history", "groups:history"),
+    "conversations.replies": ("channels:history", "groups:history"),
+    "conversations.join": ("channels:join",),
+    "users.info": ("users:read",),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+}
 
 
 # ---------------------------------------------------------------------- HTTP plumbing

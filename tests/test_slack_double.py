@@ -508,3 +508,53 @@ def test_fail_next_can_pick_the_call_it_fails(double: SlackDouble, client: WebCl
         client.chat_postMessage(channel="C2", text="refused")
     assert failed.value.response["error"] == "not_in_channel"
     assert client.chat_postMessage(channel="C2", text="fine again")["ok"]
+
+
+# ---------------------------------------------------------------------- membership and scopes
+
+
+def _error(call: Any) -> str:
+    with pytest.raises(SlackApiError) as caught:
+        call()
+    return str(caught.value.response["error"])
+
+
+def test_a_public_channel_the_bot_is_not_in_takes_posts_but_sends_no_events(
+    double: SlackDouble, client: WebClient
+) -> None:
+    double.outside_channels.add("C0PUB")
+    assert client.conversations_info(channel="C0PUB")["channel"]["is_member"] is False
+    assert client.chat_postMessage(channel="C0PUB", text="hi")["ok"]  # chat:write.public
+    assert _error(lambda: client.conversations_history(channel="C0PUB")) == "not_in_channel"
+    assert not double.delivers_events_from("C0PUB")
+    double.scopes = {"chat:write", "channels:join", "channels:read"}
+    assert _error(lambda: client.chat_postMessage(channel="C0PUB", text="hi")) == "not_in_channel"
+    client.conversations_join(channel="C0PUB")
+    assert double.delivers_events_from("C0PUB")
+    assert client.conversations_info(channel="C0PUB")["channel"]["is_member"] is True
+    assert client.chat_postMessage(channel="C0PUB", text="hi")["ok"]
+
+
+def test_a_private_channel_the_bot_is_not_in_is_invisible_and_cannot_be_joined(
+    double: SlackDouble, client: WebClient
+) -> None:
+    double.private_channels.add("G0PRIV")
+    double.outside_channels.add("G0PRIV")
+    assert _error(lambda: client.conversations_info(channel="G0PRIV")) == "channel_not_found"
+    assert _error(lambda: client.conversations_join(channel="G0PRIV")) == "channel_not_found"
+    assert _error(lambda: client.chat_postMessage(channel="G0PRIV", text="x")) == (
+        "channel_not_found"
+    )
+    assert not double.delivers_events_from("G0PRIV")
+
+
+def test_a_method_whose_scope_is_not_granted_answers_missing_scope(
+    double: SlackDouble, client: WebClient
+) -> None:
+    double.scopes = {"chat:write", "channels:read"}
+    assert _error(lambda: client.conversations_join(channel="C1")) == "missing_scope"
+    assert double.last("conversations.join").error == "missing_scope"
+    double.private_channels.add("G1")
+    assert client.conversations_info(channel="C1")["ok"]
+    assert _error(lambda: client.conversations_info(channel="G1")) == "missing_scope"
+    assert client.auth_test()["ok"], "auth.test needs no scope"

@@ -27,7 +27,9 @@ def restore_logging() -> Iterator[None]:
     handlers, level = root.handlers[:], root.level
     factory = logging.getLogRecordFactory()
     # setup_logging also sets these loggers' levels: later tests expect them untouched.
-    named = {name: logging.getLogger(name).level for name in (*CONTENT_LOGGERS, "apscheduler")}
+    named = {
+        name: logging.getLogger(name).level for name in (*CONTENT_LOGGERS, "apscheduler", "alembic")
+    }
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -116,3 +118,25 @@ def test_every_log_line_is_bounded(
     assert "search for www" in written and "failed on eee" in written
     assert max(len(line) for line in written.splitlines()) <= MAX_LOG_CHARS + 200
     assert len(written) < 4 * MAX_LOG_CHARS
+
+
+def test_json_lines_are_redacted_and_bounded_as_text_lines(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    setup_logging("INFO", secrets=[SECRET], log_format="json")
+    try:
+        raise RuntimeError(f"failed with {TOKEN}")
+    except RuntimeError:
+        logging.getLogger("narrative.test").exception(
+            "token %s secret %s long %s", TOKEN, SECRET, "x" * (3 * MAX_LOG_CHARS)
+        )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    record = json.loads(lines[0])
+    assert record["level"] == "ERROR" and record["logger"] == "narrative.test"
+    assert record["message"].startswith("token [redacted-token] secret [redacted] long x")
+    assert len(record["message"]) < MAX_LOG_CHARS + 100
+    assert TOKEN not in lines[0] and SECRET not in lines[0]
+    assert "[redacted-token]" in record["traceback"]

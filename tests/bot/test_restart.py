@@ -77,11 +77,14 @@ def test_timers_due_while_killed_fire_once_after_restart(process: BotProcess, db
 
     # Killed in the middle of work: requests in flight, Slack events being recorded.
     sending = threading.Event()
+    under_way = threading.Event()
 
     def keep_sending() -> None:
         n = 0
         while not sending.is_set():
             n += 1
+            if n > 20:
+                under_way.set()  # twenty events in: the bot is in the middle of work
             try:
                 process.client.event(
                     {
@@ -97,7 +100,7 @@ def test_timers_due_while_killed_fire_once_after_restart(process: BotProcess, db
 
     sender = threading.Thread(target=keep_sending)
     sender.start()
-    time.sleep(0.3)
+    assert under_way.wait(20), f"events were not acknowledged:\n{process.output}"
     process.kill()
     sending.set()
     sender.join(timeout=10)

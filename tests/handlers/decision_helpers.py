@@ -88,10 +88,23 @@ def wait_row(bot: RunningBot, condition: Callable[[Decision], bool], number: int
 
 def propose(bot: RunningBot, text: str, *, user: str = OWNER, **kwargs: Any) -> tuple[str, int]:
     """`/decide text`; returns (poll ts, decision id) once the poll is posted."""
-    before = len(bot.slack.calls("chat.postMessage"))
-    reply = bot.client.command("/decide", text, user_id=user, channel_id=CHANNEL, **kwargs)
+    channel = CHANNEL
+
+    def is_poll(call: Call) -> bool:
+        # The poll itself: its vote buttons, in the channel, answered (not the log's
+        # announcement, a reply in a thread or a failed try).
+        return (
+            call.error is None
+            and call.params.get("channel") == channel
+            and "decision_vote_agree" in action_ids(call.params)
+        )
+
+    polls_before = len([c for c in bot.slack.calls("chat.postMessage") if is_poll(c)])
+    reply = bot.client.command("/decide", text, user_id=user, channel_id=channel, **kwargs)
     assert reply.status == 200, reply.body
-    posted = bot.slack.wait_for("chat.postMessage", before + 1)[-1]
+    posted = bot.slack.wait_for("chat.postMessage", polls_before + 1, predicate=is_poll)[
+        polls_before
+    ]
     ts = _answer_ts(bot.slack, posted)
     found: list[Decision] = []
 

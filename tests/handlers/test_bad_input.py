@@ -51,7 +51,6 @@ def test_search_finds_words_in_any_case_and_script(any_bot: RunningBot) -> None:
 # --- control characters, NUL, ids and numbers that do not fit ----------------------------------
 
 import logging  # noqa: E402
-import time  # noqa: E402
 
 from freezegun import freeze_time  # noqa: E402
 from sqlmodel import select  # noqa: E402
@@ -92,17 +91,9 @@ def _questions_form(text: str) -> dict[str, Any]:
     return {"questions": {"questions_text": {"type": "plain_text_input", "value": text}}}
 
 
-def _settle(bot: RunningBot, quiet: float = 0.4, timeout: float = 10.0) -> None:
-    """Wait until the bot has stopped calling Slack (work after the ack runs in a thread pool)."""
-    deadline = time.monotonic() + timeout
-    count, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now = len(bot.slack.calls())
-        if now != count:
-            count, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.02)
+def _settle(bot: RunningBot) -> None:
+    """Wait until every request so far is handled, with the work and updates it asked for."""
+    bot.wait_idle()
 
 
 def test_control_characters_cannot_forge_a_mention(

@@ -39,7 +39,7 @@ def test_first_submit_runs_at_once_and_a_burst_becomes_one_more_run() -> None:
         coalescer.submit("poll", recorder.render("poll"))
     assert len(recorder.runs) == 1, "the burst waits for the interval"
     wait(lambda: len(recorder.runs) == 2)
-    time.sleep(0.05)
+    assert coalescer.wait_idle(5)
     assert recorder.runs == [("poll", 0), ("poll", 19)], "the latest state is rendered"
 
 
@@ -85,7 +85,7 @@ def test_a_failing_render_does_not_stop_later_ones() -> None:
         raise RuntimeError("slack down")
 
     coalescer.submit("poll", boom)
-    time.sleep(0.05)
+    assert coalescer.wait_idle(5)
     coalescer.submit("poll", recorder.render("poll"))
     wait(lambda: len(recorder.runs) == 1)
 
@@ -102,7 +102,7 @@ def test_close_delivers_what_is_pending_then_takes_no_more() -> None:
     recorder.state = 4
     coalescer.submit("poll", recorder.render("poll"))
     coalescer.submit("other", recorder.render("other"))
-    time.sleep(0.05)
+    assert coalescer.wait_idle(5)
     assert recorder.runs == [("poll", 0), ("poll", 3)] and coalescer.pending() == 0
 
 

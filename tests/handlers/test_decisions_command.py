@@ -16,6 +16,7 @@ from storage.db import session_scope
 from storage.models import Decision
 from tests.conftest import RunningBot
 from tests.log_helpers import START, add_decision, add_vote
+from tests.slack_double import Call
 
 
 def _json(value: object) -> Any:
@@ -189,12 +190,24 @@ def test_export_private_channel_only_for_members(bot: RunningBot) -> None:
     bot.slack.channel_members["G0SECRET"] = ["U0MEMBER"]
     bot.slack.channel_names["G0SECRET"] = "secret"
 
+    delivered: set[str] = set()
+
     def export(user: str, text: str = "export all", count: int = 1) -> list[str]:
         reply = bot.client.command("/decisions", text, user_id=user).json()
         assert "Preparing" in reply["text"]
-        done = bot.slack.wait_for("files.completeUploadExternal", count, timeout=20)
-        file_id = _json(done[-1].params["files"])[0]["id"]
-        assert done[-1].params["channel_id"] == f"D{user}"
+
+        def new_for_user(call: Call) -> bool:
+            return (
+                call.params.get("channel_id") == f"D{user}"
+                and _json(call.params["files"])[0]["id"] not in delivered
+            )
+
+        [done] = bot.slack.wait_for(
+            "files.completeUploadExternal", predicate=new_for_user, timeout=20
+        )
+        assert len(bot.slack.calls("files.completeUploadExternal")) == count
+        file_id = _json(done.params["files"])[0]["id"]
+        delivered.add(file_id)
         wb = load_workbook(io.BytesIO(bot.slack.uploads[file_id]))
         return [r[1] for r in wb["Decisions"].iter_rows(min_row=2, values_only=True)]
 

@@ -286,7 +286,9 @@ def test_proposal_text_is_escaped(fast_updates: None, bot: RunningBot) -> None:
     # Slack markup becomes plain text (an inert "@channel"), then is escaped when shown.
     assert "Ping @channel &amp; &lt;@U0X&gt; about pricing (https://evil)" in poll
     assert "<!channel>" not in poll
-    assert "<!channel>" not in str(bot.slack.last("chat.postMessage").params.get("text"))
+    assert not [
+        c for c in bot.slack.calls("chat.postMessage") if "<!channel>" in str(c.params.get("text"))
+    ]
 
 
 def test_confidence_note_and_review_default(fast_updates: None, bot: RunningBot) -> None:

@@ -156,9 +156,19 @@ def press(bot: RunningBot, action_id: str, narrative_id: int, user: str, message
 
 
 def ask_privately(bot: RunningBot, narrative_id: int, user: str, text: str, ts: str) -> None:
-    before = len(bot.slack.calls("views.open"))
-    press(bot, "narrative_ask", narrative_id, user, ts)
-    opened = bot.slack.wait_for("views.open", before + 1)[-1]
+    trigger = f"trig-ask-{user}-{ts}-{text}"
+    reply = bot.client.block_action(
+        "narrative_ask",
+        str(narrative_id),
+        user_id=user,
+        channel_id=CHANNEL,
+        message_ts=ts,
+        trigger_id=trigger,
+    )
+    assert reply.status == 200
+    opened = bot.slack.wait_for(
+        "views.open", predicate=lambda c: c.params.get("trigger_id") == trigger
+    )[0]
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "narrative_ask_submit"
@@ -320,7 +330,7 @@ def test_bad_input_gets_a_private_explanation_with_usage(
     assert body["response_type"] == "ephemeral"
     assert why in body["text"]
     assert "/narrative [DURATION]" in body["text"], "the usage comes with the explanation"
-    time.sleep(0.1)
+    bot.wait_idle()
     assert bot.slack.calls("chat.postMessage") == []
     with session_scope(bot.core.engine) as session:
         assert list(session.exec(select(Narrative))) == []
@@ -435,7 +445,7 @@ def test_retried_event_is_stored_once(bot: RunningBot) -> None:
     # A second delivery under a new event id (Slack does that too) finds the stored message.
     bot.client.message(CHANNEL, "Same question", user=ANA, thread_ts=ts, ts=q_ts)
     bot.slack.wait_for("reactions.add")
-    time.sleep(0.3)
+    bot.wait_idle()
     assert [q.text for q in questions(bot)] == ["Same question"]
     assert len(bot.slack.calls("reactions.add")) == 1
 
@@ -484,9 +494,14 @@ def test_status_and_help(bot: RunningBot) -> None:
 
 
 def start_from_modal(bot: RunningBot, **fields: Any) -> Any:
-    reply = bot.client.command("/narrative", "", user_id=OWNER, channel_id=CHANNEL)
+    trigger = f"trig-start-{len(bot.slack.calls())}"
+    reply = bot.client.command(
+        "/narrative", "", user_id=OWNER, channel_id=CHANNEL, trigger_id=trigger
+    )
     assert reply.status == 200
-    opened = bot.slack.wait_for("views.open")[-1]
+    opened = bot.slack.wait_for(
+        "views.open", predicate=lambda c: c.params.get("trigger_id") == trigger
+    )[0]
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "narrative_start"
@@ -545,7 +560,7 @@ def test_modal_refuses_a_bad_reading_time(bot: RunningBot) -> None:
     body = reply.json()
     assert body["response_action"] == "errors"
     assert "reading" in body["errors"]
-    time.sleep(0.1)
+    bot.wait_idle()
     assert bot.slack.calls("chat.postMessage") == []
 
 
@@ -557,7 +572,7 @@ def test_another_workspace_cannot_touch_a_narrative(bot: RunningBot) -> None:
     )
     assert reply.status == 200
     bot.client.message(CHANNEL, "Sneaky?", user=ANA, thread_ts=ts, team_id="T0OTHER")
-    time.sleep(0.3)
+    bot.wait_idle()
     assert narrative_row(bot).state == "reading"
     assert questions(bot) == []
 

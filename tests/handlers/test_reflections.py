@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -81,16 +82,18 @@ def _modal_values(answers: dict[int, str]) -> dict[str, Any]:
 
 def _respond(bot: RunningBot, text: str, **kwargs: Any) -> str:
     """Send `/reflect text` and return the private reply (ack body or response_url post)."""
-    before = len(bot.slack.calls("response_url"))
-    reply = bot.client.command("/reflect", text, response_url=bot.slack.response_url(), **kwargs)
+    name = f"reflect-{uuid.uuid4().hex[:12]}"
+    reply = bot.client.command(
+        "/reflect", text, response_url=bot.slack.response_url(name), **kwargs
+    )
     assert reply.status == 200
     body = reply.json()
     if body and body.get("text"):
         assert body["response_type"] == "ephemeral"
         return str(body["text"])
-    calls = bot.slack.wait_for("response_url", before + 1)
-    assert calls[-1].params.get("response_type") == "ephemeral"
-    return str(calls[-1].params["text"])
+    [told] = bot.slack.wait_for("response_url", predicate=lambda c: c.params["_id"] == name)
+    assert told.params.get("response_type") == "ephemeral"
+    return str(told.params["text"])
 
 
 def test_scheduled_round_collects_modal_and_thread_answers_and_posts_one_digest(
@@ -140,9 +143,13 @@ def test_scheduled_round_collects_modal_and_thread_answers_and_posts_one_digest(
         round_id = _answer_button(round_post)["value"]
 
         # Two people answer in the modal; Alice names the decision and tries to ping everyone.
-        reply = bot.client.block_action("reflection_answer", round_id, user_id="U0ALICE")
+        reply = bot.client.block_action(
+            "reflection_answer", round_id, user_id="U0ALICE", trigger_id="trig-answer-1"
+        )
         assert reply.status == 200
-        opened = bot.slack.wait_for("views.open")[-1]
+        opened = bot.slack.wait_for(
+            "views.open", predicate=lambda c: c.params.get("trigger_id") == "trig-answer-1"
+        )[0]
         modal = _json(opened.params["view"])
         assert modal["callback_id"] == "reflection_answers"
         assert len([b for b in modal["blocks"] if b["type"] == "input"]) == 9
@@ -165,8 +172,12 @@ def test_scheduled_round_collects_modal_and_thread_answers_and_posts_one_digest(
         _wait(lambda: len(_answers(bot)) == 3)
 
         # Editing is possible until the round closes: the modal opens prefilled.
-        bot.client.block_action("reflection_answer", round_id, user_id="U0ALICE")
-        reopened = bot.slack.wait_for("views.open", 2)[-1]
+        bot.client.block_action(
+            "reflection_answer", round_id, user_id="U0ALICE", trigger_id="trig-answer-2"
+        )
+        reopened = bot.slack.wait_for(
+            "views.open", predicate=lambda c: c.params.get("trigger_id") == "trig-answer-2"
+        )[0]
         first = _json(reopened.params["view"])["blocks"][1]
         assert first["element"]["initial_value"].startswith(f"We shipped D-{number}")
 
@@ -206,9 +217,13 @@ def test_scheduled_round_collects_modal_and_thread_answers_and_posts_one_digest(
         assert closed.state == "closed" and closed.digest_ts is not None
         assert closed.member_count == 4
         # The round's message loses its Answer button.
-        update = bot.slack.last("chat.update")
-        assert update.params["ts"] == round_ts
-        assert "reflection_answer" not in json.dumps(update.params.get("blocks"))
+        bot.slack.wait_for(
+            "chat.update",
+            predicate=lambda c: (
+                c.params["ts"] == round_ts
+                and "reflection_answer" not in json.dumps(c.params.get("blocks"))
+            ),
+        )
 
         # After close, answers are refused and thread replies are not kept.
         reply = bot.client.view_submission(
@@ -385,7 +400,7 @@ def test_workspaces_see_only_their_own_rounds(bot: RunningBot) -> None:
         )
         bot.client.message(CHANNEL, "1. mine", user="U0BOB", thread_ts=round_ts)
         _wait(lambda: len(_answers(bot)) >= 1)
-        time.sleep(0.2)
+        bot.wait_idle()
         assert [a.text for a in _answers(bot)] == ["mine"]
         assert "No round yet" in _respond(bot, "status", team_id=OTHER_TEAM)
 

@@ -44,7 +44,7 @@ def test_work_that_fails_is_logged_and_the_user_told_privately(
         "/decide", "We ship on Friday", response_url=bot.slack.response_url()
     )
     assert reply.status == 200
-    told = bot.slack.wait_for("response_url")[-1]
+    [told] = bot.slack.wait_for("response_url", predicate=lambda c: c.params["_id"] == "r1")
     assert told.params["text"] == GENERIC_ERROR and told.params["response_type"] == "ephemeral"
     failures = [r for r in caplog.records if r.name == "narrative.errors"]
     assert failures and failures[0].levelno == logging.ERROR

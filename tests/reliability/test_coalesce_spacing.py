@@ -14,9 +14,11 @@ def test_a_slow_render_does_not_let_the_next_one_come_early() -> None:
     landed: list[float] = []
     lock = threading.Lock()
     coalescer = Coalescer(interval=interval)
+    started = threading.Event()
 
     def render(delay: float):  # noqa: ANN202
         def run() -> None:
+            started.set()
             time.sleep(delay)  # e.g. reading the poll while votes are being written
             with lock:
                 landed.append(time.monotonic())  # the chat.update reaches Slack
@@ -24,13 +26,9 @@ def test_a_slow_render_does_not_let_the_next_one_come_early() -> None:
         return run
 
     coalescer.submit("poll", render(0.25))
-    time.sleep(0.05)
+    assert started.wait(3)
     coalescer.submit("poll", render(0.0))  # arrives while the slow run is under way
-    deadline = time.monotonic() + 3
-    while len(landed) < 2:
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
-    time.sleep(0.05)
+    assert coalescer.wait_idle(5)
     assert len(landed) == 2
     assert landed[1] - landed[0] >= interval * 0.95, landed[1] - landed[0]
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 import pytest
 
 from handlers.errors import GENERIC_ERROR
 from tests.conftest import RunningBot
 from tests.signed import Reply
-from tests.slack_double import Call, SlackDouble
+from tests.slack_double import Call
 
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>")
 MENTIONS = "<!channel> <!here> <!everyone> <@U0BOB> <#C0X|x> <!subteam^S1|team> & < > &amp; <<>>"
@@ -82,19 +81,6 @@ def _said(call: Call) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
-def _settle(slack: SlackDouble, quiet: float = 0.6, timeout: float = 20.0) -> None:
-    """Wait until the bot has stopped calling Slack (work after the ack runs in a thread pool)."""
-    deadline = time.monotonic() + timeout
-    count, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now = len(slack.calls())
-        if now != count:
-            count, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.02)
-
-
 @pytest.mark.parametrize("command", list(SUBCOMMANDS))
 def test_every_command_survives_hostile_text(
     bot: RunningBot, command: str, caplog: pytest.LogCaptureFixture
@@ -112,7 +98,7 @@ def test_every_command_survives_hostile_text(
                 response_url=slack.response_url(f"r{i}"),
             )
             replies.append((text, reply))
-        _settle(slack)
+        bot.wait_idle(timeout=30)
     problems: list[str] = []
     for text, reply in replies:
         if reply.status != 200:

@@ -6,7 +6,6 @@ from Home and /decisions lists, search and export are covered by the feature tes
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from freezegun import freeze_time
@@ -47,16 +46,9 @@ def everything(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
     return rows
 
 
-def settle(bot: RunningBot, quiet: float = 0.5, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    count, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now = len(bot.slack.calls())
-        if now != count:
-            count, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.02)
+def settle(bot: RunningBot) -> None:
+    """Every request so far handled, with the work and message updates it asked for."""
+    bot.wait_idle()
 
 
 def setup_workspace(bot: RunningBot) -> dict[str, int]:

@@ -121,7 +121,9 @@ def test_an_unconfirmed_poll_is_confirmed_by_its_timer_and_never_posted_twice(
             assert reply.status == 200
             # Neither the post nor the look-up is answered in time: the person is told the
             # poll is being confirmed, not that it failed.
-            told = slack.wait_for("response_url")[-1]
+            [told] = slack.wait_for(
+                "response_url", predicate=lambda c: "slow to confirm" in str(c.params.get("text"))
+            )
         finally:
             post.release()
             look.release()
@@ -189,7 +191,10 @@ def test_an_unconfirmed_narrative_is_confirmed_by_its_timer_and_never_posted_twi
                 response_url=slack.response_url(),
             )
             assert reply.status == 200
-            told = slack.wait_for("chat.postEphemeral")[-1]
+            [told] = slack.wait_for(
+                "chat.postEphemeral",
+                predicate=lambda c: "slow to confirm" in str(c.params.get("text")),
+            )
         finally:
             post.release()
             look.release()
