@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot import housekeeping
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.port import ChatPlatform
 from bot.timers import TimerService
 from storage.db import make_engine, migrate
 
@@ -29,6 +30,8 @@ class Core:
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
 
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # The chat platforms this bot serves, by name (`bot.vocabulary.PlatformName`).
+    platforms: dict[str, ChatPlatform] = field(default_factory=dict)
 
     closed: bool = False
     _first_count: int = 0
@@ -47,6 +50,15 @@ class Core:
             self._shared[name] = made
         self.on_close(lambda: close(made), first=first)
         return made
+
+    def add_platform(self, platform: ChatPlatform) -> None:
+        self.platforms[platform.name] = platform
+
+    def platform_for(self, team_id: str) -> ChatPlatform:
+        """The platform a workspace lives on (what timers and background work talk to)."""
+        if len(self.platforms) == 1:
+            return next(iter(self.platforms.values()))
+        raise LookupError(f"no single platform for workspace {team_id!r}")
 
     def on_close(self, closer: Callable[[], None], *, first: bool = False) -> None:
         """Run `closer` when the bot stops, before timers and the database (e.g. to deliver

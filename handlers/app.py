@@ -19,6 +19,7 @@ from handlers.middleware import (
     retrying_respond,
 )
 from handlers.slack import retry_handlers
+from handlers.slack_platform import SlackPlatform
 from handlers.work import DrainingPool
 
 # Listener threads: each runs one request's listener up to its acknowledgement (and the work
@@ -79,6 +80,8 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     app.use(retrying_respond)
     app.use(remember_names(core))
     app.error(handle_error)
+    # One workspace, one client today; per-workspace clients come with distribution mode.
+    core.add_platform(SlackPlatform(core, lambda _team: app.client))
     commands.register(app, core)
     actions.register(app, core)
     views.register(app, core)

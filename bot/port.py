@@ -1,0 +1,84 @@
+"""The platform port: what the core asks of a chat platform (Slack, Microsoft Teams, the
+playground). Adapters live in `handlers/<platform>/`; tests use an in-memory one.
+
+Places (channels, chats) and people are the platform's own ids, as strings. What must be
+answered synchronously to a click (open a form, replace the clicked card, a private notice) is
+not here: core functions return it as a value (`bot.views.Reply`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message the bot posted: its place and its id (Slack: channel and ts)."""
+
+    place: str
+    id: str
+
+
+class PostFailed(Exception):
+    """The platform refused a post. `reason` is its word for why (Slack's error code, e.g.
+    `not_in_channel`); `bot.views` notices are built from it by the core."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PostUnconfirmed(Exception):
+    """The platform did not answer a post and the message is not (yet) there. A durable timer
+    looks again later and posts it if it is still missing."""
+
+
+class Unreachable(Exception):
+    """The platform could not be reached or did not answer in time."""
+
+
+@runtime_checkable
+class ChatPlatform(Protocol):
+    name: str
+
+    def post(
+        self,
+        team: str,
+        place: str,
+        view: object,
+        *,
+        thread: str | None = None,
+        key: str | None = None,
+    ) -> MessageRef:
+        """Post `view` in `place` (in `thread`, a message id, when given). `key` names the post
+        (e.g. `poll:7`): an adapter that may not hear back makes sure a keyed post exists once.
+        Raises `PostFailed`, `PostUnconfirmed`."""
+        ...
+
+    def update(self, team: str, ref: MessageRef, latest: Callable[[], object | None]) -> None:
+        """Show the latest state in `ref`. The adapter may coalesce bursts (rate limits) and
+        calls `latest()` when it sends; `None` means there is nothing to show any more."""
+        ...
+
+    def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:
+        """A private note to `person`, in `place` when possible, else directly. Best effort:
+        logs and returns when it cannot be delivered."""
+        ...
+
+    def dm(self, team: str, person: str, view: object, *, key: str | None = None) -> MessageRef:
+        """Send `person` a direct message. Raises `PostFailed`, `Unreachable`."""
+        ...
+
+    def timezone(self, team: str, person: str) -> str:
+        """The person's IANA time zone; "UTC" when unknown."""
+        ...
+
+    def display_name(self, team: str, person: str) -> str: ...
+
+    def is_admin(self, team: str, person: str) -> bool: ...
+
+    def members(self, team: str, place: str) -> frozenset[str]: ...
+
+    def permalink(self, team: str, ref: MessageRef) -> str | None: ...
