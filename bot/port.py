@@ -82,3 +82,18 @@ class ChatPlatform(Protocol):
     def members(self, team: str, place: str) -> frozenset[str]: ...
 
     def permalink(self, team: str, ref: MessageRef) -> str | None: ...
+
+    def listen(self, team: str, place: str) -> None:
+        """Make sure the bot hears the replies posted in `place` before starting a thread whose
+        replies count (Slack: join a public channel). Raises `PostFailed` (e.g. a private
+        place the bot is not in), `Unreachable`."""
+        ...
+
+    def people(self, team: str, place: str) -> frozenset[str] | None:
+        """The people of `place`, bots left out (for "3 of 4 members answered"); None when
+        the platform will not say."""
+        ...
+
+    def is_public(self, team: str, place: str) -> bool:
+        """Whether everyone in the workspace may read `place`; False when unknown."""
+        ...

@@ -74,6 +74,39 @@ def channel_members(client: WebClient, channel_id: str) -> frozenset[str]:
     return frozenset(_cached(client, "members", channel_id, load))
 
 
+# Reading a channel's people: at most this many pages of members, and users.info is asked
+# about at most this many (to leave bots out); in larger channels the rest are counted as
+# people rather than spending minutes of rate limit on a count.
+MAX_MEMBER_PAGES = 20
+MAX_MEMBER_LOOKUPS = 300
+
+
+def channel_people(client: WebClient, channel_id: str) -> frozenset[str] | None:
+    """The channel's people (bots and deactivated accounts left out); None when Slack won't say."""
+    members: list[str] = []
+    cursor: str | None = None
+    try:
+        for _ in range(MAX_MEMBER_PAGES):
+            page = client.conversations_members(channel=channel_id, limit=200, cursor=cursor)
+            members.extend(str(m) for m in page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+    except SlackApiError:
+        log.warning("conversations.members failed for %s", channel_id)
+        return None
+    people = set(members[MAX_MEMBER_LOOKUPS:])
+    for user_id in members[:MAX_MEMBER_LOOKUPS]:
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError:
+            people.add(user_id)  # counted: better than dropping a person
+            continue
+        if not (user.get("is_bot") or user.get("deleted") or user_id == "USLACKBOT"):
+            people.add(user_id)
+    return frozenset(people)
+
+
 def may_see(client: WebClient, user_id: str, channel_id: str) -> bool:
     """Public channels: everyone in the workspace; private ones: their members only."""
     if not channel_info(client, channel_id).get("is_private"):

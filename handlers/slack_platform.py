@@ -18,10 +18,10 @@ from bot.port import MessageRef, PostFailed, Unreachable
 from bot.views import Code, Link, Notice, Person, Place, Strong, Text, Tone
 from bot.vocabulary import PlatformName
 from handlers import coalesce
-from handlers.directory import channel_members, open_dm
+from handlers.directory import channel_info, channel_members, channel_people, open_dm
 from handlers.reconcile import UNANSWERED, Marker, post_once
 from handlers.render import escape, mention
-from handlers.slack import is_admin, user_timezone
+from handlers.slack import is_admin, join_channel, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -194,3 +194,17 @@ class SlackPlatform:
         except (SlackApiError, *UNANSWERED):
             return None
         return answer.get("permalink")
+
+    def listen(self, team: str, place: str) -> None:
+        try:
+            join_channel(self.client_for(team), place)
+        except SlackApiError as exc:
+            raise PostFailed(str(exc.response.get("error"))) from exc
+        except UNANSWERED as exc:
+            raise Unreachable(str(exc)) from exc
+
+    def people(self, team: str, place: str) -> frozenset[str] | None:
+        return channel_people(self.client_for(team), place)
+
+    def is_public(self, team: str, place: str) -> bool:
+        return not channel_info(self.client_for(team), place).get("is_private")

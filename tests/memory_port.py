@@ -32,7 +32,8 @@ class Told:
 
 class MemoryPlatform:
     """`bot.port.ChatPlatform` in memory. `members`, `admins`, `zones` and `names` are set by
-    tests; `refuse` makes posts in a place fail with a reason (`PostFailed`)."""
+    tests; `refuse` makes posts in a place fail with a reason (`PostFailed`); `private` places
+are not public; `listening` records where the core asked to hear replies."""
 
     name = "memory"
 
@@ -45,6 +46,8 @@ class MemoryPlatform:
         self.zones: dict[str, str] = {}
         self.names: dict[str, str] = {}
         self.refuse: dict[str, str] = {}
+        self.private: set[str] = set()
+        self.listening: list[str] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -106,6 +109,19 @@ class MemoryPlatform:
 
     def permalink(self, team: str, ref: MessageRef) -> str | None:
         return f"memory://{ref.place}/{ref.id}"
+
+    def listen(self, team: str, place: str) -> None:
+        if place in self.refuse:
+            raise PostFailed(self.refuse[place])
+        with self._lock:
+            self.listening.append(place)
+
+    def people(self, team: str, place: str) -> frozenset[str] | None:
+        found = self.place_members.get(place)
+        return frozenset(found) if found is not None else None
+
+    def is_public(self, team: str, place: str) -> bool:
+        return place not in self.private
 
     # --- what tests read ------------------------------------------------------------------
 
