@@ -18,12 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.inputs import parse_id
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-EXAMPLES = (
-    "`/reflect every monday 09:00`",
-    "`/reflect every 2 weeks friday 15:00`",
-    "`/reflect monthly 1 10:00` (the 1st of every month)",
-    "`/reflect off`",
-)
 
 _TIME_24 = re.compile(r"^(\d{1,2}):(\d{2})$")
 _TIME_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")

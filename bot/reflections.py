@@ -1,26 +1,50 @@
 """Reflection rounds: the standard questions, per-channel schedules, answers and the digest.
 
-A round is posted in a channel (now, or when its schedule's timer comes due), collects answers
-from a modal and from thread replies until it closes, and closes exactly once with a digest.
+A round is posted in a channel (now, or when its schedule's timer comes due) through the
+platform port, collects answers from a form and from thread replies until it closes, and closes
+exactly once with a digest. What answers a person is returned as a view (`bot.views.reflections`);
+the two timer kinds are handled here (`register_timers`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.core import Core
 from bot.inputs import is_slack_id
+from bot.port import ChatPlatform, MessageRef, PostFailed
 from bot.reflection_schedule import Schedule, from_rule, next_occurrence
+from bot.views import FormErrors, OpenForm
+from bot.views import reflections as views
+from bot.views.reflections import (
+    MAX_ANSWER_CHARS,
+    MAX_QUESTION_CHARS,
+    MAX_QUESTIONS,
+    MAX_QUESTIONS_TOTAL_CHARS,
+    DigestAnswer,
+    Participation,
+    RoundDigest,
+    answer_field,
+)
+from bot.vocabulary import AnswerSource, RoundState, TimerKind
 from storage import decisions as decision_rows
 from storage import reflections as rows
 from storage.db import session_scope
 from storage.models import ReflectionAnswer, ReflectionRound, ReflectionSchedule, Timer
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_ANSWER_CHARS", "MAX_QUESTIONS", "STANDARD_QUESTIONS", "register_timers"]
 
 STANDARD_QUESTIONS: tuple[str, ...] = (
     "What were the biggest mistakes we made last period, and what have we learned from them?",
@@ -36,18 +60,19 @@ STANDARD_QUESTIONS: tuple[str, ...] = (
     "What dependencies do we have today over which we wish we had control?",
 )
 
-ROUND_KIND = "reflection_round"  # ref_id: ReflectionSchedule.id
-CLOSE_KIND = "reflection_close"  # ref_id: ReflectionRound.id
 DEFAULT_COLLECT = timedelta(hours=48)
 MIN_COLLECT = timedelta(hours=1)
 MAX_COLLECT = timedelta(days=14)
 # A scheduled round that starts later than this after its due time says it is late.
 LATE_AFTER = timedelta(minutes=10)
-MAX_QUESTIONS = 25  # one modal field each, and Slack allows 100 blocks per modal
-MAX_QUESTION_CHARS = 500
-# All of a channel's questions, one per line, must fit in the form that edits them.
-MAX_QUESTIONS_TOTAL_CHARS = 3000
-MAX_ANSWER_CHARS = 3000
+# Why a scheduled round could not be posted that only a person can fix (invite the bot, pick
+# another channel): the scheduler is told once; other refusals are only retried.
+NEEDS_A_PERSON = ("not_in_channel", "channel_not_found", "is_archived")
+# A digest message holds at most this many characters of questions and answers and this many
+# questions; a longer digest becomes several messages in the round's thread (nothing is cut).
+# Small enough that a platform's markup (escaping, mentions) still fits its message limits.
+DIGEST_PART_CHARS = 6000
+DIGEST_PART_SECTIONS = 12
 
 _DECISION_REF = re.compile(r"(?<![\w-])D-(\d{1,9})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*(?:q\s*(\d{1,2})\s*[.):-]?|(\d{1,2})\s*[.):])\s*", re.IGNORECASE)
@@ -66,9 +91,10 @@ NOT_OWNER = (
     "Only the person who set up this channel's reflections, or a workspace admin, can change them."
 )
 NOT_MEMBER = "Only members of a channel can set up its reflections."
+GONE = "This round no longer exists."
 
 
-# --- values handed to the renderers -----------------------------------------------------------
+# --- values the flows pass around -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -86,47 +112,20 @@ class RoundView:
 
 
 @dataclass(frozen=True)
-class AnswerView:
-    user_id: str
-    question_index: int | None
-    text: str
-    source: str
-    decision_number: int | None = None
-    decision_permalink: str | None = None
-
-
-@dataclass(frozen=True)
-class Digest:
-    round: RoundView
-    questions: tuple[tuple[str, tuple[AnswerView, ...]], ...]
-    free_replies: tuple[AnswerView, ...]
-    authors: frozenset[str]
-    member_count: int | None = None
-    answered_members: int | None = None
-
-
-@dataclass(frozen=True)
-class ChannelStatus:
-    schedule: Schedule | None
-    tz: str | None
-    next_at: datetime | None
-    pick: int | None
-    collect: timedelta
-    question_count: int
-    custom_questions: bool
-    last_round_at: datetime | None
-    last_round_answers: int
-    last_round_people: int
-    last_round_open: bool
-
-
-@dataclass(frozen=True)
 class ScheduledRound:
     """What a due `reflection_round` timer produced: the round to post (None: nothing to do)."""
 
     round: RoundView | None
     next_at: datetime | None
     scheduled_by: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionsChange:
+    """A checked questions form: the channel's new questions, or None to reset them."""
+
+    channel_id: str
+    questions: tuple[str, ...] | None
 
 
 # --- small pure helpers -----------------------------------------------------------------------
@@ -179,6 +178,16 @@ def parse_question_lines(text: str) -> list[str]:
                 f"(one is {len(question)})."
             )
     return questions
+
+
+def round_card(round_: RoundView) -> views.RoundCard:
+    return views.RoundCard(
+        round_id=round_.id,
+        questions=round_.questions,
+        closes_at=round_.closes_at,
+        late=round_.late,
+        scheduled_for=round_.scheduled_for,
+    )
 
 
 def _round_view(row: ReflectionRound) -> RoundView:
@@ -334,11 +343,13 @@ def schedule_channel(
         row.next_at = next_occurrence(schedule, tz, after=now)
         rows.save_schedule(session=session, schedule=row)
         schedule_id = int(row.id or 0)
-        core.timers.cancel(session=session, team_id=team_id, kind=ROUND_KIND, ref_id=schedule_id)
+        core.timers.cancel(
+            session=session, team_id=team_id, kind=TimerKind.REFLECTION_ROUND, ref_id=schedule_id
+        )
         core.timers.add(
             session=session,
             team_id=team_id,
-            kind=ROUND_KIND,
+            kind=TimerKind.REFLECTION_ROUND,
             ref_id=schedule_id,
             due_at=row.next_at,
         )
@@ -358,7 +369,10 @@ def stop_schedule(
         row.active, row.next_at = False, None
         rows.save_schedule(session=session, schedule=row)
         core.timers.cancel(
-            session=session, team_id=team_id, kind=ROUND_KIND, ref_id=int(row.id or 0)
+            session=session,
+            team_id=team_id,
+            kind=TimerKind.REFLECTION_ROUND,
+            ref_id=int(row.id or 0),
         )
         return True
 
@@ -378,7 +392,7 @@ def set_pick(
         return len(questions)
 
 
-def channel_status(core: Core, *, team_id: str, channel_id: str) -> ChannelStatus:
+def channel_status(core: Core, *, team_id: str, channel_id: str) -> views.ReflectionStatus:
     with session_scope(core.engine) as session:
         questions, custom = _questions_of(session, team_id, channel_id)
         row = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
@@ -389,8 +403,8 @@ def channel_status(core: Core, *, team_id: str, channel_id: str) -> ChannelStatu
             else []
         )
         active = row is not None and row.active
-        return ChannelStatus(
-            schedule=from_rule(row.rule) if row is not None and active else None,
+        return views.ReflectionStatus(
+            schedule=from_rule(row.rule).describe() if row is not None and active else None,
             tz=row.tz if row is not None and active else None,
             next_at=row.next_at if row is not None and active else None,
             pick=row.pick if row is not None else None,
@@ -400,7 +414,7 @@ def channel_status(core: Core, *, team_id: str, channel_id: str) -> ChannelStatu
             last_round_at=(last.posted_at or last.created_at) if last else None,
             last_round_answers=len(answers),
             last_round_people=len({a.user_id for a in answers}),
-            last_round_open=bool(last and last.state == "open"),
+            last_round_open=bool(last and last.state == RoundState.OPEN),
         )
 
 
@@ -441,7 +455,7 @@ def _create_round(
     core.timers.add(
         session=session,
         team_id=team_id,
-        kind=CLOSE_KIND,
+        kind=TimerKind.REFLECTION_CLOSE,
         ref_id=int(row.id or 0),
         due_at=row.closes_at,
     )
@@ -510,7 +524,7 @@ def scheduled_round_due(core: Core, timer: Timer) -> ScheduledRound:
         core.timers.add(
             session=session,
             team_id=timer.team_id,
-            kind=ROUND_KIND,
+            kind=TimerKind.REFLECTION_ROUND,
             ref_id=int(settings.id or 0),
             due_at=settings.next_at,
         )
@@ -530,7 +544,9 @@ def round_posted(core: Core, *, team_id: str, round_id: int, message_ts: str) ->
 def discard_round(core: Core, *, team_id: str, round_id: int) -> None:
     """Forget a round that could not be posted (e.g. the bot is not in the channel)."""
     with session_scope(core.engine) as session:
-        core.timers.cancel(session=session, team_id=team_id, kind=CLOSE_KIND, ref_id=round_id)
+        core.timers.cancel(
+            session=session, team_id=team_id, kind=TimerKind.REFLECTION_CLOSE, ref_id=round_id
+        )
         rows.delete_round(session=session, team_id=team_id, round_id=round_id)
 
 
@@ -541,7 +557,7 @@ def get_round(core: Core, *, team_id: str, round_id: int) -> RoundView | None:
 
 
 def is_open(round_: RoundView, now: datetime) -> bool:
-    return round_.state == "open" and now < round_.closes_at
+    return round_.state == RoundState.OPEN and now < round_.closes_at
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -589,7 +605,7 @@ def _open_round_row(
     row = rows.get_round(session=session, team_id=team_id, round_id=round_id)
     if row is None:
         raise ReflectionError("This reflection round no longer exists.")
-    if row.state != "open" or now >= row.closes_at:
+    if row.state != RoundState.OPEN or now >= row.closes_at:
         raise ReflectionError("This reflection round has closed; answers are no longer taken.")
     return row
 
@@ -623,7 +639,7 @@ def save_modal_answers(
                     user_id=user_id,
                     question_index=index,
                     text=text,
-                    source="modal",
+                    source=AnswerSource.FORM,
                     answered_at=now,
                 )
             elif answer.text == text:
@@ -656,7 +672,7 @@ def record_thread_reply(
         )
         if row is None:
             return None
-        if row.state != "open" or now >= row.closes_at:
+        if row.state != RoundState.OPEN or now >= row.closes_at:
             return False
         questions = json.loads(row.questions)
         index, body = split_question_number(text, len(questions))
@@ -673,7 +689,7 @@ def record_thread_reply(
                 user_id=user_id,
                 question_index=index,
                 text=body[:MAX_ANSWER_CHARS],
-                source="thread",
+                source=AnswerSource.THREAD,
                 message_ts=message_ts,
                 answered_at=now,
             )
@@ -695,7 +711,7 @@ def delete_thread_reply(
         )
         if row is None:
             return None
-        if row.state != "open" or now >= row.closes_at:
+        if row.state != RoundState.OPEN or now >= row.closes_at:
             return False
         answer = rows.get_thread_answer(
             session=session, team_id=team_id, round_id=int(row.id or 0), message_ts=message_ts
@@ -727,7 +743,7 @@ def build_digest(
     round_id: int,
     member_ids: frozenset[str] | None = None,
     channel_is_public: Callable[[str], bool] | None = None,
-) -> Digest:
+) -> RoundDigest:
     """Per question, the answers with their authors; participation against `member_ids`.
 
     An answer names a decision made elsewhere only if everyone reading the digest may see it:
@@ -736,11 +752,10 @@ def build_digest(
     with session_scope(core.engine) as session:
         row = rows.get_round(session=session, team_id=team_id, round_id=round_id)
         if row is None:
-            raise ReflectionError("This reflection round no longer exists.")
+            raise ReflectionError(GONE)
         view = _round_view(row)
-        found = rows.list_answers(session=session, team_id=team_id, round_id=round_id)
         answers = []
-        for a in found:
+        for a in rows.list_answers(session=session, team_id=team_id, round_id=round_id):
             decision = (
                 decision_rows.get_decision(
                     session=session, team_id=team_id, decision_id=a.decision_id
@@ -751,27 +766,29 @@ def build_digest(
             if decision is not None and not _shown_in(decision.channel_id, view, channel_is_public):
                 decision = None
             answers.append(
-                AnswerView(
-                    user_id=a.user_id,
+                DigestAnswer(
+                    person=a.user_id,
                     question_index=a.question_index,
                     text=a.text,
                     source=a.source,
                     decision_number=decision.number if decision else None,
-                    decision_permalink=decision.permalink if decision else None,
+                    decision_link=decision.permalink if decision else None,
                 )
             )
-    per_question = tuple(
-        (q, tuple(a for a in answers if a.question_index == i))
-        for i, q in enumerate(view.questions)
-    )
-    authors = frozenset(a.user_id for a in answers)
-    return Digest(
-        round=view,
-        questions=per_question,
+    authors = frozenset(a.person for a in answers)
+    return RoundDigest(
+        round_id=view.id,
+        place=view.channel_id,
+        questions=tuple(
+            (q, tuple(a for a in answers if a.question_index == i))
+            for i, q in enumerate(view.questions)
+        ),
         free_replies=tuple(a for a in answers if a.question_index is None),
-        authors=authors,
-        member_count=len(member_ids) if member_ids is not None else None,
-        answered_members=len(authors & member_ids) if member_ids is not None else None,
+        participation=Participation(
+            authors=len(authors),
+            member_count=len(member_ids) if member_ids is not None else None,
+            answered_members=len(authors & member_ids) if member_ids is not None else None,
+        ),
     )
 
 
@@ -783,6 +800,50 @@ def _shown_in(
     return channel_is_public is not None and channel_is_public(channel_id)
 
 
+def digest_parts(digest: RoundDigest) -> list[views.DigestPart]:
+    """The digest as thread messages of bounded size: a question whose answers do not fit goes
+    on in the next message, marked as continued."""
+    sections = [
+        views.DigestSection(number, question, answers)
+        for number, (question, answers) in enumerate(digest.questions, start=1)
+    ]
+    if digest.free_replies:
+        sections.append(views.DigestSection(None, "", digest.free_replies))
+    parts: list[list[views.DigestSection]] = [[]]
+    size = 0
+    for section in sections:
+        head = len(section.question) + 20
+        if parts[-1] and (
+            size + head > DIGEST_PART_CHARS or len(parts[-1]) >= DIGEST_PART_SECTIONS
+        ):
+            parts.append([])
+            size = 0
+        size += head
+        taken: list[DigestAnswer] = []
+        continued = False
+        for answer in section.answers:
+            cost = len(answer.text) + 40
+            if size + cost > DIGEST_PART_CHARS and (taken or parts[-1]):
+                if taken:
+                    parts[-1].append(replace(section, answers=tuple(taken), continued=continued))
+                    continued = True
+                parts.append([])
+                size, taken = head, []
+            taken.append(answer)
+            size += cost
+        parts[-1].append(replace(section, answers=tuple(taken), continued=continued))
+    return [
+        views.DigestPart(
+            round_id=digest.round_id,
+            first=i == 0,
+            sections=tuple(part),
+            answer_count=digest.answer_count,
+            participation=digest.participation,
+        )
+        for i, part in enumerate(parts)
+    ]
+
+
 def digest_posted(
     core: Core, *, team_id: str, round_id: int, digest_ts: str, member_count: int | None
 ) -> None:
@@ -791,3 +852,244 @@ def digest_posted(
         if row is not None:
             row.digest_ts, row.member_count = digest_ts, member_count
             session.add(row)
+
+
+# --- flows: what a person's command, click or form gets -----------------------------------------
+
+
+def _post_round(core: Core, platform: ChatPlatform, round_: RoundView) -> MessageRef:
+    """Post the round in its channel (listening there first: thread answers count) and
+    remember its message. Raises `PostFailed`."""
+    platform.listen(round_.team_id, round_.channel_id)
+    ref = platform.post(round_.team_id, round_.channel_id, round_card(round_))
+    round_posted(core, team_id=round_.team_id, round_id=round_.id, message_ts=ref.id)
+    return ref
+
+
+def post_now(
+    core: Core, *, team_id: str, channel_id: str, collect: timedelta | None = None
+) -> views.RoundNotPosted | None:
+    """A round asked for now (`/reflect now`); one the platform refuses is discarded."""
+    round_ = start_round(core, team_id=team_id, channel_id=channel_id, collect=collect)
+    try:
+        _post_round(core, core.platform_for(team_id), round_)
+    except PostFailed as exc:
+        discard_round(core, team_id=team_id, round_id=round_.id)
+        log.warning("could not post reflection round in %s: %s", channel_id, exc.reason)
+        return views.RoundNotPosted(exc.reason)
+    return None
+
+
+def set_schedule(
+    core: Core,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    schedule: Schedule,
+    collect: timedelta | None = None,
+) -> views.ScheduleSet | views.Refused:
+    """Rounds on `schedule`, in the scheduler's time zone."""
+    platform = core.platform_for(team_id)
+    tz = platform.timezone(team_id, user_id)
+    try:
+        next_at = schedule_channel(
+            core,
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            schedule=schedule,
+            tz=tz,
+            is_admin=platform.is_admin(team_id, user_id),
+            collect=collect,
+        )
+    except NotAllowed as exc:
+        return views.Refused(str(exc))
+    return views.ScheduleSet(schedule.describe(), tz, next_at)
+
+
+def clear_schedule(
+    core: Core, *, team_id: str, channel_id: str, user_id: str
+) -> views.ScheduleStopped | views.Refused:
+    admin = core.platform_for(team_id).is_admin(team_id, user_id)
+    try:
+        stopped = stop_schedule(
+            core, team_id=team_id, channel_id=channel_id, user_id=user_id, is_admin=admin
+        )
+    except NotAllowed as exc:
+        return views.Refused(str(exc))
+    return views.ScheduleStopped(stopped)
+
+
+def pick_per_round(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, pick: int | None
+) -> views.PickSet | views.Refused:
+    """Ask a rotating `pick` of the channel's questions per round (None: all of them)."""
+    admin = core.platform_for(team_id).is_admin(team_id, user_id)
+    try:
+        count = set_pick(
+            core,
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            pick=pick,
+            is_admin=admin,
+        )
+    except NotAllowed as exc:
+        return views.Refused(str(exc))
+    return views.PickSet(pick, count)
+
+
+def questions_form(
+    core: Core, *, team_id: str, channel_id: str, user_id: str
+) -> OpenForm | views.Refused:
+    """The form that edits the channel's questions, for those who may change them."""
+    admin = core.platform_for(team_id).is_admin(team_id, user_id)
+    try:
+        ensure_may_change(
+            core, team_id=team_id, channel_id=channel_id, user_id=user_id, is_admin=admin
+        )
+    except NotAllowed as exc:
+        return views.Refused(str(exc))
+    questions, custom = channel_questions(core, team_id=team_id, channel_id=channel_id)
+    return OpenForm(views.QuestionsForm(channel_id, tuple(questions), custom))
+
+
+def check_questions_form(
+    channel_id: str, text: str, *, reset: bool
+) -> FormErrors | QuestionsChange:
+    """What a submitted questions form asks for, or why the form stays open. Nothing is asked
+    of the platform here, so the form can be answered at once."""
+    if not is_slack_id(channel_id):
+        return FormErrors(((views.QUESTIONS_FIELD, "Run /reflect questions again."),))
+    if reset:
+        return QuestionsChange(channel_id, None)
+    try:
+        return QuestionsChange(channel_id, tuple(parse_question_lines(text)))
+    except ReflectionError as exc:
+        return FormErrors(((views.QUESTIONS_FIELD, str(exc)),))
+
+
+def change_questions(
+    core: Core, *, team_id: str, user_id: str, change: QuestionsChange
+) -> views.Private:
+    """Save (or reset) the channel's questions. The channel came with the form, which the
+    submitter controls: who may change it is checked again here. The note goes where the
+    person reads it: in the channel for its members, else directly."""
+    platform = core.platform_for(team_id)
+    place = change.channel_id
+    member = platform.is_public(team_id, place) or user_id in platform.members(team_id, place)
+    admin = platform.is_admin(team_id, user_id)
+    note: object
+    try:
+        if change.questions is None:
+            reset_questions(
+                core,
+                team_id=team_id,
+                channel_id=place,
+                user_id=user_id,
+                is_admin=admin,
+                is_member=member,
+            )
+            note = views.QuestionsSaved(None)
+        else:
+            save_questions(
+                core,
+                team_id=team_id,
+                channel_id=place,
+                user_id=user_id,
+                questions=list(change.questions),
+                is_admin=admin,
+                is_member=member,
+            )
+            note = views.QuestionsSaved(len(change.questions))
+    except ReflectionError as exc:
+        note = views.Problem(str(exc))
+    return views.Private(note, place if member else None)
+
+
+def answer_form(
+    core: Core, *, team_id: str, round_id: int | None, user_id: str
+) -> OpenForm | views.RoundClosed:
+    """The Answer button: the answers form, prefilled, while the round is open."""
+    round_ = get_round(core, team_id=team_id, round_id=round_id) if round_id is not None else None
+    if round_ is None or not is_open(round_, core.clock.now()):
+        return views.RoundClosed()
+    existing = user_answers(core, team_id=team_id, round_id=round_.id, user_id=user_id)
+    fields = tuple(
+        views.AnswerField(answer_field(i), i, question, existing.get(i, ""))
+        for i, question in enumerate(round_.questions)
+    )
+    return OpenForm(views.AnswersForm(round_.id, round_.closes_at, fields))
+
+
+def submit_answers(
+    core: Core, *, team_id: str, round_id: int | None, user_id: str, answers: dict[int, str]
+) -> FormErrors | views.AnswersSaved:
+    """A submitted answers form (`answers` by question index; a missing or empty one removes
+    the person's answer): saved while the round is open, else the form says why."""
+    round_ = get_round(core, team_id=team_id, round_id=round_id) if round_id is not None else None
+    if round_ is None:
+        return FormErrors(((answer_field(0), GONE),))
+    try:
+        count = save_modal_answers(
+            core, team_id=team_id, round_id=round_.id, user_id=user_id, answers=answers
+        )
+    except ReflectionError as exc:
+        return FormErrors(((answer_field(0), str(exc)),))
+    return views.AnswersSaved(round_.channel_id, count, len(round_.questions), round_.closes_at)
+
+
+# --- timers -------------------------------------------------------------------------------------
+
+
+def round_due(core: Core, timer: Timer) -> None:
+    """A schedule's round is due: post it. A refusal fails the timer, which retries it; the
+    scheduler is told once when only a person can fix it."""
+    due = scheduled_round_due(core, timer)
+    if due.round is None:
+        return
+    platform = core.platform_for(timer.team_id)
+    try:
+        _post_round(core, platform, due.round)
+    except PostFailed as exc:
+        if timer.attempts == 1 and due.scheduled_by and exc.reason in NEEDS_A_PERSON:
+            notice = views.RoundNotPosted(exc.reason, due.round.channel_id, scheduled=True)
+            platform.tell(timer.team_id, due.scheduled_by, notice)
+        raise
+
+
+def close_due(core: Core, timer: Timer) -> None:
+    """A round's time is up: close it once, post its digest in its thread, and show its message
+    closed (no Answer button)."""
+    round_ = close_round(core, team_id=timer.team_id, round_id=timer.ref_id)
+    if round_ is None or round_.message_ts is None:
+        return
+    team, place = round_.team_id, round_.channel_id
+    platform = core.platform_for(team)
+    digest = build_digest(
+        core,
+        team_id=team,
+        round_id=round_.id,
+        member_ids=platform.people(team, place),
+        channel_is_public=lambda channel: platform.is_public(team, channel),
+    )
+    refs = [
+        platform.post(team, place, part, thread=round_.message_ts) for part in digest_parts(digest)
+    ]
+    digest_posted(
+        core,
+        team_id=team,
+        round_id=round_.id,
+        digest_ts=refs[0].id,
+        member_count=digest.participation.member_count,
+    )
+    closed = views.ClosedRoundCard(
+        round_.id, round_.questions, round_.closes_at, digest.answer_count
+    )
+    platform.update(team, MessageRef(place, round_.message_ts), lambda: closed)
+
+
+def register_timers(core: Core) -> None:
+    core.timers.register(TimerKind.REFLECTION_ROUND, lambda timer: round_due(core, timer))
+    core.timers.register(TimerKind.REFLECTION_CLOSE, lambda timer: close_due(core, timer))

@@ -52,3 +52,17 @@ class PlatformName(StrEnum):
     SLACK = "slack"
     MSTEAMS = "msteams"
     PLAYGROUND = "playground"
+
+
+class RoundState(StrEnum):
+    """A reflection round takes answers while open; it closes once, with its digest."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AnswerSource(StrEnum):
+    """Where a reflection answer came from: the answers form, or a reply in the round's thread."""
+
+    FORM = "modal"
+    THREAD = "thread"

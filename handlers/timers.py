@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import decisions, meetings
 from bot.core import Core
-from handlers import reflections, reviews
+from handlers import reviews
 from handlers.blocks.decisions import build_deadline_dm
 from handlers.decision_messages import DecisionMessages
 from handlers.narratives import confirm_narrative, finish_reading
@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, core: Core) -> None:
-    """Features add their timer kinds here."""
-    reflections.register_timers(app, core)
+    """Features add their timer kinds here (reflection rounds: `bot.reflections`)."""
 
     def reading_end(timer: Timer) -> None:
         # Ends reading unless something else ended it first; the digest is posted once either way.

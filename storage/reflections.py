@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from bot.vocabulary import AnswerSource, RoundState
 from storage.models import (
     ReflectionAnswer,
     ReflectionQuestionSet,
@@ -114,7 +115,7 @@ def unposted_round(
         .where(
             ReflectionRound.team_id == team_id,
             ReflectionRound.schedule_id == schedule_id,
-            ReflectionRound.state == "open",
+            ReflectionRound.state == RoundState.OPEN,
             ReflectionRound.closes_at > now,
             col(ReflectionRound.message_ts).is_(None),
         )
@@ -143,9 +144,9 @@ def close_round_once(*, session: Session, team_id: str, round_id: int, now: date
         .where(
             col(ReflectionRound.id) == round_id,
             col(ReflectionRound.team_id) == team_id,
-            col(ReflectionRound.state) == "open",
+            col(ReflectionRound.state) == RoundState.OPEN,
         )
-        .values(state="closed", closed_at=now)
+        .values(state=RoundState.CLOSED.value, closed_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -182,7 +183,7 @@ def user_modal_answers(
         ReflectionAnswer.team_id == team_id,
         ReflectionAnswer.round_id == round_id,
         ReflectionAnswer.user_id == user_id,
-        ReflectionAnswer.source == "modal",
+        ReflectionAnswer.source == AnswerSource.FORM,
     )
     return list(session.exec(stmt))
 
@@ -193,7 +194,7 @@ def get_thread_answer(
     stmt = select(ReflectionAnswer).where(
         ReflectionAnswer.team_id == team_id,
         ReflectionAnswer.round_id == round_id,
-        ReflectionAnswer.source == "thread",
+        ReflectionAnswer.source == AnswerSource.THREAD,
         ReflectionAnswer.message_ts == message_ts,
     )
     return session.exec(stmt).first()

@@ -1,26 +1,38 @@
-"""Block Kit for reflection rounds. Pure functions: they build dictionaries, Slack is not called."""
+"""Block Kit for reflection rounds: renderers of `bot.views.reflections`, registered with
+`renders`. Pure functions: they build dictionaries, Slack is not called."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
 from bot.durations import format_duration
-from bot.reflection_schedule import EXAMPLES, Schedule
-from bot.reflections import (
-    MAX_ANSWER_CHARS,
-    AnswerView,
-    ChannelStatus,
-    Digest,
-    RoundView,
+from bot.views.reflections import (
+    QUESTIONS_FIELD,
+    RESET_FIELD,
+    AnswersForm,
+    AnswersSaved,
+    ClosedRoundCard,
+    DigestAnswer,
+    DigestPart,
+    DigestSection,
+    Participation,
+    PickSet,
+    Problem,
+    QuestionsForm,
+    QuestionsSaved,
+    ReflectionStatus,
+    Refused,
+    RoundCard,
+    RoundClosed,
+    RoundNotPosted,
+    ScheduleSet,
+    ScheduleStopped,
 )
 from handlers.render import (
     INPUT_VALUE_LIMIT,
     MESSAGE_BLOCK_LIMIT,
     actions,
     button,
-    chunk_blocks,
     context,
     divider,
     escape,
@@ -31,99 +43,106 @@ from handlers.render import (
     slack_date,
     split_text,
 )
+from handlers.slack import could_not_post
+from handlers.slack_platform import renders
 
 ANSWER_ACTION = "reflection_answer"
 ANSWERS_CALLBACK = "reflection_answers"
 QUESTIONS_CALLBACK = "reflection_questions"
-QUESTIONS_BLOCK = "questions"
+QUESTIONS_BLOCK = QUESTIONS_FIELD
 QUESTIONS_INPUT = "questions_text"
-RESET_BLOCK = "reset"
+RESET_BLOCK = RESET_FIELD
 RESET_INPUT = "reset_choice"
 ANSWER_INPUT = "answer"
 
 MODAL_LABEL_LIMIT = 2000
-DIGEST_CHARS = 12_000
-
-
-def answer_block_id(index: int) -> str:
-    return f"q{index}"
+# How to write a schedule; `/reflect` is Slack's command, so the examples live here.
+EXAMPLES = (
+    "`/reflect every monday 09:00`",
+    "`/reflect every 2 weeks friday 15:00`",
+    "`/reflect monthly 1 10:00` (the 1st of every month)",
+    "`/reflect off`",
+)
 
 
 def _numbered(questions: tuple[str, ...]) -> list[str]:
     return [f"*{i}.* {escape(q)}" for i, q in enumerate(questions, start=1)]
 
 
-def build_round_message(round_: RoundView) -> dict[str, Any]:
+@renders(RoundCard)
+def render_round(card: RoundCard) -> dict[str, Any]:
     """The round as posted in the channel: its questions, an Answer button, the closing time."""
-    head = ":thought_balloon: *Reflection round*"
-    blocks: list[dict[str, Any]] = [section(head)]
-    if round_.late and round_.scheduled_for is not None:
+    blocks: list[dict[str, Any]] = [section(":thought_balloon: *Reflection round*")]
+    if card.late and card.scheduled_for is not None:
         blocks.append(
             context(
-                f":hourglass: This round was due {slack_date(round_.scheduled_for)} but Narrative "
+                f":hourglass: This round was due {slack_date(card.scheduled_for)} but Narrative "
                 "was offline then, so it is posted late."
             )
         )
-    for line in _numbered(round_.questions):
+    for line in _numbered(card.questions):
         blocks.extend(section(piece) for piece in split_text(line))
     blocks.append(
         actions(
-            button("Answer", ANSWER_ACTION, str(round_.id), style="primary"),
-            block_id=f"reflection-{round_.id}",
+            button("Answer", ANSWER_ACTION, str(card.round_id), style="primary"),
+            block_id=f"reflection-{card.round_id}",
         )
     )
     blocks.append(
         context(
-            f"Answers are collected until {slack_date(round_.closes_at)}; every question is "
+            f"Answers are collected until {slack_date(card.closes_at)}; every question is "
             "optional and you can change your answers until then. You can also reply in this "
             "thread — start with a question number (e.g. `3.`) to answer that question. "
             "Name a decision as `D-42` to link your answer to it."
         )
     )
-    text = f"Reflection round: {len(round_.questions)} questions, answers until " + (
-        round_.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+    text = f"Reflection round: {len(card.questions)} questions, answers until " + (
+        card.closes_at.strftime("%Y-%m-%d %H:%M UTC")
     )
     return {"text": text, "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
 
 
-def build_closed_round_message(round_: RoundView, answer_count: int) -> dict[str, Any]:
+@renders(ClosedRoundCard)
+def render_closed_round(card: ClosedRoundCard) -> dict[str, Any]:
     """The round's message once it has closed: no Answer button; the digest is in the thread."""
     blocks: list[dict[str, Any]] = [section(":thought_balloon: *Reflection round* (closed)")]
-    for line in _numbered(round_.questions):
+    for line in _numbered(card.questions):
         blocks.extend(section(piece) for piece in split_text(line))
+    count = card.answer_count
     blocks.append(
         context(
-            f"Closed {slack_date(round_.closes_at)} with {answer_count} "
-            f"answer{'s' if answer_count != 1 else ''}; the digest is in the thread."
+            f"Closed {slack_date(card.closes_at)} with {count} "
+            f"answer{'s' if count != 1 else ''}; the digest is in the thread."
         )
     )
     return {"text": "Reflection round (closed)", "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
 
 
-def build_answer_modal(round_: RoundView, existing: dict[int, str]) -> dict[str, Any]:
+@renders(AnswersForm)
+def render_answers_form(form: AnswersForm) -> dict[str, Any]:
     """One optional field per question, prefilled with what the person answered before."""
     blocks: list[dict[str, Any]] = [
         context(
             f"Every question is optional. You can change your answers until "
-            f"{slack_date(round_.closes_at)}. Name a decision as `D-42` to link to it."
+            f"{slack_date(form.closes_at)}. Name a decision as `D-42` to link to it."
         )
     ]
-    for index, question in enumerate(round_.questions):
+    for field in form.fields:
         element: dict[str, Any] = {
             "type": "plain_text_input",
             "action_id": ANSWER_INPUT,
             "multiline": True,
-            "max_length": MAX_ANSWER_CHARS,
+            "max_length": field.max_chars,
         }
-        if existing.get(index):
-            element["initial_value"] = existing[index]
-        label = f"{index + 1}. {question}"
+        if field.value:
+            element["initial_value"] = field.value
+        label = f"{field.index + 1}. {field.question}"
         if len(label) > MODAL_LABEL_LIMIT:
             label = label[: MODAL_LABEL_LIMIT - 1] + "…"
         blocks.append(
             {
                 "type": "input",
-                "block_id": answer_block_id(index),
+                "block_id": field.name,
                 "optional": True,
                 "label": {"type": "plain_text", "text": label},
                 "element": element,
@@ -132,7 +151,7 @@ def build_answer_modal(round_: RoundView, existing: dict[int, str]) -> dict[str,
     return {
         "type": "modal",
         "callback_id": ANSWERS_CALLBACK,
-        "private_metadata": str(round_.id),
+        "private_metadata": str(form.round_id),
         "title": {"type": "plain_text", "text": "Reflection"},
         "submit": {"type": "plain_text", "text": "Save answers"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -140,17 +159,18 @@ def build_answer_modal(round_: RoundView, existing: dict[int, str]) -> dict[str,
     }
 
 
-def build_questions_modal(channel_id: str, questions: list[str], custom: bool) -> dict[str, Any]:
+@renders(QuestionsForm)
+def render_questions_form(form: QuestionsForm) -> dict[str, Any]:
     """Edit, reorder or add the channel's questions (one per line), or reset to the standard."""
     note = (
         "This channel has its own questions."
-        if custom
+        if form.custom
         else "This channel asks the standard nine questions."
     )
     return {
         "type": "modal",
         "callback_id": QUESTIONS_CALLBACK,
-        "private_metadata": channel_id,
+        "private_metadata": form.place,
         "title": {"type": "plain_text", "text": "Reflection questions"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -168,7 +188,7 @@ def build_questions_modal(channel_id: str, questions: list[str], custom: bool) -
                     "type": "plain_text_input",
                     "action_id": QUESTIONS_INPUT,
                     "multiline": True,
-                    "initial_value": fit("\n".join(questions), INPUT_VALUE_LIMIT),
+                    "initial_value": fit("\n".join(form.questions), INPUT_VALUE_LIMIT),
                 },
             },
             {
@@ -194,72 +214,58 @@ def build_questions_modal(channel_id: str, questions: list[str], custom: bool) -
     }
 
 
-def _answer_line(answer: AnswerView) -> str:
-    line = f"• {mention(answer.user_id)}: {escape_keep_users(answer.text)}"
+# --- the digest -------------------------------------------------------------------------------
+
+
+def _answer_line(answer: DigestAnswer) -> str:
+    line = f"• {mention(answer.person)}: {escape_keep_users(answer.text)}"
     if answer.decision_number is not None:
         label = f"D-{answer.decision_number}"
-        link = f"<{answer.decision_permalink}|{label}>" if answer.decision_permalink else label
+        link = f"<{answer.decision_link}|{label}>" if answer.decision_link else label
         line += f"  _(linked to {link})_"
     return line
 
 
-def _participation(digest: Digest) -> str:
-    people = len(digest.authors)
-    if digest.member_count is None or digest.answered_members is None:
-        return f"{people} {'person' if people == 1 else 'people'} answered."
-    text = f"{digest.answered_members} of {digest.member_count} channel members answered"
-    others = people - digest.answered_members
+def _participation(p: Participation) -> str:
+    if p.member_count is None or p.answered_members is None:
+        return f"{p.authors} {'person' if p.authors == 1 else 'people'} answered."
+    text = f"{p.answered_members} of {p.member_count} channel members answered"
+    others = p.authors - p.answered_members
     if others > 0:
         text += f" (and {others} other{'s' if others != 1 else ''})"
     return text + "."
 
 
-def build_digest_messages(digest: Digest) -> list[dict[str, Any]]:
-    """The digest, per question with its answers and authors, split into as many thread
-    messages as Slack's limits need (nothing is cut)."""
-    blocks: list[dict[str, Any]] = [
-        section(":memo: *Reflection digest*"),
-        context(_participation(digest)),
-    ]
-    for number, (question, answers) in enumerate(digest.questions, start=1):
+def _section_lines(s: DigestSection) -> list[str]:
+    more = " (continued)" if s.continued else ""
+    head = (
+        f"*From the thread{more}*"
+        if s.number is None
+        else f"*{s.number}. {escape(s.question)}{more}*"
+    )
+    return [head] + ([_answer_line(a) for a in s.answers] or ["_No answers._"])
+
+
+@renders(DigestPart)
+def render_digest_part(part: DigestPart) -> dict[str, Any]:
+    """One thread message of the digest: per question its answers and their authors."""
+    blocks: list[dict[str, Any]] = []
+    if part.first:
+        blocks += [
+            section(":memo: *Reflection digest*"),
+            context(_participation(part.participation)),
+        ]
+    for s in part.sections:
         blocks.append(divider())
-        lines = [f"*{number}. {escape(question)}*"]
-        lines += [_answer_line(a) for a in answers] or ["_No answers._"]
-        blocks.extend(section(piece) for piece in split_text("\n".join(lines)))
-    if digest.free_replies:
-        blocks.append(divider())
-        lines = ["*From the thread*"] + [_answer_line(a) for a in digest.free_replies]
-        blocks.extend(section(piece) for piece in split_text("\n".join(lines)))
-    count = sum(len(a) for _, a in digest.questions) + len(digest.free_replies)
+        blocks.extend(section(piece) for piece in split_text("\n".join(_section_lines(s))))
+    count = part.answer_count
     fallback = f"Reflection digest: {count} answer{'s' if count != 1 else ''}. " + _participation(
-        digest
+        part.participation
     )
-    return [{"text": fallback, "blocks": chunk} for chunk in _chunk_by_size(blocks)]
+    return {"text": fallback, "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
 
 
-def _chunk_by_size(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """At most 50 blocks and about DIGEST_CHARS characters per message: Slack refuses or cuts
-    very large messages, so a long digest becomes several thread replies."""
-    messages: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for block in blocks:
-        block_size = len(json.dumps(block))
-        if messages[-1] and size + block_size > DIGEST_CHARS:
-            messages.append([])
-            size = 0
-        messages[-1].append(block)
-        size += block_size
-    return [chunk for part in messages for chunk in chunk_blocks(part)]
-
-
-# --- private replies -------------------------------------------------------------------------
-
-
-def schedule_confirmation(schedule: Schedule, tz: str, next_at: datetime) -> str:
-    return (
-        f":white_check_mark: Reflection rounds in this channel: {schedule.describe()} "
-        f"({tz} time, your time zone). The next round is {slack_date(next_at)}."
-    )
+# --- private replies --------------------------------------------------------------------------
 
 
 def bad_schedule_text(problem: str) -> str:
@@ -270,10 +276,84 @@ def bad_schedule_text(problem: str) -> str:
     )
 
 
-def status_text(status: ChannelStatus) -> str:
+@renders(ScheduleSet)
+def render_schedule_set(done: ScheduleSet) -> dict[str, Any]:
+    return {
+        "text": f":white_check_mark: Reflection rounds in this channel: {done.schedule} "
+        f"({escape(done.tz)} time, your time zone). The next round is {slack_date(done.next_at)}."
+    }
+
+
+@renders(ScheduleStopped)
+def render_schedule_stopped(done: ScheduleStopped) -> dict[str, Any]:
+    if not done.stopped:
+        return {"text": "This channel has no scheduled reflection rounds."}
+    return {
+        "text": "Scheduled reflection rounds in this channel are off. Open rounds still close "
+        "and post their digest."
+    }
+
+
+@renders(PickSet)
+def render_pick_set(done: PickSet) -> dict[str, Any]:
+    count = done.question_count
+    if done.pick:
+        return {
+            "text": f"Each round asks {min(done.pick, count)} of the channel's {count} "
+            "questions, in rotation."
+        }
+    return {"text": f"Each round asks all {count} of the channel's questions."}
+
+
+@renders(AnswersSaved)
+def render_answers_saved(done: AnswersSaved) -> dict[str, Any]:
+    return {
+        "text": f":white_check_mark: Saved your answers to {done.answered} of "
+        f"{done.question_count} questions. You can change them until "
+        f"{slack_date(done.closes_at)} with the Answer button."
+    }
+
+
+@renders(QuestionsSaved)
+def render_questions_saved(done: QuestionsSaved) -> dict[str, Any]:
+    if done.question_count is None:
+        return {"text": "This channel's reflection questions are back to the standard nine."}
+    return {
+        "text": f"Saved {done.question_count} reflection questions for this channel; "
+        "the next round asks them."
+    }
+
+
+@renders(RoundClosed)
+def render_round_closed(_: RoundClosed) -> dict[str, Any]:
+    return {"text": "This reflection round has closed; answers are no longer taken."}
+
+
+@renders(RoundNotPosted)
+def render_round_not_posted(failed: RoundNotPosted) -> dict[str, Any]:
+    if not failed.scheduled:
+        return {"text": could_not_post(failed.reason, "the reflection round")}
+    where = f"<#{failed.place}>" if failed.place else "this channel"
+    return {
+        "text": could_not_post(failed.reason, "the scheduled reflection round", where)
+        + " I will try again shortly; `/reflect off` there stops the schedule."
+    }
+
+
+@renders(Refused)
+def render_refused(refused: Refused) -> dict[str, Any]:
+    return {"text": f":no_entry: {refused.reason}"}
+
+
+@renders(Problem)
+def render_problem(problem: Problem) -> dict[str, Any]:
+    return {"text": f":warning: {problem.reason}"}
+
+
+def status_text(status: ReflectionStatus) -> str:
     lines = ["*Reflection in this channel*"]
     if status.schedule is not None and status.next_at is not None:
-        lines.append(f"• Schedule: {status.schedule.describe()} ({escape(status.tz or 'UTC')})")
+        lines.append(f"• Schedule: {status.schedule} ({escape(status.tz or 'UTC')})")
         lines.append(f"• Next round: {slack_date(status.next_at)}")
     else:
         lines.append("• No schedule. Start one with `/reflect every monday 09:00`.")
@@ -293,3 +373,8 @@ def status_text(status: ChannelStatus) -> str:
     else:
         lines.append("• No round yet. Post one with `/reflect now`.")
     return "\n".join(lines)
+
+
+@renders(ReflectionStatus)
+def render_status(status: ReflectionStatus) -> dict[str, Any]:
+    return {"text": status_text(status)}

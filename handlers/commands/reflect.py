@@ -1,31 +1,27 @@
-"""`/reflect`: scheduled team reflection."""
+"""`/reflect`: scheduled team reflection. Each subcommand is one function in `SUBCOMMANDS`;
+each acks, parses, calls one core function and delivers what it returns."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import reflections
 from bot.core import Core
 from bot.durations import format_duration, looks_like_duration, parse_duration
 from bot.inputs import parse_id
 from bot.reflection_schedule import ScheduleError, parse_schedule
-from handlers.blocks.reflections import (
-    bad_schedule_text,
-    build_questions_modal,
-    schedule_confirmation,
-    status_text,
-)
-from handlers.reflections import post_round
+from bot.views import OpenForm
+from handlers.blocks.reflections import bad_schedule_text
 from handlers.render import ephemeral, escape
-from handlers.slack import could_not_post, is_admin, team_id_of, user_timezone
-
-log = logging.getLogger(__name__)
+from handlers.slack import team_id_of
+from handlers.slack_platform import render
 
 USAGE = (
     "*/reflect* asks the team the standard reflection questions.\n"
@@ -43,28 +39,42 @@ USAGE = (
 
 
 class CommandError(ValueError):
-    pass
+    """The command's words cannot be read; the message says how to write them."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One `/reflect` as its subcommand reads it."""
+
+    core: Core
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    team_id: str
+    channel_id: str
+    user_id: str
+    text: str  # the whole text after `/reflect`
+    rest: str  # the text after the subcommand's word
+    trigger_id: str
 
 
 def split_collect(text: str) -> tuple[str, timedelta | None]:
     """Take a trailing `for DURATION` (how long answers are collected) off the command text."""
     words = text.split()
-    if len(words) >= 2 and words[-2].lower() == "for":
-        if not looks_like_duration(words[-1]):
-            raise CommandError(
-                f"`{words[-1]}` is not a duration; write e.g. `for 2d` or `for 36h`."
-            )
-        try:
-            collect: timedelta | None = parse_duration(words[-1])
-        except ValueError:  # longer than any duration the bot takes
-            collect = None
-        if collect is None or not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
-            raise CommandError(
-                f"Answers can be collected for {format_duration(reflections.MIN_COLLECT)} to "
-                f"{format_duration(reflections.MAX_COLLECT)}."
-            )
-        return " ".join(words[:-2]), collect
-    return text, None
+    if len(words) < 2 or words[-2].lower() != "for":
+        return text, None
+    if not looks_like_duration(words[-1]):
+        raise CommandError(f"`{words[-1]}` is not a duration; write e.g. `for 2d` or `for 36h`.")
+    try:
+        collect: timedelta | None = parse_duration(words[-1])
+    except ValueError:  # longer than any duration the bot takes
+        collect = None
+    if collect is None or not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
+        raise CommandError(
+            f"Answers can be collected for {format_duration(reflections.MIN_COLLECT)} to "
+            f"{format_duration(reflections.MAX_COLLECT)}."
+        )
+    return " ".join(words[:-2]), collect
 
 
 def parse_pick(arg: str) -> int | None:
@@ -79,121 +89,114 @@ def parse_pick(arg: str) -> int | None:
     return pick
 
 
-def register(app: App, core: Core) -> None:
-    @app.command("/reflect")
-    def reflect_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        text = (command.get("text") or "").strip()
-        word, _, rest = text.partition(" ")
-        word, rest = word.lower(), rest.strip()
-        team_id, channel_id = team_id_of(command), str(command["channel_id"])
-        user_id = str(command["user_id"])
-        if word in ("", "help"):
-            ack(ephemeral(USAGE))
-            return
-        try:
-            if word == "now":
-                body, collect = split_collect(text)
-                if body.lower() != "now":
-                    raise CommandError("`/reflect now` takes only `for DURATION`, e.g. `for 1d`.")
-                ack()
-                _post_now(core, client, respond, team_id, channel_id, collect)
-            elif word in ("every", "monthly"):
-                body, collect = split_collect(text)
-                schedule = parse_schedule(body)
-                ack()
-                tz = user_timezone(client, user_id)
-                next_at = reflections.schedule_channel(
-                    core,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    schedule=schedule,
-                    tz=tz,
-                    is_admin=is_admin(client, user_id, core.admin_user_ids),
-                    collect=collect,
-                )
-                respond(ephemeral(schedule_confirmation(schedule, tz, next_at)))
-            elif word in ("off", "stop"):
-                ack()
-                stopped = reflections.stop_schedule(
-                    core,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    is_admin=is_admin(client, user_id, core.admin_user_ids),
-                )
-                respond(
-                    ephemeral(
-                        "Scheduled reflection rounds in this channel are off. Open rounds still "
-                        "close and post their digest."
-                        if stopped
-                        else "This channel has no scheduled reflection rounds."
-                    )
-                )
-            elif word == "status":
-                ack()
-                status = reflections.channel_status(core, team_id=team_id, channel_id=channel_id)
-                respond(ephemeral(status_text(status)))
-            elif word == "questions":
-                ack()
-                reflections.ensure_may_change(
-                    core,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    is_admin=is_admin(client, user_id, core.admin_user_ids),
-                )
-                questions, custom = reflections.channel_questions(
-                    core, team_id=team_id, channel_id=channel_id
-                )
-                client.views_open(
-                    trigger_id=command["trigger_id"],
-                    view=build_questions_modal(channel_id, questions, custom),
-                )
-            elif word == "pick":
-                pick = parse_pick(rest)
-                ack()
-                count = reflections.set_pick(
-                    core,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    pick=pick,
-                    is_admin=is_admin(client, user_id, core.admin_user_ids),
-                )
-                respond(
-                    ephemeral(
-                        f"Each round asks {min(pick, count)} of the channel's {count} questions, "
-                        "in rotation."
-                        if pick
-                        else f"Each round asks all {count} of the channel's questions."
-                    )
-                )
-            else:
-                ack(ephemeral(f"I don't know `/reflect {escape(word[:100])}`.\n\n{USAGE}"))
-        except ScheduleError as exc:
-            ack(ephemeral(bad_schedule_text(str(exc))))
-        except CommandError as exc:
-            ack(ephemeral(f":warning: {exc}"))
-        except reflections.NotAllowed as exc:
-            respond(ephemeral(f":no_entry: {exc}"))
+def private(view: object) -> dict[str, Any]:
+    """A view as the body of a private `ack()` / `respond()`."""
+    return {"response_type": "ephemeral", **render(view)}
 
 
-def _post_now(
-    core: Core,
-    client: WebClient,
-    respond: Respond,
-    team_id: str,
-    channel_id: str,
-    collect: timedelta | None,
+# --- the subcommands --------------------------------------------------------------------------
+
+
+def now(r: Request) -> None:
+    body, collect = split_collect(r.text)
+    if body.lower() != "now":
+        raise CommandError("`/reflect now` takes only `for DURATION`, e.g. `for 1d`.")
+    r.ack()
+    failed = reflections.post_now(
+        r.core, team_id=r.team_id, channel_id=r.channel_id, collect=collect
+    )
+    if failed is not None:
+        r.respond(private(failed))
+
+
+def schedule(r: Request) -> None:
+    body, collect = split_collect(r.text)
+    parsed = parse_schedule(body)
+    r.ack()
+    done = reflections.set_schedule(
+        r.core,
+        team_id=r.team_id,
+        channel_id=r.channel_id,
+        user_id=r.user_id,
+        schedule=parsed,
+        collect=collect,
+    )
+    r.respond(private(done))
+
+
+def off(r: Request) -> None:
+    r.ack()
+    done = reflections.clear_schedule(
+        r.core, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id
+    )
+    r.respond(private(done))
+
+
+def status(r: Request) -> None:
+    r.ack()
+    r.respond(
+        private(reflections.channel_status(r.core, team_id=r.team_id, channel_id=r.channel_id))
+    )
+
+
+def questions(r: Request) -> None:
+    r.ack()
+    answer = reflections.questions_form(
+        r.core, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id
+    )
+    if isinstance(answer, OpenForm):
+        r.client.views_open(trigger_id=r.trigger_id, view=render(answer.form))
+    else:
+        r.respond(private(answer))
+
+
+def pick(r: Request) -> None:
+    chosen = parse_pick(r.rest)
+    r.ack()
+    done = reflections.pick_per_round(
+        r.core, team_id=r.team_id, channel_id=r.channel_id, user_id=r.user_id, pick=chosen
+    )
+    r.respond(private(done))
+
+
+def usage(r: Request) -> None:
+    r.ack(ephemeral(USAGE))
+
+
+SUBCOMMANDS: dict[str, Callable[[Request], None]] = {
+    "": usage,
+    "help": usage,
+    "now": now,
+    "every": schedule,
+    "monthly": schedule,
+    "off": off,
+    "stop": off,
+    "status": status,
+    "questions": questions,
+    "pick": pick,
+}
+
+
+def reflect_command(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, *, core: Core
 ) -> None:
-    round_ = reflections.start_round(core, team_id=team_id, channel_id=channel_id, collect=collect)
+    text = (command.get("text") or "").strip()
+    word, _, rest = text.partition(" ")
+    run = SUBCOMMANDS.get(word.lower())
+    if run is None:
+        ack(ephemeral(f"I don't know `/reflect {escape(word.lower()[:100])}`.\n\n{USAGE}"))
+        return
+    request = Request(
+        core, ack, respond, client, team_id_of(command), str(command["channel_id"]),
+        str(command["user_id"]), text, rest.strip(), str(command.get("trigger_id") or ""),
+    )  # fmt: skip
     try:
-        post_round(client, core, round_)
-    except SlackApiError as exc:
-        reflections.discard_round(core, team_id=team_id, round_id=round_.id)
-        error = exc.response.get("error")
-        log.warning("could not post reflection round in %s: %s", channel_id, error)
-        respond(ephemeral(could_not_post(error, "the reflection round")))
+        run(request)
+    except ScheduleError as exc:
+        ack(ephemeral(bad_schedule_text(str(exc))))
+    except CommandError as exc:
+        ack(ephemeral(f":warning: {exc}"))
+
+
+def register(app: App, core: Core) -> None:
+    app.command("/reflect")(partial(reflect_command, core=core))

@@ -16,6 +16,7 @@ from bot.core import Core
 from bot.reflection_schedule import parse_schedule
 from bot.reflections import STANDARD_QUESTIONS, ReflectionError
 from bot.timers import TimerService
+from bot.vocabulary import TimerKind
 from storage import timers as timer_rows
 from storage.db import session_scope
 from storage.decisions import insert_decision
@@ -209,7 +210,7 @@ def test_a_round_closes_exactly_once(core: Core) -> None:
     digest = reflections.build_digest(
         core, team_id=TEAM, round_id=round_.id, member_ids=frozenset({"U1", "U2", "U3"})
     )
-    assert (digest.answered_members, digest.member_count) == (1, 3)
+    assert (digest.participation.answered_members, digest.participation.member_count) == (1, 3)
     reflections.digest_posted(
         core, team_id=TEAM, round_id=round_.id, digest_ts="5.0", member_count=3
     )
@@ -258,7 +259,7 @@ def test_scheduled_round_is_made_once_and_schedules_only_the_next(core: Core) ->
         reflections.set_pick(
             core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", pick=2, is_admin=False
         )
-        (timer,) = _timers(core, reflections.ROUND_KIND)
+        (timer,) = _timers(core, TimerKind.REFLECTION_ROUND)
         assert timer.due_at == datetime(2026, 12, 7, 8, tzinfo=UTC)
         clock.move_to("2026-12-21 09:00:00")  # two weeks late
         due = reflections.scheduled_round_due(core, timer)
@@ -272,17 +273,17 @@ def test_scheduled_round_is_made_once_and_schedules_only_the_next(core: Core) ->
         assert reflections.scheduled_round_due(core, timer).round is None
         with session_scope(core.engine) as session:
             assert len(list(session.exec(select(ReflectionRound)))) == 1
-        assert [t.due_at for t in _timers(core, reflections.ROUND_KIND)] == [
+        assert [t.due_at for t in _timers(core, TimerKind.REFLECTION_ROUND)] == [
             datetime(2026, 12, 7, 8, tzinfo=UTC),  # the one being run (still pending here)
             datetime(2026, 12, 28, 8, tzinfo=UTC),
         ]
-        assert len(_timers(core, reflections.CLOSE_KIND)) == 1
+        assert len(_timers(core, TimerKind.REFLECTION_CLOSE)) == 1
 
         # A timer left from before a reschedule does nothing.
         stale = Timer(
             id=998,
             team_id=TEAM,
-            kind=reflections.ROUND_KIND,
+            kind=TimerKind.REFLECTION_ROUND,
             ref_id=timer.ref_id,
             due_at=datetime(2026, 12, 22, 8, tzinfo=UTC),
             created_at=datetime(2026, 12, 1, tzinfo=UTC),
@@ -292,11 +293,11 @@ def test_scheduled_round_is_made_once_and_schedules_only_the_next(core: Core) ->
         assert reflections.stop_schedule(
             core, team_id=TEAM, channel_id=CHANNEL, user_id="U1", is_admin=False
         )
-        assert _timers(core, reflections.ROUND_KIND) == []
+        assert _timers(core, TimerKind.REFLECTION_ROUND) == []
         stray = Timer(
             id=999,
             team_id=TEAM,
-            kind=reflections.ROUND_KIND,
+            kind=TimerKind.REFLECTION_ROUND,
             ref_id=timer.ref_id,
             due_at=datetime(2026, 12, 28, 8, tzinfo=UTC),
             created_at=datetime(2026, 12, 1, tzinfo=UTC),
@@ -308,11 +309,11 @@ def test_discarded_round_leaves_nothing_behind(core: Core) -> None:
     round_ = reflections.start_round(core, team_id=TEAM, channel_id=CHANNEL)
     reflections.discard_round(core, team_id=TEAM, round_id=round_.id)
     assert reflections.get_round(core, team_id=TEAM, round_id=round_.id) is None
-    assert _timers(core, reflections.CLOSE_KIND) == []
+    assert _timers(core, TimerKind.REFLECTION_CLOSE) == []
     with session_scope(core.engine) as session:
         assert (
             timer_rows.pending_timers(
-                session=session, team_id=TEAM, kind=reflections.CLOSE_KIND, ref_id=round_.id
+                session=session, team_id=TEAM, kind=TimerKind.REFLECTION_CLOSE, ref_id=round_.id
             )
             == []
         )

@@ -4,31 +4,53 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from bot.reflections import MAX_QUESTIONS, STANDARD_QUESTIONS, AnswerView, Digest, RoundView
-from handlers.blocks.reflections import (
-    bad_schedule_text,
-    build_answer_modal,
-    build_digest_messages,
-    build_questions_modal,
-    build_round_message,
+from bot.reflections import MAX_QUESTIONS, STANDARD_QUESTIONS, digest_parts
+from bot.views.reflections import (
+    AnswerField,
+    AnswersForm,
+    DigestAnswer,
+    Participation,
+    QuestionsForm,
+    RoundCard,
+    RoundDigest,
+    answer_field,
 )
+from handlers.blocks.reflections import bad_schedule_text
+from handlers.slack_platform import render
 
 CLOSES = datetime(2026, 12, 9, 8, tzinfo=UTC)
 
 
-def _round(questions: tuple[str, ...] = STANDARD_QUESTIONS, late: bool = False) -> RoundView:
-    return RoundView(
-        id=7,
-        team_id="T1",
-        channel_id="C1",
+def _round(questions: tuple[str, ...] = STANDARD_QUESTIONS, late: bool = False) -> RoundCard:
+    return RoundCard(
+        round_id=7,
         questions=questions,
         closes_at=CLOSES,
-        state="open",
         late=late,
         scheduled_for=datetime(2026, 12, 7, 8, tzinfo=UTC),
-        message_ts="1.0",
     )
+
+
+def build_round_message(card: RoundCard) -> dict[str, Any]:
+    return render(card)
+
+
+def build_answer_modal(card: RoundCard, existing: dict[int, str]) -> dict[str, Any]:
+    fields = tuple(
+        AnswerField(answer_field(i), i, q, existing.get(i, ""))
+        for i, q in enumerate(card.questions)
+    )
+    return render(AnswersForm(card.round_id, card.closes_at, fields))
+
+
+def build_questions_modal(place: str, questions: list[str], custom: bool) -> dict[str, Any]:
+    return render(QuestionsForm(place, tuple(questions), custom))
+
+
+def build_digest_messages(digest: RoundDigest) -> list[dict[str, Any]]:
+    return [render(part) for part in digest_parts(digest)]
 
 
 def test_round_message_escapes_questions_and_has_an_answer_button() -> None:
@@ -70,25 +92,29 @@ def test_questions_modal_lists_the_questions_one_per_line() -> None:
     assert len(modal["title"]["text"]) <= 24
 
 
-def _digest(answers: list[AnswerView], members: int | None = 8) -> Digest:
+def _digest(answers: list[DigestAnswer], members: int | None = 8) -> RoundDigest:
     round_ = _round(("First?", "Second?"))
-    return Digest(
-        round=round_,
+    authors = len({a.person for a in answers})
+    return RoundDigest(
+        round_id=round_.round_id,
+        place="C1",
         questions=tuple(
             (q, tuple(a for a in answers if a.question_index == i))
             for i, q in enumerate(round_.questions)
         ),
         free_replies=tuple(a for a in answers if a.question_index is None),
-        authors=frozenset(a.user_id for a in answers),
-        member_count=members,
-        answered_members=len({a.user_id for a in answers}) if members is not None else None,
+        participation=Participation(
+            authors=authors,
+            member_count=members,
+            answered_members=authors if members is not None else None,
+        ),
     )
 
 
 def test_digest_lists_answers_under_their_questions_with_authors_and_links() -> None:
     answers = [
-        AnswerView("U1", 0, "We <b>rushed</b> D-3", "modal", 3, "https://x.slack.com/p1"),
-        AnswerView("U2", None, "a free thought", "thread"),
+        DigestAnswer("U1", 0, "We <b>rushed</b> D-3", "modal", 3, "https://x.slack.com/p1"),
+        DigestAnswer("U2", None, "a free thought", "thread"),
     ]
     (message,) = build_digest_messages(_digest(answers))
     sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
@@ -104,7 +130,9 @@ def test_digest_lists_answers_under_their_questions_with_authors_and_links() -> 
 
 
 def test_a_long_digest_is_split_into_several_messages_and_keeps_every_answer() -> None:
-    answers = [AnswerView(f"U{i}", i % 2, f"answer {i} " + "y" * 900, "modal") for i in range(120)]
+    answers = [
+        DigestAnswer(f"U{i}", i % 2, f"answer {i} " + "y" * 900, "modal") for i in range(120)
+    ]
     messages = build_digest_messages(_digest(answers, None))
     assert len(messages) >= 2
     for message in messages:
