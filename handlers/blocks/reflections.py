@@ -269,9 +269,10 @@ def render_digest_part(part: DigestPart) -> dict[str, Any]:
 
 
 def bad_schedule_text(problem: str) -> str:
+    """Why a schedule could not be read (it quotes what the person typed, escaped)."""
     examples = "\n".join(f"• {example}" for example in EXAMPLES)
     return (
-        f":warning: I could not read that schedule. {problem}\n"
+        f":warning: I could not read that schedule. {escape(problem)}\n"
         f"Times are in your time zone. For example:\n{examples}"
     )
 

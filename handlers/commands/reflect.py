@@ -195,7 +195,7 @@ def reflect_command(
     except ScheduleError as exc:
         ack(ephemeral(bad_schedule_text(str(exc))))
     except CommandError as exc:
-        ack(ephemeral(f":warning: {exc}"))
+        ack(ephemeral(f":warning: {escape(str(exc))}"))
 
 
 def register(app: App, core: Core) -> None:

@@ -147,3 +147,9 @@ def test_a_long_digest_is_split_into_several_messages_and_keeps_every_answer() -
 def test_bad_schedule_text_gives_examples() -> None:
     text = bad_schedule_text("`funday` is not a weekday.")
     assert "funday" in text and "/reflect every 2 weeks friday 15:00" in text
+
+
+def test_bad_schedule_text_escapes_what_the_person_typed() -> None:
+    text = bad_schedule_text("`<!channel>` is not a weekday (monday to sunday).")
+    assert "<!channel>" not in text
+    assert "`&lt;!channel&gt;` is not a weekday" in text

@@ -440,3 +440,11 @@ def test_scheduled_round_not_postable_tells_the_scheduler_and_is_retried(
             )
             == 1
         )
+
+
+def test_what_the_person_typed_is_quoted_escaped(bot: RunningBot) -> None:
+    answer = _respond(bot, "now for <!channel>")
+    assert "`&lt;!channel&gt;` is not a duration" in answer and "<!channel>" not in answer
+    answer = _respond(bot, "every <!here> 09:00")
+    assert "`&lt;!here&gt;` is not a weekday" in answer and "<!here>" not in answer
+    assert _rounds(bot) == []
