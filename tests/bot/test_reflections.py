@@ -16,11 +16,24 @@ from bot.core import Core
 from bot.reflection_schedule import parse_schedule
 from bot.reflections import STANDARD_QUESTIONS, ReflectionError
 from bot.timers import TimerService
+from bot.views import FormErrors, OpenForm
+from bot.views.reflections import (
+    PickSet,
+    Private,
+    Problem,
+    QuestionsForm,
+    QuestionsSaved,
+    Refused,
+    RoundCard,
+    RoundNotPosted,
+    ScheduleStopped,
+)
 from bot.vocabulary import TimerKind
 from storage import timers as timer_rows
 from storage.db import session_scope
 from storage.decisions import insert_decision
 from storage.models import Decision, DecisionEvent, ReflectionAnswer, ReflectionRound, Timer
+from tests.memory_port import MemoryPlatform
 
 TEAM, OTHER = "T1", "T2"
 CHANNEL = "C1"
@@ -317,3 +330,93 @@ def test_discarded_round_leaves_nothing_behind(core: Core) -> None:
             )
             == []
         )
+
+
+# --- flows through the platform port -----------------------------------------------------------
+
+
+def _with_memory(core: Core) -> MemoryPlatform:
+    memory = MemoryPlatform()
+    core.add_platform(memory)
+    reflections.register_timers(core)
+    return memory
+
+
+def test_a_round_the_platform_refuses_is_discarded_and_the_reason_returned(core: Core) -> None:
+    memory = _with_memory(core)
+    memory.refuse[CHANNEL] = "not_in_channel"
+    failed = reflections.post_now(core, team_id=TEAM, channel_id=CHANNEL)
+    assert failed == RoundNotPosted("not_in_channel")
+    with session_scope(core.engine) as session:
+        assert list(session.exec(select(ReflectionRound))) == []
+    assert _timers(core, TimerKind.REFLECTION_CLOSE) == []
+    del memory.refuse[CHANNEL]
+    assert reflections.post_now(core, team_id=TEAM, channel_id=CHANNEL) is None
+    assert [type(m.view) for m in memory.in_place(CHANNEL)] == [RoundCard]
+
+
+def test_a_refused_scheduled_round_tells_its_scheduler_once_and_is_retried(core: Core) -> None:
+    memory = _with_memory(core)
+    with freeze_time("2026-12-06 12:00:00") as clock:
+        reflections.set_schedule(
+            core,
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            user_id="U1",
+            schedule=parse_schedule("every monday 09:00"),
+        )
+        memory.refuse[CHANNEL] = "channel_not_found"
+        clock.move_to("2026-12-07 09:00:01")
+        core.timers.run_due()
+        assert memory.notices_for("U1") == [
+            RoundNotPosted("channel_not_found", CHANNEL, scheduled=True)
+        ]
+        assert memory.in_place(CHANNEL) == []
+        clock.move_to("2026-12-07 09:01:00")  # the retry, after its back-off: still refused
+        core.timers.run_due()
+        assert len(memory.notices_for("U1")) == 1
+        del memory.refuse[CHANNEL]
+        clock.move_to("2026-12-07 09:10:00")
+        core.timers.run_due()
+        [posted] = memory.in_place(CHANNEL)
+        assert isinstance(posted.view, RoundCard) and not posted.view.late
+        with session_scope(core.engine) as session:
+            assert len(list(session.exec(select(ReflectionRound)))) == 1
+
+
+def test_only_the_owner_or_an_admin_changes_the_settings_through_the_flows(core: Core) -> None:
+    memory = _with_memory(core)
+    memory.admins.add("UADMIN")
+    memory.private.add(CHANNEL)
+    memory.place_members[CHANNEL] = {"U1", "U2"}
+    owner = reflections.QuestionsChange(CHANNEL, ("Ours?",))
+    told = reflections.change_questions(core, team_id=TEAM, user_id="U1", change=owner)
+    assert told == Private(QuestionsSaved(1), CHANNEL)
+    # Someone outside the private channel is told directly, not in the channel.
+    outsider = reflections.QuestionsChange(CHANNEL, ("Mine?",))
+    told = reflections.change_questions(core, team_id=TEAM, user_id="U9", change=outsider)
+    assert told.place is None and isinstance(told.note, Problem)
+    assert reflections.NOT_OWNER in told.note.reason
+    for user in ("U2", "U9"):
+        assert reflections.clear_schedule(
+            core, team_id=TEAM, channel_id=CHANNEL, user_id=user
+        ) == ScheduleStopped(False)
+        refused = reflections.pick_per_round(
+            core, team_id=TEAM, channel_id=CHANNEL, user_id=user, pick=2
+        )
+        assert refused == Refused(reflections.NOT_OWNER)
+        assert reflections.questions_form(
+            core, team_id=TEAM, channel_id=CHANNEL, user_id=user
+        ) == Refused(reflections.NOT_OWNER)
+    assert reflections.pick_per_round(
+        core, team_id=TEAM, channel_id=CHANNEL, user_id="UADMIN", pick=2
+    ) == PickSet(2, 1)
+    form = reflections.questions_form(core, team_id=TEAM, channel_id=CHANNEL, user_id="U1")
+    assert form == OpenForm(QuestionsForm(CHANNEL, ("Ours?",), custom=True))
+    assert reflections.check_questions_form("not a channel", "Why?", reset=False) == FormErrors(
+        (("questions", "Run /reflect questions again."),)
+    )
+    assert isinstance(reflections.check_questions_form(CHANNEL, " ", reset=False), FormErrors)
+    assert reflections.check_questions_form(CHANNEL, " ", reset=True) == (
+        reflections.QuestionsChange(CHANNEL, None)
+    )
