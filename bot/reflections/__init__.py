@@ -35,13 +35,13 @@ from bot.reflections.rounds import (
     delete_thread_reply,
     discard_round,
     get_round,
-    is_open,
     record_thread_reply,
     round_posted,
     save_modal_answers,
     scheduled_round_due,
     split_question_number,
     start_round,
+    takes_answers,
     user_answers,
 )
 from bot.reflections.settings import (
@@ -96,7 +96,7 @@ __all__ = [
     "discard_round",
     "ensure_may_change",
     "get_round",
-    "is_open",
+    "takes_answers",
     "parse_question_lines",
     "pick_per_round",
     "pick_questions",

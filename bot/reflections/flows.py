@@ -17,12 +17,12 @@ from bot.reflections.rounds import (
     close_round,
     discard_round,
     get_round,
-    is_open,
     round_card,
     round_posted,
     save_modal_answers,
     scheduled_round_due,
     start_round,
+    takes_answers,
     user_answers,
 )
 from bot.reflections.settings import (
@@ -224,7 +224,7 @@ def answer_form(
 ) -> OpenForm | views.RoundClosed:
     """The Answer button: the answers form, prefilled, while the round is open."""
     round_ = get_round(core, team_id=team_id, round_id=round_id) if round_id is not None else None
-    if round_ is None or not is_open(round_, core.clock.now()):
+    if round_ is None or not takes_answers(round_, core.clock.now()):
         return views.RoundClosed()
     existing = user_answers(core, team_id=team_id, round_id=round_.id, user_id=user_id)
     fields = tuple(

@@ -240,7 +240,8 @@ def get_round(core: Core, *, team_id: str, round_id: int) -> RoundView | None:
         return round_view(row) if row is not None else None
 
 
-def is_open(round_: RoundView, now: datetime) -> bool:
+def takes_answers(round_: RoundView | ReflectionRound, now: datetime) -> bool:
+    """Open, and its closing time not reached (its close timer may not have run yet)."""
     return round_.state == RoundState.OPEN and now < round_.closes_at
 
 
@@ -289,7 +290,7 @@ def _open_round_row(
     row = rows.get_round(session=session, team_id=team_id, round_id=round_id)
     if row is None:
         raise ReflectionError("This reflection round no longer exists.")
-    if row.state != RoundState.OPEN or now >= row.closes_at:
+    if not takes_answers(row, now):
         raise ReflectionError("This reflection round has closed; answers are no longer taken.")
     return row
 
@@ -354,10 +355,8 @@ def record_thread_reply(
         row = rows.get_round_by_message(
             session=session, team_id=team_id, channel_id=channel_id, message_ts=thread_ts
         )
-        if row is None:
-            return None
-        if row.state != RoundState.OPEN or now >= row.closes_at:
-            return False
+        if row is None or not takes_answers(row, now):
+            return None if row is None else False
         questions = json.loads(row.questions)
         index, body = split_question_number(text, len(questions))
         if not body:
@@ -393,10 +392,8 @@ def delete_thread_reply(
         row = rows.get_round_by_message(
             session=session, team_id=team_id, channel_id=channel_id, message_ts=thread_ts
         )
-        if row is None:
-            return None
-        if row.state != RoundState.OPEN or now >= row.closes_at:
-            return False
+        if row is None or not takes_answers(row, now):
+            return None if row is None else False
         answer = rows.get_thread_answer(
             session=session, team_id=team_id, round_id=int(row.id or 0), message_ts=message_ts
         )
