@@ -62,6 +62,11 @@ class ChatPlatform(Protocol):
         calls `latest()` when it sends; `None` means there is nothing to show any more."""
         ...
 
+    def listen(self, team: str, place: str) -> None:
+        """Make sure the bot hears replies and reactions in `place` (Slack: join the channel).
+        Raises `PostFailed` when it cannot."""
+        ...
+
     def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:
         """A private note to `person`, in `place` when possible, else directly. Best effort:
         logs and returns when it cannot be delivered."""
@@ -82,12 +87,6 @@ class ChatPlatform(Protocol):
     def members(self, team: str, place: str) -> frozenset[str]: ...
 
     def permalink(self, team: str, ref: MessageRef) -> str | None: ...
-
-    def listen(self, team: str, place: str) -> None:
-        """Make sure the bot hears the replies posted in `place` before starting a thread whose
-        replies count (Slack: join a public channel). Raises `PostFailed` (e.g. a private
-        place the bot is not in), `Unreachable`."""
-        ...
 
     def people(self, team: str, place: str) -> frozenset[str] | None:
         """The people of `place`, bots left out (for "3 of 4 members answered"); None when

@@ -145,6 +145,15 @@ class SlackPlatform:
         else:
             self.updates.submit(key, send)
 
+    def listen(self, team: str, place: str) -> None:
+        # Slack sends message and reaction events only from channels the bot is a member of.
+        try:
+            join_channel(self.client_for(team), place)
+        except SlackApiError as exc:
+            raise PostFailed(str(exc.response.get("error"))) from exc
+        except UNANSWERED as exc:
+            raise Unreachable(str(exc)) from exc
+
     def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:
         client = self.client_for(team)
         message = render(notice)
@@ -194,14 +203,6 @@ class SlackPlatform:
         except (SlackApiError, *UNANSWERED):
             return None
         return answer.get("permalink")
-
-    def listen(self, team: str, place: str) -> None:
-        try:
-            join_channel(self.client_for(team), place)
-        except SlackApiError as exc:
-            raise PostFailed(str(exc.response.get("error"))) from exc
-        except UNANSWERED as exc:
-            raise Unreachable(str(exc)) from exc
 
     def people(self, team: str, place: str) -> frozenset[str] | None:
         return channel_people(self.client_for(team), place)

@@ -33,7 +33,7 @@ class Told:
 class MemoryPlatform:
     """`bot.port.ChatPlatform` in memory. `members`, `admins`, `zones` and `names` are set by
     tests; `refuse` makes posts in a place fail with a reason (`PostFailed`); `private` places
-are not public; `listening` records where the core asked to hear replies."""
+are not public."""
 
     name = "memory"
 
@@ -46,8 +46,8 @@ are not public; `listening` records where the core asked to hear replies."""
         self.zones: dict[str, str] = {}
         self.names: dict[str, str] = {}
         self.refuse: dict[str, str] = {}
+        self.heard: set[str] = set()  # places the bot listens in
         self.private: set[str] = set()
-        self.listening: list[str] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -85,6 +85,12 @@ are not public; `listening` records where the core asked to hear replies."""
             posted.history.append(posted.view)
             posted.view = view
 
+    def listen(self, team: str, place: str) -> None:
+        if place in self.refuse:
+            raise PostFailed(self.refuse[place])
+        with self._lock:
+            self.heard.add(place)
+
     def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:
         with self._lock:
             self.told.append(Told(team, person, notice, place))
@@ -109,12 +115,6 @@ are not public; `listening` records where the core asked to hear replies."""
 
     def permalink(self, team: str, ref: MessageRef) -> str | None:
         return f"memory://{ref.place}/{ref.id}"
-
-    def listen(self, team: str, place: str) -> None:
-        if place in self.refuse:
-            raise PostFailed(self.refuse[place])
-        with self._lock:
-            self.listening.append(place)
 
     def people(self, team: str, place: str) -> frozenset[str] | None:
         found = self.place_members.get(place)
