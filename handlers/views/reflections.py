@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot import reflections
 from bot.core import Core
 from bot.inputs import clean, parse_id
 from bot.views import FormErrors
+from bot.views.reflections import MAX_QUESTIONS, answer_field
 from handlers.blocks.reflections import (
     ANSWER_INPUT,
     ANSWERS_CALLBACK,
@@ -25,8 +25,6 @@ from handlers.blocks.reflections import (
 from handlers.slack import team_id_of
 from handlers.slack_platform import render
 
-_ANSWER_BLOCK = re.compile(r"^q(\d{1,2})$")
-
 
 def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str:
     return clean(str(((values.get(block_id) or {}).get(action_id) or {}).get("value") or ""))
@@ -34,8 +32,11 @@ def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str:
 
 def _answers(values: dict[str, Any]) -> dict[int, str]:
     """The answers form's fields by question index."""
-    found = (_ANSWER_BLOCK.match(block_id) for block_id in values)
-    return {int(m.group(1)): _input_value(values, m.group(0), ANSWER_INPUT) for m in found if m}
+    return {
+        i: _input_value(values, answer_field(i), ANSWER_INPUT)
+        for i in range(MAX_QUESTIONS)
+        if answer_field(i) in values
+    }
 
 
 def _errors(ack: Ack, errors: FormErrors) -> None:
