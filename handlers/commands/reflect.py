@@ -50,12 +50,28 @@ class Request:
     ack: Ack
     respond: Respond
     client: WebClient
-    team_id: str
-    channel_id: str
-    user_id: str
-    text: str  # the whole text after `/reflect`
+    command: dict[str, Any]
     rest: str  # the text after the subcommand's word
-    trigger_id: str
+
+    @property
+    def text(self) -> str:
+        return str(self.command.get("text") or "").strip()
+
+    @property
+    def team_id(self) -> str:
+        return team_id_of(self.command)
+
+    @property
+    def channel_id(self) -> str:
+        return str(self.command["channel_id"])
+
+    @property
+    def user_id(self) -> str:
+        return str(self.command["user_id"])
+
+    @property
+    def trigger_id(self) -> str:
+        return str(self.command.get("trigger_id") or "")
 
 
 def split_collect(text: str) -> tuple[str, timedelta | None]:
@@ -186,12 +202,8 @@ def reflect_command(
     if run is None:
         ack(ephemeral(f"I don't know `/reflect {escape(word.lower()[:100])}`.\n\n{USAGE}"))
         return
-    request = Request(
-        core, ack, respond, client, team_id_of(command), str(command["channel_id"]),
-        str(command["user_id"]), text, rest.strip(), str(command.get("trigger_id") or ""),
-    )  # fmt: skip
     try:
-        run(request)
+        run(Request(core, ack, respond, client, command, rest.strip()))
     except ScheduleError as exc:
         ack(ephemeral(bad_schedule_text(str(exc))))
     except CommandError as exc:
