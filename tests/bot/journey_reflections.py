@@ -22,6 +22,7 @@ from bot.views.reflections import (
     RoundCard,
     RoundClosed,
     ScheduleSet,
+    ScheduleStopped,
 )
 from tests.memory_port import MemoryPlatform
 
@@ -138,6 +139,14 @@ def reflections_journey(core: Core, memory: MemoryPlatform) -> None:
         assert status.next_at == _utc(2026, 12, 14, 8)
         assert (status.last_round_answers, status.last_round_people) == (2, 2)
         assert not status.last_round_open
+
+        # The schedule is cleared: no round is due any more (the journey leaves nothing behind).
+        stopped = reflections.clear_schedule(core, team_id=TEAM, channel_id=CHANNEL, user_id=ANA)
+        assert stopped == ScheduleStopped(True)
+        clock.move_to("2026-12-14 08:00:30")
+        core.timers.run_due()
+        assert len(memory.views_of(RoundCard)) == 0  # the first one shows closed now
+        assert [type(m.view) for m in memory.in_place(CHANNEL)] == [ClosedRoundCard]
 
 
 def _utc(*args: int) -> datetime:
