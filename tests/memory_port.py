@@ -33,7 +33,7 @@ class Told:
 class MemoryPlatform:
     """`bot.port.ChatPlatform` in memory. `members`, `admins`, `zones` and `names` are set by
     tests; `refuse` makes posts in a place fail with a reason (`PostFailed`); `private` places
-are not public."""
+    are not public."""
 
     name = "memory"
 
