@@ -928,13 +928,16 @@ def check_proposal(core: Core, *, text: str, user_id: str) -> ProposalOptions:
     return parse_proposal(text, author_id=user_id, now=core.clock.now())
 
 
-def propose_form(
-    core: Core, *, team_id: str, user_id: str, place: str | None, narrative_id: int | None = None
-) -> Reply:
-    """The proposal form, from a channel or from a narrative's digest."""
-    if narrative_id is None:
-        return OpenForm(ProposeForm(owner_id=user_id, place=str(place)))
+def propose_form(*, user_id: str, place: str) -> Reply:
+    """The proposal form, opened in a channel."""
+    return OpenForm(ProposeForm(owner_id=user_id, place=place))
+
+
+def propose_about(core: Core, *, team_id: str, user_id: str, narrative_id: int | None) -> Reply:
+    """The proposal form, opened from a narrative's digest (the poll goes to its channel)."""
     try:
+        if narrative_id is None:
+            raise DecisionError("That narrative was not found in this workspace.")
         found = narrative_for_proposal(core, team_id=team_id, narrative_id=narrative_id)
     except DecisionError as exc:
         return exc.notice
@@ -1033,9 +1036,18 @@ def _options_in(core: Core, values: ProposalValues, user_id: str, tz: str) -> Pr
     )
 
 
+@dataclass(frozen=True)
+class Afterwards:
+    """What is left to do after acknowledging, in `place`'s turn (its messages' order);
+    `run` returns what to tell the person, if anything."""
+
+    place: str
+    run: Callable[[], object | None]
+
+
 def submit_proposal(
     core: Core, *, team_id: str, user_id: str, values: ProposalValues
-) -> Callable[[], object | None]:
+) -> Afterwards:
     """The proposal form, before acknowledging: the decision is stored (`FormError` or
     `DecisionError` when it cannot be). Returns the rest, to run after acknowledging: the
     review date moved to the proposer's time zone, then the poll posted."""
@@ -1067,7 +1079,7 @@ def submit_proposal(
                 )
         return _publish_new(core, snap, yours=True)
 
-    return post
+    return Afterwards(values.channel_id, post)
 
 
 # --- voting --------------------------------------------------------------------------------
@@ -1115,7 +1127,13 @@ def vote(
 
 
 def vote_with_reason(
-    core: Core, *, team_id: str, decision_id: int | None, user_id: str, choice: str, reason: str
+    core: Core,
+    *,
+    team_id: str,
+    decision_id: int | None,
+    user_id: str,
+    choice: str,
+    reason: str | None,
 ) -> None:
     """The reason form's vote: a DecisionError keeps the form open with its words."""
     if decision_id is None:
@@ -1180,14 +1198,15 @@ def _as_owner(
     user_id: str,
     act: Callable[[bool], DecisionSnapshot],
     then: Callable[[DecisionSnapshot], None],
-) -> Callable[[], Notice | None]:
+) -> Afterwards:
     """An owner's form: done before acknowledging when the person's standing is known without
     asking the platform (a DecisionError keeps the form open); otherwise afterwards, when the
     platform says whether they are an admin. Returns the rest, to run after acknowledging."""
     snap = _load_or_notice(core, team_id, decision_id)
+    place = str(snap.decision.channel_id or user_id)
     if user_id == snap.decision.owner_id or user_id in core.admin_user_ids:
         done = act(True)
-        return lambda: then(done)
+        return Afterwards(place, lambda: then(done))
 
     def later() -> Notice | None:
         try:
@@ -1197,12 +1216,12 @@ def _as_owner(
         then(done)
         return None
 
-    return later
+    return Afterwards(place, later)
 
 
 def submit_finalize(
     core: Core, *, team_id: str, decision_id: int | None, user_id: str, final_text: str
-) -> Callable[[], Notice | None]:
+) -> Afterwards:
     """The finalize form (see `_as_owner`); afterwards the decision is published."""
 
     def act(admin: bool) -> DecisionSnapshot:
@@ -1300,7 +1319,7 @@ def open_andon(core: Core, *, team_id: str, decision_id: int | None) -> Reply:
 
 def submit_andon(
     core: Core, *, team_id: str, decision_id: int | None, user_id: str, reason: str
-) -> Callable[[], None]:
+) -> Afterwards:
     """The Andon form: the decision halts before acknowledging (a DecisionError keeps the form
     open); afterwards its messages show it and the owner is told."""
     snap = _load_or_notice(core, team_id, decision_id)
@@ -1314,7 +1333,7 @@ def submit_andon(
         except (PostFailed, Unreachable):
             log.warning("could not tell the owner of decision %s of an Andon pull", halted.id)
 
-    return announce
+    return Afterwards(str(halted.decision.channel_id or user_id), announce)
 
 
 def resolve(
@@ -1350,7 +1369,7 @@ def resolve(
 
 def submit_amend(
     core: Core, *, team_id: str, decision_id: int | None, user_id: str, new_text: str | None
-) -> Callable[[], Notice | None]:
+) -> Afterwards:
     """The amend form (see `_as_owner`); afterwards the resolution is announced."""
 
     def act(admin: bool) -> DecisionSnapshot:

@@ -14,9 +14,6 @@ from sqlmodel import col, select
 from bot import decisions
 from bot.core import Core
 from bot.decisions import (
-    AGREE,
-    DISAGREE,
-    DISAGREE_COMMIT,
     DecisionError,
     DecisionIsFinal,
     DecisionNotFound,
@@ -25,9 +22,11 @@ from bot.decisions import (
 )
 from bot.proposals import parse_proposal
 from bot.timers import TimerService
+from bot.vocabulary import Stance
 from storage.db import make_engine, migrate, session_scope
 from storage.models import DecisionEvent, Narrative, Timer, Vote
 
+AGREE, DISAGREE_COMMIT, DISAGREE = Stance.AGREE, Stance.DISAGREE_COMMIT, Stance.DISAGREE
 TEAM = "T1"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
