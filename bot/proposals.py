@@ -21,7 +21,8 @@ PROPOSAL_CHARS = TEXT_CHARS + 500
 DEFAULT_CONFIDENCE = 70
 MAX_REVIEW_YEARS = 10
 OPTION_NAMES = ("confidence", "review", "owner", "door", "closes")
-_OPTION = re.compile(r"(?<!\S)([A-Za-z]+):(\S+)")
+# An option starts the text or follows a space.
+_OPTION = re.compile(r"(?:^|(?<=\s))([A-Za-z]+):(\S+)")
 
 
 class ProposalError(ValueError):
