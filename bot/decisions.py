@@ -67,6 +67,7 @@ from bot.views.decisions import (
     ProposeForm,
     ReasonForm,
     Record,
+    Refusal,
     Resolution,
     VotingOver,
     poll_message,
@@ -92,8 +93,6 @@ SHOW_VOTES_AFTER = timedelta(seconds=15)
 # POLL_CONFIRM looks for a poll whose post was never confirmed (the platform did not answer, or
 # the bot died while posting) and posts it if it is missing; cancelled once the poll's id is known.
 POLL_CONFIRM_AFTER = timedelta(minutes=1)
-
-__all__ = ["AndonState", "Ballot", "MAX_TEXT"]
 
 
 class DecisionError(ValueError):
@@ -1184,9 +1183,12 @@ def open_finalize(core: Core, *, team_id: str, decision_id: int | None, user_id:
     """The Finalize button: the owner's form, or why not."""
     try:
         snap = _load_or_notice(core, team_id, decision_id)
-        _ensure_can_finalize(snap.decision, user_id, _acts_as_owner(core, snap, user_id))
     except DecisionError as exc:
         return exc.notice
+    try:
+        _ensure_can_finalize(snap.decision, user_id, _acts_as_owner(core, snap, user_id))
+    except DecisionError as exc:
+        return Refusal(exc.body, Tone.WARNING)
     return OpenForm(FinalizeForm(snap.card))
 
 
@@ -1347,7 +1349,8 @@ def resolve(
     admin = _acts_as_owner(core, snap, user_id)
     if not may_act_as_owner(snap.decision, user_id, admin):
         owner = snap.decision.owner_id
-        return NotAllowed(label=snap.label, owner=owner, what="resolve the Andon cord").notice
+        refused = NotAllowed(label=snap.label, owner=owner, what="resolve the Andon cord")
+        return Refusal(refused.body, Tone.WARNING)
     if snap.andon is None or not snap.andon.is_open:
         return info(*not_halted(snap.label).body)
     if resolution == Resolution.AMEND:

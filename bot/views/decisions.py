@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.views import Notice
 from bot.vocabulary import DecisionStatus, Stance
 
 # How long what people type may be: the form fields' limits, and what the core accepts.
@@ -171,6 +172,11 @@ class PollNotPosted:
     yours: bool = False
     # Found missing by a later look (the first post was never confirmed).
     retried: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal(Notice):
+    """A notice that the person may not do this (only the owner or an admin may)."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from bot.views.decisions import (
     ProposeForm,
     ReasonForm,
     Record,
+    Refusal,
     Resolution,
     VotingOver,
     poll_message,
@@ -46,7 +47,7 @@ from handlers.render import (
     split_text,
 )
 from handlers.slack import could_not_post
-from handlers.slack_platform import renders
+from handlers.slack_platform import mrkdwn, renders
 
 # Buttons on the poll, the record and the direct messages; values are the decision id.
 VOTE_ACTIONS = {
@@ -598,6 +599,11 @@ CONFIRMING = (
     "Slack is slow to confirm your poll. I will check in a minute and post it if it is "
     "missing; there is no need to propose it again."
 )
+
+
+@renders(Refusal)
+def render_refusal(view: Refusal) -> Message:
+    return {"text": f":no_entry: {mrkdwn(view.body)}"}
 
 
 @renders(PollUnconfirmed)

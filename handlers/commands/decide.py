@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -80,7 +81,7 @@ def decide_command(
     defer(core, command, client, partial(_respond_with, respond, post))
 
 
-def _respond_with(respond: Respond, work: Any) -> None:
+def _respond_with(respond: Respond, work: Callable[[], object | None]) -> None:
     said = work()
     if said is not None:
         respond(private_reply(said))

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.decisions import AndonState, Ballot, DecisionSnapshot
+from bot import decisions
+from bot.decisions import AndonState, Ballot, DecisionSnapshot, NotAllowed
+from bot.views import Person
 from bot.views.decisions import (
     CommitRequest,
     DecisionCard,
     FinalizeForm,
     Poll,
+    PollNotPosted,
     ProposeForm,
     ReasonForm,
     Record,
+    Refusal,
 )
 from bot.vocabulary import Stance
 from handlers.blocks.decisions import (
@@ -29,6 +33,7 @@ from handlers.blocks.decisions import (
     build_reason_modal,
     build_record_message,
 )
+from handlers.slack_platform import render
 from storage.models import Decision
 from tests.handlers.decision_helpers import action_ids, message_text
 
@@ -170,3 +175,28 @@ def test_commit_dm_has_the_button() -> None:
     message = build_commit_dm(CommitRequest(card(d, BALLOTS)))
     assert action_ids(message) == [COMMIT]
     assert "https://x/p1" in message_text(message)
+
+
+def test_core_errors_carry_fields_and_render_as_the_words_slack_showed() -> None:
+    refused = NotAllowed(label="D-3", owner="UOWNER", what="finalize it")
+    assert Person("UOWNER") in refused.body and "<@" not in str(refused)
+    assert render(Refusal(refused.body)) == {
+        "text": ":no_entry: Only the owner of D-3, <@UOWNER>, or a workspace admin can finalize it."
+    }
+    halted = decisions.already_halted("D-3", "UB")
+    assert render(halted.notice) == {
+        "text": ":warning: D-3 is already halted by <@UB>; its owner has been notified."
+    }
+
+
+def test_a_poll_not_posted_names_the_reason_in_slack_words() -> None:
+    here = render(PollNotPosted("not_in_channel", "C1"))["text"]
+    assert here.startswith(":warning: I could not post the poll in this channel.")
+    assert "Invite me with `/invite @Narrative`" in here
+    yours = render(PollNotPosted("is_archived", "C1", yours=True))["text"]
+    assert yours == ":warning: I could not post your poll: <#C1> is archived."
+    later = render(PollNotPosted("channel_not_found", "C1", yours=True, retried=True))["text"]
+    assert later == (
+        ":warning: I could not post your poll in <#C1> (`channel_not_found`). Invite me with "
+        "`/invite @Narrative` and try again."
+    )
