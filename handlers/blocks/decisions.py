@@ -78,7 +78,11 @@ CHOICE_LABELS = {
     Stance.DISAGREE_COMMIT: "Disagree, but commit",
     Stance.DISAGREE: "Disagree",
 }
-RESOLUTION_WORDS = {"resume": "resumed", "amend": "amended", "reverse": "reversed"}
+RESOLUTION_WORDS = {
+    Resolution.RESUME: "resumed",
+    Resolution.AMEND: "amended",
+    Resolution.REVERSE: "reversed",
+}
 
 Message = dict[str, Any]
 Block = dict[str, Any]
@@ -366,7 +370,7 @@ def build_andon_resolved_note(view: AndonResolved) -> Message:
     word = RESOLUTION_WORDS.get(pull.resolution or "", "resolved") if pull else "resolved"
     by = mention(pull.resolved_by) if pull and pull.resolved_by else "The owner"
     text = f"{by} {word} *{card.label}* after the Andon cord was pulled."
-    if pull and pull.resolution == "amend":
+    if pull and pull.resolution == Resolution.AMEND:
         text += f"\n{_quote(card.final_text or '')}"
     return {"text": f"{card.label} {word}.", "blocks": _sections(text)}
 
