@@ -179,7 +179,7 @@ class DecisionSnapshot:
         return DecisionCard(
             id=self.id,
             label=self.label,
-            status=d.status,
+            status=DecisionStatus(d.status),
             proposal=d.proposal,
             final_text=d.final_text,
             owner_id=d.owner_id,
@@ -232,7 +232,7 @@ def snapshot(*, session: Session, team_id: str, decision: Decision) -> DecisionS
     ballots = tuple(
         Ballot(
             user_id=v.user_id,
-            choice=v.choice,
+            choice=Stance(v.choice),
             reason=v.reason,
             cast_at=v.cast_at,
             committed_at=v.committed_at,

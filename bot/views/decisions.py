@@ -35,7 +35,7 @@ class Ballot:
     """A person's current vote."""
 
     user_id: str
-    choice: str
+    choice: Stance
     reason: str | None
     cast_at: datetime
     committed_at: datetime | None
@@ -65,7 +65,7 @@ class DecisionCard:
 
     id: int
     label: str
-    status: str
+    status: DecisionStatus
     proposal: str
     final_text: str | None
     owner_id: str
