@@ -1,20 +1,27 @@
 """Disagree-and-commit decisions: the poll, recorded dissent, the single owner, the Andon cord.
 
-Every function here opens its own transaction, filters by workspace and returns a
-`DecisionSnapshot` (the decision with its current votes and Andon state) for the platform
-adapter to render. Errors a person should read are `DecisionError`s.
+The data functions open their own transaction, filter by workspace and return a
+`DecisionSnapshot` (the decision with its current votes and Andon state). The flows below them
+(`propose_and_post`, `vote`, `publish_final`, the Andon cord, the timers) talk to the chat
+platform through the port (`core.platform_for(team)`) with the neutral views of
+`bot.views.decisions`, and return what answers a click. Errors a person should read are
+`DecisionError`s, whose `body` is neutral text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from bot.core import Core
 from bot.durations import parse_duration
 from bot.inputs import bounded, is_slack_id, too_long
+from bot.port import MessageRef, PostFailed, PostUnconfirmed, Unreachable
 from bot.proposals import (
     ProposalError,
     ProposalOptions,
@@ -22,47 +29,82 @@ from bot.proposals import (
     default_review_on,
     parse_confidence,
     parse_door,
+    parse_proposal,
     parse_review,
 )
+from bot.views import (
+    Code,
+    Inline,
+    Notice,
+    OpenForm,
+    Person,
+    ReplaceCard,
+    Reply,
+    Strong,
+    Text,
+    Tone,
+    plain,
+    text,
+    warning,
+)
+from bot.views import notice as info
+from bot.views.decisions import (
+    IN_FORCE,
+    MAX_TEXT,
+    STANCES,
+    AmendForm,
+    AndonAlert,
+    AndonForm,
+    AndonResolved,
+    AndonState,
+    Ballot,
+    CommitRequest,
+    Committed,
+    DecisionCard,
+    FinalizeForm,
+    PollNotPosted,
+    PollUnconfirmed,
+    ProposeForm,
+    ReasonForm,
+    Record,
+    Refusal,
+    Resolution,
+    VotingOver,
+    poll_message,
+)
+from bot.vocabulary import DecisionStatus, Stance, TimerKind
 from storage import andon as andon_rows
 from storage import votes as vote_rows
 from storage.db import read_scope, session_scope
 from storage.decision_log import open_review
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
-from storage.models import Decision, DecisionEvent, Narrative
+from storage.models import Decision, DecisionEvent, Narrative, Timer
 from storage.timers import cancel_timers, pending_timers
 
-AGREE = "agree"
-DISAGREE_COMMIT = "disagree_commit"
-DISAGREE = "disagree"
-CHOICES = (AGREE, DISAGREE_COMMIT, DISAGREE)
-RESOLUTIONS = ("resume", "amend", "reverse")
+if TYPE_CHECKING:  # bot.core registers this module's timers
+    from bot.core import Core
 
-POLL_CLOSE = "poll_close"
-REVIEW_DUE = "review_due"
-# ref_id: Decision.id. Votes change what the poll shows; adapters update it at once (and
-# coalesce bursts), and this timer shows the stored votes again a little later, so that an
-# update lost to a crash or to a Slack outage is made good (after a restart too).
-SHOW_VOTES = "show_votes"
+log = logging.getLogger(__name__)
+
+# Votes change what the poll shows; platforms update it at once (and coalesce bursts), and the
+# SHOW_VOTES timer (ref_id: Decision.id) shows the stored votes again a little later, so that an
+# update lost to a crash or to an outage is made good (after a restart too).
 SHOW_VOTES_AFTER = timedelta(seconds=15)
-# Looks for a poll whose post was never confirmed (Slack did not answer, or the bot died while
-# posting) and posts it if it is missing; cancelled as soon as the poll's ts is known.
-POLL_CONFIRM = "poll_confirm"
+# POLL_CONFIRM looks for a poll whose post was never confirmed (the platform did not answer, or
+# the bot died while posting) and posts it if it is missing; cancelled once the poll's id is known.
 POLL_CONFIRM_AFTER = timedelta(minutes=1)
-
-VOTING = "voting"
-ACTIVE = "active"
-HALTED = "halted"
-REVERSED = "reversed"
-UNDER_REVIEW = "under_review"
-AMENDED = "amended"
-SUPERSEDED = "superseded"
-
-MAX_TEXT = 3000
 
 
 class DecisionError(ValueError):
-    """The action cannot be done; the message says why, for the person."""
+    """The action cannot be done; `body` says why, for the person (neutral text, no markup)."""
+
+    def __init__(self, *parts: Inline) -> None:
+        self.body: Text = text(*parts)
+        super().__init__(plain(self.body))
+
+    @property
+    def notice(self) -> Notice:
+        return Notice(self.body, Tone.WARNING)
 
 
 class DecisionNotFound(DecisionError):
@@ -73,38 +115,19 @@ class DecisionNotFound(DecisionError):
 class DecisionIsFinal(DecisionError):
     """Voting or finalizing after the owner finalized."""
 
+    def __init__(self, label: str, rest: str) -> None:
+        super().__init__(f"{label} {rest}")
+        self.label = label
+
 
 class NotAllowed(DecisionError):
-    """Only the owner (or an admin) may do this."""
+    """Only the owner (or an admin) may do this: `what` it is ("finalize it")."""
 
-
-@dataclass(frozen=True)
-class Ballot:
-    """A person's current vote."""
-
-    user_id: str
-    choice: str
-    reason: str | None
-    cast_at: datetime
-    committed_at: datetime | None
-
-    @property
-    def is_dissent(self) -> bool:
-        return self.choice in (DISAGREE_COMMIT, DISAGREE)
-
-
-@dataclass(frozen=True)
-class AndonState:
-    user_id: str
-    reason: str
-    pulled_at: datetime
-    resolved_at: datetime | None
-    resolved_by: str | None
-    resolution: str | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
+    def __init__(self, *, label: str, owner: str, what: str) -> None:
+        super().__init__(
+            f"Only the owner of {label}, ", Person(owner), f", or a workspace admin can {what}."
+        )
+        self.label, self.owner, self.what = label, owner, what
 
 
 @dataclass(frozen=True)
@@ -129,7 +152,7 @@ class DecisionSnapshot:
 
     @property
     def is_voting(self) -> bool:
-        return self.decision.status == VOTING
+        return self.decision.status == DecisionStatus.VOTING
 
     @property
     def confidence_note(self) -> str | None:
@@ -148,6 +171,36 @@ class DecisionSnapshot:
     @property
     def uncommitted_dissenters(self) -> tuple[str, ...]:
         return tuple(b.user_id for b in self.dissents if b.committed_at is None)
+
+    @property
+    def card(self) -> DecisionCard:
+        """The decision as every message about it shows it."""
+        d = self.decision
+        return DecisionCard(
+            id=self.id,
+            label=self.label,
+            status=DecisionStatus(d.status),
+            proposal=d.proposal,
+            final_text=d.final_text,
+            owner_id=d.owner_id,
+            proposed_by=d.proposed_by,
+            confidence=d.confidence,
+            confidence_note=self.confidence_note,
+            door=d.door,
+            review_on=d.review_on,
+            closes_at=d.closes_at,
+            anonymous=d.anonymous,
+            decided_at=d.decided_at,
+            permalink=d.permalink,
+            ballots=self.ballots,
+            andon=self.andon,
+            narrative_title=self.narrative_title,
+            replaced_by_label=(
+                decision_label(self.replaced_by_number)
+                if self.replaced_by_number is not None
+                else None
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -179,7 +232,7 @@ def snapshot(*, session: Session, team_id: str, decision: Decision) -> DecisionS
     ballots = tuple(
         Ballot(
             user_id=v.user_id,
-            choice=v.choice,
+            choice=Stance(v.choice),
             reason=v.reason,
             cast_at=v.cast_at,
             committed_at=v.committed_at,
@@ -352,7 +405,7 @@ def propose(
                 review_on=options.review_on,
                 closes_at=options.closes_at,
                 anonymous=anonymous,
-                status=VOTING,
+                status=DecisionStatus.VOTING,
                 source="poll",
                 narrative_id=narrative_id,
                 created_at=now,
@@ -372,7 +425,7 @@ def propose(
             core.timers.add(
                 session=session,
                 team_id=team_id,
-                kind=POLL_CLOSE,
+                kind=TimerKind.POLL_CLOSE,
                 ref_id=decision_id,
                 due_at=options.closes_at,
             )
@@ -386,18 +439,24 @@ def expect_poll(core: Core, *, team_id: str, decision_id: int) -> None:
         core.timers.add(
             session=session,
             team_id=team_id,
-            kind=POLL_CONFIRM,
+            kind=TimerKind.POLL_CONFIRM,
             ref_id=decision_id,
             due_at=core.clock.now() + POLL_CONFIRM_AFTER,
         )
 
 
-def poll_posted(core: Core, *, team_id: str, decision_id: int, poll_ts: str) -> None:
+def poll_posted(core: Core, *, team_id: str, decision_id: int, poll_ts: str) -> bool:
+    """Remember where the poll is; True when votes came in while it was unknown."""
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
         decision.poll_ts = poll_ts
         session.add(decision)
-        cancel_timers(session=session, team_id=team_id, kind=POLL_CONFIRM, ref_id=decision_id)
+        cancel_timers(
+            session=session, team_id=team_id, kind=TimerKind.POLL_CONFIRM, ref_id=decision_id
+        )
+        return bool(
+            vote_rows.current_votes(session=session, team_id=team_id, decision_id=decision_id)
+        )
 
 
 def set_review_on(
@@ -407,7 +466,7 @@ def set_review_on(
     only after their form was answered)."""
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
-        if decision.status == VOTING:
+        if decision.status == DecisionStatus.VOTING:
             decision.review_on = review_on
             session.add(decision)
         return snapshot(session=session, team_id=team_id, decision=decision)
@@ -428,10 +487,14 @@ def discard(core: Core, *, team_id: str, decision_id: int) -> None:
     """Remove a decision whose poll could not be posted, so nothing is left half-written."""
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
-        if decision.poll_ts is not None or decision.status != VOTING:
+        if decision.poll_ts is not None or decision.status != DecisionStatus.VOTING:
             return
-        cancel_timers(session=session, team_id=team_id, kind=POLL_CLOSE, ref_id=decision_id)
-        cancel_timers(session=session, team_id=team_id, kind=POLL_CONFIRM, ref_id=decision_id)
+        cancel_timers(
+            session=session, team_id=team_id, kind=TimerKind.POLL_CLOSE, ref_id=decision_id
+        )
+        cancel_timers(
+            session=session, team_id=team_id, kind=TimerKind.POLL_CONFIRM, ref_id=decision_id
+        )
         events = session.exec(
             select(DecisionEvent).where(
                 DecisionEvent.team_id == team_id, DecisionEvent.decision_id == decision_id
@@ -459,30 +522,38 @@ def _clean_reason(reason: str | None) -> str | None:
     return value or None
 
 
-def cast_vote(
-    core: Core,
-    *,
-    team_id: str,
-    decision_id: int,
-    user_id: str,
-    choice: str,
-    reason: str | None = None,
-) -> VoteResult:
-    """Count `user_id`'s vote (replacing their previous one). The same vote again adds nothing."""
-    if choice not in CHOICES:
-        raise DecisionError(f"Unknown choice `{choice}`.")
-    reason = _clean_reason(reason) if choice != AGREE else None
-    if choice != AGREE and reason is None:
+@dataclass(frozen=True)
+class _Stored:
+    """A vote just stored, and where its decision is shown (read under the vote's lock)."""
+
+    recorded: bool
+    label: str
+    anonymous: bool
+    messages: tuple[MessageRef, ...]
+
+
+def _check_vote(choice: str, reason: str | None) -> str | None:
+    """The reason to store with `choice`; DecisionError when the vote cannot be counted."""
+    if choice not in STANCES:
+        raise DecisionError("Unknown choice ", Code(choice), ".")
+    reason = _clean_reason(reason) if choice != Stance.AGREE else None
+    if choice != Stance.AGREE and reason is None:
         raise DecisionError("Please give a reason for disagreeing.")
     if reason is not None:
         bounded(reason, MAX_TEXT, "reason", DecisionError)
+    return reason
+
+
+def _store_vote(
+    core: Core, *, team_id: str, decision_id: int, user_id: str, choice: str, reason: str | None
+) -> _Stored:
+    reason = _check_vote(choice, reason)
     now = core.clock.now()
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
-        if decision.status != VOTING:
-            raise DecisionIsFinal(
-                f"{decision_label(decision.number)} is final; votes are no longer counted."
-            )
+        label = decision_label(decision.number)
+        if decision.status != DecisionStatus.VOTING:
+            raise DecisionIsFinal(label, "is final; votes are no longer counted.")
         previous = vote_rows.current_vote(
             session=session, team_id=team_id, decision_id=decision_id, user_id=user_id
         )
@@ -496,6 +567,8 @@ def cast_vote(
                 choice=choice,
                 reason=reason,
                 at=now,
+                # Disagree-and-commit commits at the moment of voting.
+                committed_at=now if choice == Stance.DISAGREE_COMMIT else None,
             )
             add_decision_event(
                 session=session,
@@ -512,17 +585,38 @@ def cast_vote(
             )
             # The decision row is locked, so one pending timer serves every vote of a burst.
             if not pending_timers(
-                session=session, team_id=team_id, kind=SHOW_VOTES, ref_id=decision_id
+                session=session, team_id=team_id, kind=TimerKind.SHOW_VOTES, ref_id=decision_id
             ):
                 core.timers.add(
                     session=session,
                     team_id=team_id,
-                    kind=SHOW_VOTES,
+                    kind=TimerKind.SHOW_VOTES,
                     ref_id=decision_id,
                     due_at=now + SHOW_VOTES_AFTER,
                 )
+        return _Stored(recorded, label, decision.anonymous, _refs(decision))
+
+
+def cast_vote(
+    core: Core,
+    *,
+    team_id: str,
+    decision_id: int,
+    user_id: str,
+    choice: str,
+    reason: str | None = None,
+) -> VoteResult:
+    """Count `user_id`'s vote (replacing their previous one). The same vote again adds nothing."""
+    stored = _store_vote(
+        core,
+        team_id=team_id,
+        decision_id=decision_id,
+        user_id=user_id,
+        choice=choice,
+        reason=reason,
+    )
     # Read after the write transaction: the vote's lock is held no longer than storing takes.
-    return VoteResult(load(core, team_id=team_id, decision_id=decision_id), recorded)
+    return VoteResult(load(core, team_id=team_id, decision_id=decision_id), stored.recorded)
 
 
 # --- finalizing ---------------------------------------------------------------------------------
@@ -539,13 +633,10 @@ def check_can_finalize(
 
 def _ensure_can_finalize(decision: Decision, user_id: str, is_admin: bool) -> None:
     label = decision_label(decision.number)
-    if decision.status != VOTING:
-        raise DecisionIsFinal(f"{label} is already final.")
+    if decision.status != DecisionStatus.VOTING:
+        raise DecisionIsFinal(label, "is already final.")
     if not may_act_as_owner(decision, user_id, is_admin):
-        raise NotAllowed(
-            f"Only the owner of {label}, <@{decision.owner_id}>, or a workspace admin can "
-            "finalize it."
-        )
+        raise NotAllowed(label=label, owner=decision.owner_id, what="finalize it")
 
 
 def finalize(
@@ -564,7 +655,7 @@ def finalize(
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
         _ensure_can_finalize(decision, user_id, is_admin)
-        decision.status = ACTIVE
+        decision.status = DecisionStatus.ACTIVE
         decision.final_text = text
         decision.decided_at = now
         if permalink:
@@ -579,11 +670,13 @@ def finalize(
             kind="finalized",
             detail={"final_text": text, "as_admin": user_id != decision.owner_id},
         )
-        cancel_timers(session=session, team_id=team_id, kind=POLL_CLOSE, ref_id=decision_id)
+        cancel_timers(
+            session=session, team_id=team_id, kind=TimerKind.POLL_CLOSE, ref_id=decision_id
+        )
         core.timers.add(
             session=session,
             team_id=team_id,
-            kind=REVIEW_DUE,
+            kind=TimerKind.REVIEW_DUE,
             ref_id=decision_id,
             due_at=decision.review_on,
         )
@@ -611,7 +704,7 @@ def poll_deadline(core: Core, *, team_id: str, decision_id: int) -> DecisionSnap
     """The voting deadline came: the decision if it still waits for its owner, else None."""
     with session_scope(core.engine) as session:
         decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
-        if decision is None or decision.status != VOTING:
+        if decision is None or decision.status != DecisionStatus.VOTING:
             return None
         add_decision_event(
             session=session,
@@ -632,12 +725,14 @@ def commit(core: Core, *, team_id: str, decision_id: int, user_id: str) -> Commi
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
         label = decision_label(decision.number)
-        if decision.status == VOTING:
-            raise DecisionError(f"{label} is not final yet; vote *Disagree, but commit* instead.")
+        if decision.status == DecisionStatus.VOTING:
+            raise DecisionError(
+                f"{label} is not final yet; vote ", Strong("Disagree, but commit"), " instead."
+            )
         vote = vote_rows.current_vote(
             session=session, team_id=team_id, decision_id=decision_id, user_id=user_id
         )
-        if vote is None or not vote.choice.startswith("disagree"):
+        if vote is None or vote.choice not in (Stance.DISAGREE, Stance.DISAGREE_COMMIT):
             raise DecisionError(f"You did not vote Disagree on {label}.")
         newly = vote.committed_at is None
         if newly:
@@ -669,14 +764,15 @@ def pull_andon(
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
         label = decision_label(decision.number)
-        if decision.status == VOTING:
-            raise DecisionError(f"{label} is still being voted on; vote *Disagree* instead.")
+        if decision.status == DecisionStatus.VOTING:
+            raise DecisionError(
+                f"{label} is still being voted on; vote ", Strong("Disagree"), " instead."
+            )
         pulled = andon_rows.open_pull(session=session, team_id=team_id, decision_id=decision_id)
-        if pulled is not None or decision.status == HALTED:
-            who = f" by <@{pulled.user_id}>" if pulled is not None else ""
-            raise DecisionError(f"{label} is already halted{who}; its owner has been notified.")
-        if decision.status not in (ACTIVE, UNDER_REVIEW):
-            raise DecisionError(f"{label} has been {decision.status}; there is nothing to halt.")
+        if pulled is not None or decision.status == DecisionStatus.HALTED:
+            raise already_halted(label, pulled.user_id if pulled is not None else None)
+        if decision.status not in IN_FORCE:
+            raise nothing_to_halt(label, decision.status)
         andon_rows.add_pull(
             session=session,
             team_id=team_id,
@@ -685,7 +781,7 @@ def pull_andon(
             reason=text,
             at=now,
         )
-        decision.status = HALTED
+        decision.status = DecisionStatus.HALTED
         session.add(decision)
         add_decision_event(
             session=session,
@@ -710,30 +806,29 @@ def resolve_andon(
     new_text: str | None = None,
 ) -> DecisionSnapshot:
     """The owner resumes, amends (new wording) or reverses a halted decision."""
-    if resolution not in RESOLUTIONS:
-        raise DecisionError(f"Unknown resolution `{resolution}`.")
+    if resolution not in tuple(Resolution):
+        raise DecisionError("Unknown resolution ", Code(resolution), ".")
     now = core.clock.now()
     with session_scope(core.engine) as session:
         decision = _locked(session, team_id, decision_id)
         label = decision_label(decision.number)
         if not may_act_as_owner(decision, user_id, is_admin):
-            raise NotAllowed(
-                f"Only the owner of {label}, <@{decision.owner_id}>, or a workspace admin can "
-                "resolve the Andon cord."
-            )
+            raise NotAllowed(label=label, owner=decision.owner_id, what="resolve the Andon cord")
         pull = andon_rows.open_pull(session=session, team_id=team_id, decision_id=decision_id)
-        if pull is None or decision.status != HALTED:
-            raise DecisionError(f"{label} is not halted.")
+        if pull is None or decision.status != DecisionStatus.HALTED:
+            raise not_halted(label)
         detail: dict[str, str | None] = {"resolution": resolution}
-        if resolution == "amend":
+        if resolution == Resolution.AMEND:
             text = _required_text(new_text, "Write the amended decision.", "decision")
             detail.update(previous=decision.final_text, final_text=text)
             decision.final_text = text
             decision.status = _in_force_status(session, decision)
-        elif resolution == "reverse":
-            decision.status = REVERSED
+        elif resolution == Resolution.REVERSE:
+            decision.status = DecisionStatus.REVERSED
             # A reversed decision has nothing left to review.
-            cancel_timers(session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=decision_id)
+            cancel_timers(
+                session=session, team_id=team_id, kind=TimerKind.REVIEW_DUE, ref_id=decision_id
+            )
         else:
             decision.status = _in_force_status(session, decision)
         pull.resolved_at = now
@@ -753,6 +848,19 @@ def resolve_andon(
         return snapshot(session=session, team_id=team_id, decision=decision)
 
 
+def already_halted(label: str, by: str | None) -> DecisionError:
+    who: tuple[Inline, ...] = (" by ", Person(by)) if by else ()
+    return DecisionError(f"{label} is already halted", *who, "; its owner has been notified.")
+
+
+def nothing_to_halt(label: str, status: str) -> DecisionError:
+    return DecisionError(f"{label} has been {status}; there is nothing to halt.")
+
+
+def not_halted(label: str) -> DecisionError:
+    return DecisionError(f"{label} is not halted.")
+
+
 def _in_force_status(session: Session, decision: Decision) -> str:
     """Back in force after a halt: still under review if its review was sent and is unanswered."""
     pending = open_review(
@@ -761,4 +869,578 @@ def _in_force_status(session: Session, decision: Decision) -> str:
         decision_id=int(decision.id or 0),
         due_at=decision.review_on,
     )
-    return UNDER_REVIEW if pending is not None else ACTIVE
+    return DecisionStatus.UNDER_REVIEW if pending is not None else DecisionStatus.ACTIVE
+
+
+# === the flows: the data functions above, the platform through the port ======================
+#
+# Each returns what answers the person (a notice, a form to open, the card to replace) and
+# posts or updates through `core.platform_for(team)`. Work that must be durable before the
+# platform hears "ok" (a vote, a commit) is done by the function called before acknowledging.
+
+
+DecisionNotice = Notice | PollNotPosted | PollUnconfirmed
+
+
+def _refs(decision: Decision) -> tuple[MessageRef, ...]:
+    """The decision's messages in its channel: the poll, then the record in its thread."""
+    if not decision.channel_id:
+        return ()
+    return tuple(
+        MessageRef(decision.channel_id, ts) for ts in (decision.poll_ts, decision.record_ts) if ts
+    )
+
+
+def _latest(core: Core, team_id: str, decision_id: int, *, record: bool) -> object | None:
+    """What a decision message shows now (read when the platform sends the update)."""
+    try:
+        card = load(core, team_id=team_id, decision_id=decision_id).card
+    except DecisionNotFound:
+        return None
+    return Record(card) if record else poll_message(card)
+
+
+def _show(
+    core: Core, team_id: str, decision_id: int, refs: tuple[MessageRef, ...], *, wait: bool = False
+) -> None:
+    platform = core.platform_for(team_id)
+    for i, ref in enumerate(refs):
+        latest = partial(_latest, core, team_id, decision_id, record=i > 0)
+        platform.update(team_id, ref, latest, wait=wait)
+
+
+def show(core: Core, *, team_id: str, decision_id: int, wait: bool = False) -> None:
+    """Bring the poll and the record up to date (bursts coalesced per message). `wait`: now, in
+    turn with the messages' other updates, errors reaching the caller."""
+    try:
+        snap = load(core, team_id=team_id, decision_id=decision_id)
+    except DecisionNotFound:
+        return
+    _show(core, team_id, decision_id, _refs(snap.decision), wait=wait)
+
+
+# --- proposing and posting the poll ------------------------------------------------------------
+
+
+def check_proposal(core: Core, *, text: str, user_id: str) -> ProposalOptions:
+    """`/decide`'s text, checked before acknowledging (ProposalError says what is wrong)."""
+    return parse_proposal(text, author_id=user_id, now=core.clock.now())
+
+
+def propose_form(*, user_id: str, place: str) -> Reply:
+    """The proposal form, opened in a channel."""
+    return OpenForm(ProposeForm(owner_id=user_id, place=place))
+
+
+def propose_about(core: Core, *, team_id: str, user_id: str, narrative_id: int | None) -> Reply:
+    """The proposal form, opened from a narrative's digest (the poll goes to its channel)."""
+    try:
+        if narrative_id is None:
+            raise DecisionError("That narrative was not found in this workspace.")
+        found = narrative_for_proposal(core, team_id=team_id, narrative_id=narrative_id)
+    except DecisionError as exc:
+        return exc.notice
+    return OpenForm(
+        ProposeForm(
+            owner_id=user_id,
+            place=found.channel_id,
+            narrative_id=found.id,
+            narrative_title=found.title,
+        )
+    )
+
+
+def _post_poll(core: Core, snap: DecisionSnapshot, *, retry: bool = False) -> MessageRef:
+    """Post the poll in the decision's channel and remember where it is. Raises `PostFailed`,
+    `PostUnconfirmed` (the POLL_CONFIRM timer looks again later). `retry`: look first."""
+    d = snap.decision
+    if not retry:
+        expect_poll(core, team_id=d.team_id, decision_id=snap.id)
+    platform = core.platform_for(d.team_id)
+    ref = platform.post(
+        d.team_id,
+        str(d.channel_id),
+        poll_message(snap.card),
+        key=f"poll:{snap.id}",
+        look_first=retry,
+    )
+    if poll_posted(core, team_id=d.team_id, decision_id=snap.id, poll_ts=ref.id):
+        # Votes came in while the poll's id was unknown (the platform was slow): show them.
+        _show(core, d.team_id, snap.id, (ref,))
+    return ref
+
+
+def _publish_new(core: Core, snap: DecisionSnapshot, *, yours: bool) -> DecisionNotice | None:
+    """Post a new poll; when the platform refuses, the decision is discarded (nothing is left
+    half-written) and the notice says why."""
+    d = snap.decision
+    try:
+        _post_poll(core, snap)
+    except (PostUnconfirmed, Unreachable):
+        return PollUnconfirmed()
+    except PostFailed as exc:
+        discard(core, team_id=d.team_id, decision_id=snap.id)
+        log.warning("could not post poll in %s: %s", d.channel_id, exc.reason)
+        return PollNotPosted(exc.reason, str(d.channel_id), yours=yours)
+    return None
+
+
+def decide(
+    core: Core, *, team_id: str, channel_id: str, user_id: str, text: str
+) -> DecisionNotice | None:
+    """`/decide` with a proposal, after acknowledging: create the decision and post its poll.
+    A review day is read in the proposer's time zone (asking the platform may be slow)."""
+    options = check_proposal(core, text=text, user_id=user_id)
+    if options.review_day is not None:
+        tz = core.platform_for(team_id).timezone(team_id, user_id)
+        try:
+            options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)
+        except ProposalError as exc:
+            return warning(str(exc))
+    try:
+        snap = propose(
+            core, team_id=team_id, channel_id=channel_id, proposed_by=user_id, options=options
+        )
+    except DecisionError as exc:
+        return exc.notice
+    return _publish_new(core, snap, yours=False)
+
+
+@dataclass(frozen=True)
+class ProposalValues:
+    """The proposal form as submitted (every field as the person left it)."""
+
+    text: str
+    confidence: str | None
+    review_date: str | None
+    owner_id: str | None
+    door: str | None
+    closes: str | None
+    anonymous: bool
+    channel_id: str | None
+    narrative_id: int | None
+
+
+def _options_in(core: Core, values: ProposalValues, user_id: str, tz: str) -> ProposalOptions:
+    return proposal_from_form(
+        text=values.text,
+        confidence=values.confidence,
+        review_date=values.review_date,
+        owner_id=values.owner_id,
+        door=values.door,
+        closes=values.closes,
+        author_id=user_id,
+        now=core.clock.now(),
+        tz=tz,
+    )
+
+
+@dataclass(frozen=True)
+class Afterwards:
+    """What is left to do after acknowledging, in `place`'s turn (its messages' order);
+    `run` returns what to tell the person, if anything."""
+
+    place: str
+    run: Callable[[], object | None]
+
+
+def submit_proposal(
+    core: Core, *, team_id: str, user_id: str, values: ProposalValues
+) -> Afterwards:
+    """The proposal form, before acknowledging: the decision is stored (`FormError` or
+    `DecisionError` when it cannot be). Returns the rest, to run after acknowledging: the
+    review date moved to the proposer's time zone, then the poll posted."""
+    # The person's time zone is asked for after the acknowledgement (the platform may be slow).
+    options = _options_in(core, values, user_id, "UTC")
+    if not values.channel_id:
+        raise FormError("proposal", "Open this form from a channel with /decide.")
+    snap = propose(
+        core,
+        team_id=team_id,
+        channel_id=values.channel_id,
+        proposed_by=user_id,
+        options=options,
+        anonymous=values.anonymous,
+        narrative_id=values.narrative_id,
+    )
+
+    def post() -> object | None:
+        nonlocal snap
+        if values.review_date:
+            tz = core.platform_for(team_id).timezone(team_id, user_id)
+            try:
+                zoned = _options_in(core, values, user_id, tz)
+            except FormError:
+                zoned = options  # e.g. today's date, already past 09:00 there: keep it
+            if zoned.review_on != options.review_on:
+                snap = set_review_on(
+                    core, team_id=team_id, decision_id=snap.id, review_on=zoned.review_on
+                )
+        return _publish_new(core, snap, yours=True)
+
+    return Afterwards(values.channel_id, post)
+
+
+# --- voting --------------------------------------------------------------------------------
+
+
+def _final_note(label: str) -> Notice:
+    return info(
+        f"{label} is final; votes are no longer counted. The record is in the poll's thread."
+    )
+
+
+def vote(
+    core: Core,
+    *,
+    team_id: str,
+    decision_id: int | None,
+    user_id: str,
+    choice: str,
+    reason: str | None = None,
+) -> Notice | None:
+    """Store a vote (before acknowledging: an answered click is a vote on disk) and show it on
+    the poll; the decision is read once more, when the platform sends the update. Returns
+    what to tell the voter, if anything. A reason form raises instead (see `vote_with_reason`)."""
+    try:
+        if decision_id is None:
+            raise DecisionNotFound()
+        stored = _store_vote(
+            core,
+            team_id=team_id,
+            decision_id=decision_id,
+            user_id=user_id,
+            choice=choice,
+            reason=reason,
+        )
+    except DecisionIsFinal as exc:
+        return _final_note(exc.label)
+    except DecisionError as exc:
+        return exc.notice
+    if not stored.recorded:
+        return None
+    _show(core, team_id, decision_id, stored.messages)
+    if stored.anonymous:
+        return info(f"Your vote on {stored.label} is counted: ", Strong("Agree"), ".")
+    return None
+
+
+def vote_with_reason(
+    core: Core,
+    *,
+    team_id: str,
+    decision_id: int | None,
+    user_id: str,
+    choice: str,
+    reason: str | None,
+) -> None:
+    """The reason form's vote: a DecisionError keeps the form open with its words."""
+    if decision_id is None:
+        raise DecisionNotFound()
+    stored = _store_vote(
+        core,
+        team_id=team_id,
+        decision_id=decision_id,
+        user_id=user_id,
+        choice=choice,
+        reason=reason,
+    )
+    if stored.recorded:
+        _show(core, team_id, decision_id, stored.messages)
+
+
+def ask_reason(core: Core, *, team_id: str, decision_id: int | None, choice: str) -> Reply:
+    """A disagreeing vote first asks why (the form must open at once: no queueing)."""
+    try:
+        if decision_id is None:
+            raise DecisionNotFound()
+        snap = load(core, team_id=team_id, decision_id=decision_id)
+    except DecisionError as exc:
+        return exc.notice
+    if not snap.is_voting:
+        return _final_note(snap.label)
+    return OpenForm(ReasonForm(snap.card, choice))
+
+
+# --- finalizing ------------------------------------------------------------------------------
+
+
+def _load_or_notice(core: Core, team_id: str, decision_id: int | None) -> DecisionSnapshot:
+    if decision_id is None:
+        raise DecisionNotFound()
+    return load(core, team_id=team_id, decision_id=decision_id)
+
+
+def _acts_as_owner(core: Core, snap: DecisionSnapshot, user_id: str) -> bool:
+    """The owner, a configured admin, or (asking the platform) a workspace admin."""
+    if user_id == snap.decision.owner_id or user_id in core.admin_user_ids:
+        return True
+    team_id = snap.decision.team_id
+    return core.platform_for(team_id).is_admin(team_id, user_id)
+
+
+def open_finalize(core: Core, *, team_id: str, decision_id: int | None, user_id: str) -> Reply:
+    """The Finalize button: the owner's form, or why not."""
+    try:
+        snap = _load_or_notice(core, team_id, decision_id)
+    except DecisionError as exc:
+        return exc.notice
+    try:
+        _ensure_can_finalize(snap.decision, user_id, _acts_as_owner(core, snap, user_id))
+    except DecisionError as exc:
+        return Refusal(exc.body, Tone.WARNING)
+    return OpenForm(FinalizeForm(snap.card))
+
+
+def _as_owner(
+    core: Core,
+    *,
+    team_id: str,
+    decision_id: int | None,
+    user_id: str,
+    act: Callable[[bool], DecisionSnapshot],
+    then: Callable[[DecisionSnapshot], None],
+) -> Afterwards:
+    """An owner's form: done before acknowledging when the person's standing is known without
+    asking the platform (a DecisionError keeps the form open); otherwise afterwards, when the
+    platform says whether they are an admin. Returns the rest, to run after acknowledging."""
+    snap = _load_or_notice(core, team_id, decision_id)
+    place = str(snap.decision.channel_id or user_id)
+    if user_id == snap.decision.owner_id or user_id in core.admin_user_ids:
+        done = act(True)
+        return Afterwards(place, lambda: then(done))
+
+    def later() -> Notice | None:
+        try:
+            done = act(core.platform_for(team_id).is_admin(team_id, user_id))
+        except DecisionError as exc:
+            return exc.notice
+        then(done)
+        return None
+
+    return Afterwards(place, later)
+
+
+def submit_finalize(
+    core: Core, *, team_id: str, decision_id: int | None, user_id: str, final_text: str
+) -> Afterwards:
+    """The finalize form (see `_as_owner`); afterwards the decision is published."""
+
+    def act(admin: bool) -> DecisionSnapshot:
+        return finalize(
+            core,
+            team_id=team_id,
+            decision_id=int(decision_id or 0),
+            user_id=user_id,
+            is_admin=admin,
+            final_text=final_text,
+        )
+
+    return _as_owner(
+        core,
+        team_id=team_id,
+        decision_id=decision_id,
+        user_id=user_id,
+        act=act,
+        then=lambda snap: publish_final(core, team_id=team_id, decision_id=snap.id),
+    )
+
+
+def publish_final(core: Core, *, team_id: str, decision_id: int) -> None:
+    """After finalizing: the record in the poll's thread (with the poll's link), the poll
+    updated, and each dissenter who has not committed asked to."""
+    platform = core.platform_for(team_id)
+    try:
+        snap = load(core, team_id=team_id, decision_id=decision_id)
+    except DecisionNotFound:
+        return
+    d = snap.decision
+    card = snap.card
+    refs = _refs(d)
+    if d.channel_id and d.poll_ts:
+        poll = MessageRef(d.channel_id, d.poll_ts)
+        permalink = platform.permalink(team_id, poll)
+        if permalink is None:
+            log.warning("no permalink for decision %s (team %s)", decision_id, team_id)
+        card = replace(card, permalink=permalink or card.permalink)
+        record_ts = None
+        try:
+            record = platform.post(
+                team_id, d.channel_id, Record(card), thread=d.poll_ts, key=f"record:{decision_id}"
+            )
+            record_ts = record.id
+            refs = (poll, record)
+        except (PostFailed, PostUnconfirmed, Unreachable):
+            # The decision stands; the poll message below still shows the record.
+            log.exception("could not post the record of decision %s", decision_id)
+        record_posted(
+            core, team_id=team_id, decision_id=decision_id, record_ts=record_ts, permalink=permalink
+        )
+    _show(core, team_id, decision_id, refs)
+    for person in snap.uncommitted_dissenters:
+        try:
+            platform.dm(team_id, person, CommitRequest(card))
+        except (PostFailed, Unreachable):
+            log.warning("could not ask %s to commit to decision %s", person, decision_id)
+
+
+# --- committing --------------------------------------------------------------------------------
+
+
+def commit_to(core: Core, *, team_id: str, decision_id: int | None, user_id: str) -> Reply:
+    """The commit request's button: stored before acknowledging, as votes are. Answers with the
+    request replaced by its answer."""
+    try:
+        if decision_id is None:
+            raise DecisionNotFound()
+        result = commit(core, team_id=team_id, decision_id=decision_id, user_id=user_id)
+    except DecisionError as exc:
+        return exc.notice
+    if result.newly:
+        _show(core, team_id, decision_id, _refs(result.snapshot.decision))
+    return ReplaceCard(Committed(result.snapshot.card, result.committed_at))
+
+
+# --- the Andon cord ----------------------------------------------------------------------------
+
+
+def open_andon(core: Core, *, team_id: str, decision_id: int | None) -> Reply:
+    """The Andon button on a record: the form, or why the decision cannot be halted."""
+    try:
+        snap = _load_or_notice(core, team_id, decision_id)
+    except DecisionError as exc:
+        return exc.notice
+    if snap.is_voting:
+        return info(f"{snap.label} is still being voted on; vote ", Strong("Disagree"), " instead.")
+    if snap.andon is not None and snap.andon.is_open:
+        return info(*already_halted(snap.label, snap.andon.user_id).body)
+    if snap.decision.status not in IN_FORCE:
+        return info(*nothing_to_halt(snap.label, snap.decision.status).body)
+    return OpenForm(AndonForm(snap.card))
+
+
+def submit_andon(
+    core: Core, *, team_id: str, decision_id: int | None, user_id: str, reason: str
+) -> Afterwards:
+    """The Andon form: the decision halts before acknowledging (a DecisionError keeps the form
+    open); afterwards its messages show it and the owner is told."""
+    snap = _load_or_notice(core, team_id, decision_id)
+    halted = pull_andon(core, team_id=team_id, decision_id=snap.id, user_id=user_id, reason=reason)
+
+    def announce() -> None:
+        _show(core, team_id, halted.id, _refs(halted.decision))
+        platform = core.platform_for(team_id)
+        try:
+            platform.dm(team_id, halted.decision.owner_id, AndonAlert(halted.card))
+        except (PostFailed, Unreachable):
+            log.warning("could not tell the owner of decision %s of an Andon pull", halted.id)
+
+    return Afterwards(str(halted.decision.channel_id or user_id), announce)
+
+
+def resolve(
+    core: Core, *, team_id: str, decision_id: int | None, user_id: str, resolution: str
+) -> Reply:
+    """A Resume, Amend or Reverse button of a halted decision (Amend opens its form)."""
+    try:
+        snap = _load_or_notice(core, team_id, decision_id)
+    except DecisionError as exc:
+        return exc.notice
+    admin = _acts_as_owner(core, snap, user_id)
+    if not may_act_as_owner(snap.decision, user_id, admin):
+        owner = snap.decision.owner_id
+        refused = NotAllowed(label=snap.label, owner=owner, what="resolve the Andon cord")
+        return Refusal(refused.body, Tone.WARNING)
+    if snap.andon is None or not snap.andon.is_open:
+        return info(*not_halted(snap.label).body)
+    if resolution == Resolution.AMEND:
+        return OpenForm(AmendForm(snap.card))
+    try:
+        resolved = resolve_andon(
+            core,
+            team_id=team_id,
+            decision_id=snap.id,
+            user_id=user_id,
+            is_admin=admin,
+            resolution=resolution,
+        )
+    except DecisionError as exc:
+        return exc.notice
+    announce_resolution(core, resolved)
+    return None
+
+
+def submit_amend(
+    core: Core, *, team_id: str, decision_id: int | None, user_id: str, new_text: str | None
+) -> Afterwards:
+    """The amend form (see `_as_owner`); afterwards the resolution is announced."""
+
+    def act(admin: bool) -> DecisionSnapshot:
+        return resolve_andon(
+            core,
+            team_id=team_id,
+            decision_id=int(decision_id or 0),
+            user_id=user_id,
+            is_admin=admin,
+            resolution=Resolution.AMEND,
+            new_text=new_text,
+        )
+
+    return _as_owner(
+        core,
+        team_id=team_id,
+        decision_id=decision_id,
+        user_id=user_id,
+        act=act,
+        then=lambda snap: announce_resolution(core, snap),
+    )
+
+
+def announce_resolution(core: Core, snap: DecisionSnapshot) -> None:
+    """Show the owner's answer to an Andon pull on the record and in the thread."""
+    d = snap.decision
+    _show(core, d.team_id, snap.id, _refs(d))
+    if d.channel_id and d.poll_ts:
+        core.platform_for(d.team_id).post(
+            d.team_id, d.channel_id, AndonResolved(snap.card), thread=d.poll_ts
+        )
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+
+def register_timers(core: Core) -> None:
+    """The decision timers; each asks for the workspace's platform when it runs."""
+    core.timers.register(TimerKind.POLL_CLOSE, partial(_poll_close, core))
+    core.timers.register(TimerKind.SHOW_VOTES, partial(_show_votes, core))
+    core.timers.register(TimerKind.POLL_CONFIRM, partial(_poll_confirm, core))
+
+
+def _poll_close(core: Core, timer: Timer) -> None:
+    """The voting time is over: remind the owner to finalize (the bot never decides)."""
+    snap = poll_deadline(core, team_id=timer.team_id, decision_id=timer.ref_id)
+    if snap is not None:
+        platform = core.platform_for(timer.team_id)
+        platform.dm(timer.team_id, snap.decision.owner_id, VotingOver(snap.card))
+
+
+def _show_votes(core: Core, timer: Timer) -> None:
+    """Show the stored votes on the poll again, in turn with its other updates; a platform
+    error fails the timer, which retries it later."""
+    show(core, team_id=timer.team_id, decision_id=timer.ref_id, wait=True)
+
+
+def _poll_confirm(core: Core, timer: Timer) -> None:
+    """A poll whose post was never confirmed: find it in the channel, or post it. The platform
+    not answering fails the timer, which looks again later; the platform refusing discards
+    the decision and tells whoever proposed it."""
+    snap = poll_to_confirm(core, team_id=timer.team_id, decision_id=timer.ref_id)
+    if snap is None:
+        return
+    try:
+        _post_poll(core, snap, retry=True)
+    except PostFailed as exc:
+        discard(core, team_id=timer.team_id, decision_id=snap.id)
+        log.warning("could not post poll of decision %s: %s", snap.id, exc.reason)
+        notice = PollNotPosted(exc.reason, str(snap.decision.channel_id), yours=True, retried=True)
+        core.platform_for(timer.team_id).tell(timer.team_id, snap.decision.proposed_by, notice)

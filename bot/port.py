@@ -51,15 +51,20 @@ class ChatPlatform(Protocol):
         *,
         thread: str | None = None,
         key: str | None = None,
+        look_first: bool = False,
     ) -> MessageRef:
         """Post `view` in `place` (in `thread`, a message id, when given). `key` names the post
-        (e.g. `poll:7`): an adapter that may not hear back makes sure a keyed post exists once.
+        (e.g. `poll:7`): an adapter that may not hear back makes sure a keyed post exists once;
+        `look_first` (a retry) looks for the keyed post before posting it.
         Raises `PostFailed`, `PostUnconfirmed`."""
         ...
 
-    def update(self, team: str, ref: MessageRef, latest: Callable[[], object | None]) -> None:
+    def update(
+        self, team: str, ref: MessageRef, latest: Callable[[], object | None], *, wait: bool = False
+    ) -> None:
         """Show the latest state in `ref`. The adapter may coalesce bursts (rate limits) and
-        calls `latest()` when it sends; `None` means there is nothing to show any more."""
+        calls `latest()` when it sends; `None` means there is nothing to show any more. `wait`:
+        send now, in turn with the message's other updates, errors reaching the caller."""
         ...
 
     def listen(self, team: str, place: str) -> None:

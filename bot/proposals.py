@@ -1,6 +1,8 @@
 """Parsing a decision as typed after `/decide` or `/decisions log`, with its options.
 
-We launch the new pricing in March confidence:60% review:30d owner:<@U123> door:one-way closes:2h
+We launch the new pricing in March confidence:60% review:30d owner:U123 door:one-way closes:2h
+
+The owner is a person's id: each platform turns its own mention into one before parsing.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ PROPOSAL_CHARS = TEXT_CHARS + 500
 DEFAULT_CONFIDENCE = 70
 MAX_REVIEW_YEARS = 10
 OPTION_NAMES = ("confidence", "review", "owner", "door", "closes")
-_OPTION = re.compile(r"(?<!\S)([A-Za-z]+):(\S+)")
-_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+# An option starts the text or follows a space.
+_OPTION = re.compile(r"(?:^|(?<=\s))([A-Za-z]+):(\S+)")
 
 
 class ProposalError(ValueError):
@@ -113,10 +115,11 @@ def parse_door(raw: str) -> str:
 
 
 def parse_user(raw: str) -> str:
-    match = _USER.match(raw.strip())
-    if not match or not is_slack_id(match.group(1)):
+    """The owner option: a person's id (the platform wrote the mention as one)."""
+    value = raw.strip()
+    if not is_slack_id(value):
         raise ProposalError(f"owner must be a mention such as `@ana`, not `{raw}`.")
-    return match.group(1)
+    return value
 
 
 def parse_proposal(text: str, *, author_id: str, now: datetime, tz: str = "UTC") -> ProposalOptions:

@@ -1,187 +1,144 @@
-"""Decisions on Slack: posting polls and records, keeping them current, and direct messages.
+"""Decisions on Slack, shared by the decision listeners: reading a click, and delivering what the
+core answered it with (a form to open, the clicked card replaced, a private notice).
 
-One `DecisionMessages` per app (`for_app`), shared by the decision commands, actions, views and
-timers, so that every update of a poll message goes through one coalescer.
+Posting, updating and direct messages are the core's (`bot.decisions`, through the port).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import weakref
+import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import decisions
 from bot.core import Core
-from bot.decisions import DecisionNotFound, DecisionSnapshot
-from handlers import coalesce
-from handlers.blocks.decisions import (
-    build_andon_owner_dm,
-    build_commit_dm,
-    build_decision_message,
-    build_record_message,
-)
-from handlers.reconcile import UNANSWERED, Marker, PostUnconfirmed, post_once
+from bot.decisions import Afterwards, DecisionError, DecisionSnapshot
+from bot.inputs import clean, parse_id
+from bot.views import OpenForm, ReplaceCard
 
-log = logging.getLogger(__name__)
+# Registers the decision renderers with `render` (the listeners render what the core returns).
+from handlers.blocks import decisions as _renderers  # noqa: F401
+from handlers.slack import team_id_of
+from handlers.slack_platform import mrkdwn, render
+from handlers.work import defer
 
-_instances: weakref.WeakKeyDictionary[App, DecisionMessages] = weakref.WeakKeyDictionary()
-_instances_lock = threading.Lock()
+Listener = Callable[..., None]
+
+
+def with_core(listener: Listener, core: Core) -> Listener:
+    """`listener` with the running core injected (Bolt passes the rest by argument name)."""
+    return partial(listener, core=core)
+
+
+# --- reading what Slack sent ------------------------------------------------------------------
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """Who clicked, submitted or typed the command."""
+    return str(body.get("user_id") or body["user"]["id"])
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
+    return str(channel) if channel else None
+
+
+def clicked_id(body: dict[str, Any]) -> int | None:
+    """The decision (or narrative) id a button carries."""
+    return parse_id(body["actions"][0].get("value"))
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def form_decision_id(view: dict[str, Any]) -> int | None:
+    raw = metadata_of(view).get("decision_id")
+    return raw if isinstance(raw, int) else None
+
+
+def form_value(view: dict[str, Any], block_id: str) -> Any:
+    """The submitted value of one input, whatever its element type."""
+    element = (view.get("state", {}).get("values", {}).get(block_id) or {}).get("value") or {}
+    if isinstance(element.get("value"), str):
+        return clean(element["value"])
+    for key in ("selected_user", "selected_date"):
+        if element.get(key) is not None:
+            return element[key]
+    if element.get("selected_option"):
+        return element["selected_option"].get("value")
+    if "selected_options" in element:
+        return [o.get("value") for o in element["selected_options"] or []]
+    return None
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+def form_errors(ack: Ack, block_id: str, problem: DecisionError | str) -> None:
+    """Keep the form open with the problem under `block_id` (Slack shows 150 characters)."""
+    message = mrkdwn(problem.body) if isinstance(problem, DecisionError) else problem
+    ack(response_action="errors", errors={block_id: message[:150]})
+
+
+def private_reply(view: object) -> dict[str, Any]:
+    """A notice as the body of a private `ack()` / `respond()`."""
+    return {"response_type": "ephemeral", **render(view)}
+
+
+def answer(core: Core, client: WebClient, body: dict[str, Any], reply: object | None) -> None:
+    """Do what the core answered a click (or a command) with."""
+    if reply is None:
+        return
+    if isinstance(reply, OpenForm):
+        client.views_open(trigger_id=body["trigger_id"], view=render(reply.form))
+        return
+    channel = channel_of(body)
+    if isinstance(reply, ReplaceCard):
+        ts = (body.get("message") or {}).get("ts")
+        if channel and ts:
+            client.chat_update(channel=channel, ts=ts, **render(reply.view))
+        return
+    team_id = team_id_of(body)
+    core.platform_for(team_id).tell(team_id, user_of(body), reply, place=channel)
+
+
+def tell_afterwards(core: Core, body: dict[str, Any], later: Afterwards) -> None:
+    """Run what is left after acknowledging; tell the person directly what it says."""
+    said = later.run()
+    if said is not None:
+        team_id = team_id_of(body)
+        core.platform_for(team_id).tell(team_id, user_of(body), said)
+
+
+def defer_afterwards(
+    core: Core, body: dict[str, Any], client: WebClient, later: Afterwards
+) -> None:
+    """After acknowledging: `later` in its place's lane, not on a listener thread."""
+    defer(core, body, client, partial(tell_afterwards, core, body, later), lane=later.place)
 
 
 class DecisionMessages:
-    def __init__(self, client: WebClient, core: Core):
-        self.client = client
+    """What the review listeners still use: show a decision's latest state on its messages."""
+
+    def __init__(self, core: Core) -> None:
         self.core = core
-        # Shared with the narrative messages; the interval is read when a bot first uses it,
-        # so tests can shorten it for a whole bot.
-        self.updates = coalesce.shared(core)
 
     @classmethod
     def for_app(cls, app: App, core: Core) -> DecisionMessages:
-        with _instances_lock:
-            found = _instances.get(app)
-            if found is None:
-                found = cls(app.client, core)
-                _instances[app] = found
-            return found
-
-    # --- the poll and the record --------------------------------------------------------------
-
-    def post_poll(self, snap: DecisionSnapshot, *, retry: bool = False) -> str:
-        """Post the poll in the decision's channel and remember its ts.
-
-        Raises SlackApiError when Slack refuses, `PostUnconfirmed` when Slack did not answer
-        and the poll is not in the channel (yet): the decision's `poll_confirm` timer looks
-        again and posts it if it is missing. `retry`: look in the channel before posting."""
-        d = snap.decision
-        if not retry:
-            decisions.expect_poll(self.core, team_id=d.team_id, decision_id=snap.id)
-        ts = post_once(
-            self.client,
-            channel=str(d.channel_id),
-            marker=Marker("poll", snap.id),
-            message=build_decision_message(snap),
-            look_first=retry,
-        )
-        decisions.poll_posted(self.core, team_id=d.team_id, decision_id=snap.id, poll_ts=ts)
-        fresh = decisions.load(self.core, team_id=d.team_id, decision_id=snap.id)
-        if fresh.ballots:
-            # Votes came in while the ts was unknown (Slack was slow): show them now.
-            self.refresh(fresh)
-        return ts
+        return cls(core)
 
     def refresh(self, snap: DecisionSnapshot) -> None:
-        """Bring the poll and the record messages up to date, coalescing bursts per message."""
-        for key, render in self._updates(snap):
-            self.updates.submit(key, render)
-
-    def refresh_in_turn(self, *, team_id: str, decision_id: int) -> None:
-        """Update the poll and record messages now (after the coalescing interval), in order
-        with the other updates; errors reach the caller."""
-        try:
-            snap = decisions.load(self.core, team_id=team_id, decision_id=decision_id)
-        except DecisionNotFound:
-            return
-        for key, render in self._updates(snap):
-            self.updates.run_now(key, render, in_turn=True)
-
-    def _updates(self, snap: DecisionSnapshot) -> list[tuple[tuple[str, str], Any]]:
-        """(message key, renderer) for each of the decision's messages in its channel."""
-        d = snap.decision
-        if not d.channel_id:
-            return []
-        return [
-            (
-                (d.channel_id, ts),
-                self._renderer(d.team_id, snap.id, d.channel_id, ts, record=record),
-            )
-            for ts, record in ((d.poll_ts, False), (d.record_ts, True))
-            if ts
-        ]
-
-    def _renderer(
-        self, team_id: str, decision_id: int, channel: str, ts: str, *, record: bool
-    ) -> Any:
-        def render() -> None:
-            # Read at run time: whatever changed since the submit is shown too.
-            try:
-                snap = decisions.load(self.core, team_id=team_id, decision_id=decision_id)
-            except DecisionNotFound:
-                return
-            build = build_record_message if record else build_decision_message
-            self.client.chat_update(channel=channel, ts=ts, **build(snap))
-
-        return render
-
-    def publish_final(self, snap: DecisionSnapshot) -> None:
-        """After finalizing: the record in the thread, the poll updated, dissenters asked."""
-        d = snap.decision
-        team_id = d.team_id
-        if d.channel_id and d.poll_ts:
-            try:
-                permalink = self.client.chat_getPermalink(
-                    channel=d.channel_id, message_ts=d.poll_ts
-                ).get("permalink")
-                decisions.record_posted(
-                    self.core,
-                    team_id=team_id,
-                    decision_id=snap.id,
-                    record_ts=None,
-                    permalink=permalink,
-                )
-                snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
-            except (SlackApiError, *UNANSWERED):
-                log.warning("no permalink for decision %s (team %s)", snap.id, team_id)
-            try:
-                record_ts = post_once(
-                    self.client,
-                    channel=d.channel_id,
-                    thread_ts=d.poll_ts,
-                    marker=Marker("record", snap.id),
-                    message=build_record_message(snap),
-                )
-                decisions.record_posted(
-                    self.core,
-                    team_id=team_id,
-                    decision_id=snap.id,
-                    record_ts=record_ts,
-                    permalink=None,
-                )
-            except (SlackApiError, PostUnconfirmed):
-                # The decision stands; the poll message below still shows the record.
-                log.exception("could not post the record of decision %s", snap.id)
-        snap = decisions.load(self.core, team_id=team_id, decision_id=snap.id)
-        self.refresh(snap)
-        for user_id in snap.uncommitted_dissenters:
-            try:
-                self.dm(user_id, build_commit_dm(snap))
-            except (SlackApiError, *UNANSWERED):
-                log.warning("could not ask %s to commit to decision %s", user_id, snap.id)
-
-    # --- people -------------------------------------------------------------------------------
-
-    def dm(self, user_id: str, message: dict[str, Any]) -> tuple[str, str]:
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        answer = self.client.chat_postMessage(channel=channel, **message)
-        return str(channel), str(answer["ts"])
-
-    def notify_owner_of_andon(self, snap: DecisionSnapshot) -> None:
-        self.dm(snap.decision.owner_id, build_andon_owner_dm(snap))
-
-    def tell(self, user_id: str, text: str, *, channel: str | None = None) -> None:
-        """A private note: ephemeral in `channel` when possible, else a direct message."""
-        if channel:
-            try:
-                self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-                return
-            except (SlackApiError, *UNANSWERED):
-                log.info("ephemeral to %s in %s failed; sending a DM", user_id, channel)
-        try:
-            self.dm(user_id, {"text": text})
-        except (SlackApiError, *UNANSWERED):
-            log.warning("could not tell %s privately", user_id)
+        decisions.show(self.core, team_id=snap.decision.team_id, decision_id=snap.id)

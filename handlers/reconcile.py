@@ -15,6 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import port
+
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "narrative_post"
@@ -27,9 +29,9 @@ LOOK_BACK_MESSAGES = 200
 THREAD_PAGES = 10
 
 
-class PostUnconfirmed(Exception):
-    """Slack did not answer a post, and the message is not (yet) in the channel. A durable
-    timer looks again later and posts it if it is still missing."""
+# Slack did not answer a post, and the message is not (yet) in the channel: the port's own
+# exception, so that the core catches what `SlackPlatform.post` lets through.
+PostUnconfirmed = port.PostUnconfirmed
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,10 @@ def add_vote(
     choice: str,
     reason: str | None,
     at: datetime,
+    committed_at: datetime | None = None,
 ) -> Vote:
-    """Record a vote; the voter's previous vote stays in history but stops counting."""
+    """Record a vote; the voter's previous vote stays in history but stops counting.
+    `committed_at`: when the voter committed to the decision (the core's rule says when)."""
     previous = current_vote(
         session=session, team_id=team_id, decision_id=decision_id, user_id=user_id
     )
@@ -75,8 +77,7 @@ def add_vote(
         reason=reason,
         cast_at=at,
         current=True,
-        # "Disagree, but commit" is a commitment made when the vote is cast.
-        committed_at=at if choice == "disagree_commit" else None,
+        committed_at=committed_at,
     )
     session.add(vote)
     session.flush()

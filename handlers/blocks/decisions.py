@@ -1,28 +1,39 @@
-"""Block Kit for decisions: the poll, the decision record, the direct messages and the modals.
+"""Block Kit for decisions: the poll, the decision record, the direct messages, the notices and
+the modals, as renderers of the neutral views in `bot.views.decisions` (registered with
+`renders`; a form renders as the modal `views.open` takes).
 
-Pure functions of a `DecisionSnapshot`; every piece of user text goes through `escape`.
+Pure functions of a view; every piece of user text goes through `escape`.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from bot.decisions import (
-    ACTIVE,
-    AGREE,
-    AMENDED,
-    CHOICES,
-    DISAGREE,
-    DISAGREE_COMMIT,
-    HALTED,
-    REVERSED,
-    SUPERSEDED,
-    UNDER_REVIEW,
+from bot.views.decisions import (
+    IN_FORCE,
+    STANCES,
+    AmendForm,
+    AndonAlert,
+    AndonForm,
+    AndonResolved,
     Ballot,
-    DecisionSnapshot,
+    CommitRequest,
+    Committed,
+    DecisionCard,
+    FinalizeForm,
+    Poll,
+    PollNotPosted,
+    PollUnconfirmed,
+    ProposeForm,
+    ReasonForm,
+    Record,
+    Refusal,
+    Resolution,
+    VotingOver,
+    poll_message,
 )
+from bot.vocabulary import DecisionStatus, Stance
 from handlers.render import (
     MESSAGE_BLOCK_LIMIT,
     actions,
@@ -35,21 +46,22 @@ from handlers.render import (
     slack_date,
     split_text,
 )
-from storage.decisions import decision_label
+from handlers.slack import could_not_post
+from handlers.slack_platform import mrkdwn, renders
 
 # Buttons on the poll, the record and the direct messages; values are the decision id.
 VOTE_ACTIONS = {
-    AGREE: "decision_vote_agree",
-    DISAGREE_COMMIT: "decision_vote_disagree_commit",
-    DISAGREE: "decision_vote_disagree",
+    Stance.AGREE: "decision_vote_agree",
+    Stance.DISAGREE_COMMIT: "decision_vote_disagree_commit",
+    Stance.DISAGREE: "decision_vote_disagree",
 }
 FINALIZE = "decision_finalize"
 COMMIT = "decision_commit"
 PULL_ANDON = "decision_andon_pull"
 RESOLVE_ACTIONS = {
-    "resume": "decision_andon_resume",
-    "amend": "decision_andon_amend",
-    "reverse": "decision_andon_reverse",
+    Resolution.RESUME: "decision_andon_resume",
+    Resolution.AMEND: "decision_andon_amend",
+    Resolution.REVERSE: "decision_andon_reverse",
 }
 # A narrative's digest carries this button (value: the narrative id).
 PROPOSE_FROM_NARRATIVE = "propose_decision"
@@ -62,11 +74,15 @@ ANDON_VIEW = "decision_andon"
 AMEND_VIEW = "decision_amend"
 
 CHOICE_LABELS = {
-    AGREE: "Agree",
-    DISAGREE_COMMIT: "Disagree, but commit",
-    DISAGREE: "Disagree",
+    Stance.AGREE: "Agree",
+    Stance.DISAGREE_COMMIT: "Disagree, but commit",
+    Stance.DISAGREE: "Disagree",
 }
-RESOLUTION_WORDS = {"resume": "resumed", "amend": "amended", "reverse": "reversed"}
+RESOLUTION_WORDS = {
+    Resolution.RESUME: "resumed",
+    Resolution.AMEND: "amended",
+    Resolution.REVERSE: "reversed",
+}
 
 Message = dict[str, Any]
 Block = dict[str, Any]
@@ -83,9 +99,9 @@ def _inline(text: str) -> str:
     return escape(" ".join(text.split()))
 
 
-def _confidence(snap: DecisionSnapshot) -> str:
-    note = snap.confidence_note
-    value = f"{snap.decision.confidence}%"
+def _confidence(card: DecisionCard) -> str:
+    note = card.confidence_note
+    value = f"{card.confidence}%"
     return f"{value} ({note})" if note else value
 
 
@@ -95,16 +111,16 @@ def _door(door: str) -> str:
     return "Two-way door (reversible)"
 
 
-def _facts(snap: DecisionSnapshot) -> str:
-    d = snap.decision
+def _facts(card: DecisionCard) -> str:
+    d = card
     parts = [
         f"*Owner:* {mention(d.owner_id)}",
-        f"*Information confidence:* {_confidence(snap)}",
+        f"*Information confidence:* {_confidence(card)}",
         f"*{_door(d.door)}*",
         f"*Review:* {slack_date(d.review_on, '{date_short_pretty}')}",
     ]
-    if snap.narrative_title:
-        parts.append(f"*Narrative:* {fit(_inline(snap.narrative_title), 200)}")
+    if card.narrative_title:
+        parts.append(f"*Narrative:* {fit(_inline(card.narrative_title), 200)}")
     return "  ·  ".join(parts)
 
 
@@ -112,10 +128,10 @@ def _names(users: tuple[str, ...]) -> str:
     return ", ".join(mention(u) for u in users)
 
 
-def _tally_lines(snap: DecisionSnapshot, *, names: bool) -> str:
+def _tally_lines(card: DecisionCard, *, names: bool) -> str:
     lines = []
-    for choice in CHOICES:
-        voters = snap.voters(choice)
+    for choice in STANCES:
+        voters = card.voters(choice)
         line = f"*{CHOICE_LABELS[choice]}:* {len(voters)}"
         if names and voters:
             line += f" — {_names(voters)}"
@@ -135,40 +151,46 @@ def _fit(head: list[Block], body: list[Block], tail: list[Block]) -> list[Block]
     return head + body + tail
 
 
-def _value(snap: DecisionSnapshot) -> str:
-    return str(snap.id)
+def _value(card: DecisionCard) -> str:
+    return str(card.id)
 
 
 # --- the poll -----------------------------------------------------------------------------------
 
 
-def build_poll_message(snap: DecisionSnapshot) -> Message:
+@renders(Poll)
+def build_poll_message(view: Poll) -> Message:
+    card = view.card
     """The live poll: proposal, facts, tally (names unless anonymous) and the buttons."""
-    d = snap.decision
+    d = card
     head = [
-        *_sections(f":ballot_box_with_ballot: *{snap.label} — proposal*\n{_quote(d.proposal)}"),
-        context(_facts(snap)),
+        *_sections(f":ballot_box_with_ballot: *{card.label} — proposal*\n{_quote(d.proposal)}"),
+        context(_facts(card)),
     ]
-    body = _sections(_tally_lines(snap, names=not d.anonymous))
+    body = _sections(_tally_lines(card, names=not d.anonymous))
     notes = [f"Proposed by {mention(d.proposed_by)}"]
     if d.closes_at is not None:
         notes.append(f"voting until {slack_date(d.closes_at)}")
     if d.anonymous:
         notes.append("names are shown when the owner finalizes")
     notes.append("disagreeing asks for your reason")
-    value = _value(snap)
+    value = _value(card)
     tail = [
         context(" · ".join(notes)),
         actions(
-            button(CHOICE_LABELS[AGREE], VOTE_ACTIONS[AGREE], value, style="primary"),
-            button(CHOICE_LABELS[DISAGREE_COMMIT], VOTE_ACTIONS[DISAGREE_COMMIT], value),
-            button(CHOICE_LABELS[DISAGREE], VOTE_ACTIONS[DISAGREE], value, style="danger"),
+            button(CHOICE_LABELS[Stance.AGREE], VOTE_ACTIONS[Stance.AGREE], value, style="primary"),
+            button(
+                CHOICE_LABELS[Stance.DISAGREE_COMMIT], VOTE_ACTIONS[Stance.DISAGREE_COMMIT], value
+            ),
+            button(
+                CHOICE_LABELS[Stance.DISAGREE], VOTE_ACTIONS[Stance.DISAGREE], value, style="danger"
+            ),
             button("Finalize", FINALIZE, value),
             block_id=f"poll-{value}",
         ),
     ]
     return {
-        "text": f"{snap.label} poll: {fit(_inline(d.proposal), 200)}",
+        "text": f"{card.label} poll: {fit(_inline(d.proposal), 200)}",
         "blocks": _fit(head, body, tail),
     }
 
@@ -178,7 +200,7 @@ def build_poll_message(snap: DecisionSnapshot) -> Message:
 
 def _dissent_line(ballot: Ballot) -> str:
     reason = f": “{_inline(ballot.reason)}”" if ballot.reason else ""
-    if ballot.choice == DISAGREE_COMMIT:
+    if ballot.choice == Stance.DISAGREE_COMMIT:
         state = "committed"
     elif ballot.committed_at is not None:
         state = f"disagreed and committed {slack_date(ballot.committed_at)}"
@@ -187,23 +209,23 @@ def _dissent_line(ballot: Ballot) -> str:
     return f"• {mention(ballot.user_id)} — *{CHOICE_LABELS[ballot.choice]}* ({state}){reason}"
 
 
-def _andon_blocks(snap: DecisionSnapshot) -> list[Block]:
-    pull = snap.andon
+def _andon_blocks(card: DecisionCard) -> list[Block]:
+    pull = card.andon
     if pull is None:
         return []
     said = f"“{_inline(pull.reason)}”"
     if pull.is_open:
-        value = _value(snap)
+        value = _value(card)
         return [
             *_sections(
                 f":rotating_light: *Halted:* {mention(pull.user_id)} pulled the Andon cord "
                 f"{slack_date(pull.pulled_at)}: {said}\n"
-                f"Waiting for {mention(snap.decision.owner_id)} to resume, amend or reverse it."
+                f"Waiting for {mention(card.owner_id)} to resume, amend or reverse it."
             ),
             actions(
-                button("Resume", RESOLVE_ACTIONS["resume"], value, style="primary"),
-                button("Amend", RESOLVE_ACTIONS["amend"], value),
-                button("Reverse", RESOLVE_ACTIONS["reverse"], value, style="danger"),
+                button("Resume", RESOLVE_ACTIONS[Resolution.RESUME], value, style="primary"),
+                button("Amend", RESOLVE_ACTIONS[Resolution.AMEND], value),
+                button("Reverse", RESOLVE_ACTIONS[Resolution.REVERSE], value, style="danger"),
                 block_id=f"andon-{value}",
             ),
         ]
@@ -219,91 +241,96 @@ def _andon_blocks(snap: DecisionSnapshot) -> list[Block]:
     ]
 
 
-def _record_title(snap: DecisionSnapshot) -> str:
-    status = snap.decision.status
-    if status == HALTED:
-        return f":octagonal_sign: *Decision {snap.label} — halted*"
+def _record_title(card: DecisionCard) -> str:
+    status = card.status
+    if status == DecisionStatus.HALTED:
+        return f":octagonal_sign: *Decision {card.label} — halted*"
     replaced = (
-        f" (replaced by {decision_label(snap.replaced_by_number)})"
-        if snap.replaced_by_number is not None
-        else ""
+        f" (replaced by {card.replaced_by_label})" if card.replaced_by_label is not None else ""
     )
-    if status == REVERSED:
-        return f":leftwards_arrow_with_hook: *Decision {snap.label} — reversed{replaced}*"
-    if status in (AMENDED, SUPERSEDED):
-        return f":pencil2: *Decision {snap.label} — {status}{replaced}*"
-    return f":white_check_mark: *Decision {snap.label}*"
+    if status == DecisionStatus.REVERSED:
+        return f":leftwards_arrow_with_hook: *Decision {card.label} — reversed{replaced}*"
+    if status in (DecisionStatus.AMENDED, DecisionStatus.SUPERSEDED):
+        return f":pencil2: *Decision {card.label} — {status}{replaced}*"
+    return f":white_check_mark: *Decision {card.label}*"
 
 
-def build_record_message(snap: DecisionSnapshot) -> Message:
+@renders(Record)
+def build_record_message(view: Record) -> Message:
+    card = view.card
     """The decision record: the final decision with every dissent beside it, and the Andon cord."""
-    d = snap.decision
+    d = card
     final = d.final_text or d.proposal
-    head: list[Block] = _sections(f"{_record_title(snap)}\n{_quote(final)}")
+    head: list[Block] = _sections(f"{_record_title(card)}\n{_quote(final)}")
     if d.final_text and d.final_text.strip() != d.proposal.strip():
         head.append(context(f"Proposed as: {fit(_inline(d.proposal), 1900)}"))
     decided = f"  ·  *Decided:* {slack_date(d.decided_at)}" if d.decided_at else ""
-    head.append(context(_facts(snap) + decided))
-    dissents = snap.dissents
+    head.append(context(_facts(card) + decided))
+    dissents = card.dissents
     dissent_text = (
         "*Dissent*\n" + "\n".join(_dissent_line(b) for b in dissents)
         if dissents
         else "*Dissent:* none"
     )
-    body = _sections(dissent_text) + _sections("*Votes*\n" + _tally_lines(snap, names=True))
-    tail = _andon_blocks(snap)
-    if d.status in (ACTIVE, UNDER_REVIEW):  # only a decision in force can be halted
+    body = _sections(dissent_text) + _sections("*Votes*\n" + _tally_lines(card, names=True))
+    tail = _andon_blocks(card)
+    if d.status in IN_FORCE:  # only a decision in force can be halted
         tail.append(
             actions(
-                button("Pull the Andon cord", PULL_ANDON, _value(snap), style="danger"),
-                block_id=f"record-{snap.id}",
+                button("Pull the Andon cord", PULL_ANDON, _value(card), style="danger"),
+                block_id=f"record-{card.id}",
             )
         )
     return {
-        "text": f"Decision {snap.label}: {fit(_inline(final), 200)}",
+        "text": f"Decision {card.label}: {fit(_inline(final), 200)}",
         "blocks": _fit(head, body, tail),
     }
 
 
-def build_decision_message(snap: DecisionSnapshot) -> Message:
+def build_decision_message(card: DecisionCard) -> Message:
     """What the poll message shows: the live poll while voting, the record afterwards."""
-    return build_poll_message(snap) if snap.is_voting else build_record_message(snap)
+    shown = poll_message(card)
+    return build_poll_message(shown) if isinstance(shown, Poll) else build_record_message(shown)
 
 
 # --- direct messages ----------------------------------------------------------------------------
 
 
-def _link(snap: DecisionSnapshot) -> str:
-    return f" (<{snap.decision.permalink}|see the thread>)" if snap.decision.permalink else ""
+def _link(card: DecisionCard) -> str:
+    return f" (<{card.permalink}|see the thread>)" if card.permalink else ""
 
 
-def build_commit_dm(snap: DecisionSnapshot) -> Message:
-    d = snap.decision
+@renders(CommitRequest)
+def build_commit_dm(view: CommitRequest) -> Message:
+    card = view.card
+    d = card
     text = (
-        f"{mention(d.owner_id)} finalized *{snap.label}*{_link(snap)}:\n"
+        f"{mention(d.owner_id)} finalized *{card.label}*{_link(card)}:\n"
         f"{_quote(d.final_text or d.proposal)}\n"
         "You voted *Disagree*; your reason is on the record. If you will support the decision "
         "anyway, say so:"
     )
     return {
-        "text": f"{snap.label} is final: {fit(_inline(d.final_text or d.proposal), 200)}",
+        "text": f"{card.label} is final: {fit(_inline(d.final_text or d.proposal), 200)}",
         "blocks": [
             *_sections(text),
             actions(
-                button("I disagree and commit", COMMIT, _value(snap), style="primary"),
-                block_id=f"commit-{snap.id}",
+                button("I disagree and commit", COMMIT, _value(card), style="primary"),
+                block_id=f"commit-{card.id}",
             ),
         ],
     }
 
 
-def build_committed_dm(snap: DecisionSnapshot, committed_at: datetime) -> Message:
-    d = snap.decision
+@renders(Committed)
+def build_committed_dm(view: Committed) -> Message:
+    card, committed_at = view.card, view.committed_at
+    d = card
     return {
-        "text": f"You disagreed and committed to {snap.label}.",
+        "text": f"You disagreed and committed to {card.label}.",
         "blocks": [
             *_sections(
-                f"*{snap.label}*{_link(snap)}:\n{_quote(d.final_text or d.proposal)}\n"
+                f"*{card.label}*{_link(card)}:\n{_quote(d.final_text or d.proposal)}\n"
                 f":handshake: You disagreed and committed {slack_date(committed_at)}. "
                 "Thank you; it is on the record."
             )
@@ -311,51 +338,57 @@ def build_committed_dm(snap: DecisionSnapshot, committed_at: datetime) -> Messag
     }
 
 
-def build_andon_owner_dm(snap: DecisionSnapshot) -> Message:
-    pull = snap.andon
+@renders(AndonAlert)
+def build_andon_owner_dm(view: AndonAlert) -> Message:
+    card = view.card
+    pull = card.andon
     who = mention(pull.user_id) if pull else "Someone"
     reason = f"“{_inline(pull.reason)}”" if pull else ""
-    value = _value(snap)
+    value = _value(card)
     return {
-        "text": f"The Andon cord was pulled on {snap.label}.",
+        "text": f"The Andon cord was pulled on {card.label}.",
         "blocks": [
             *_sections(
-                f":rotating_light: {who} pulled the Andon cord on *{snap.label}*{_link(snap)}: "
+                f":rotating_light: {who} pulled the Andon cord on *{card.label}*{_link(card)}: "
                 f"{reason}\nThe decision is halted until you resume, amend or reverse it.\n"
-                f"{_quote(snap.decision.final_text or snap.decision.proposal)}"
+                f"{_quote(card.wording)}"
             ),
             actions(
-                button("Resume", RESOLVE_ACTIONS["resume"], value, style="primary"),
-                button("Amend", RESOLVE_ACTIONS["amend"], value),
-                button("Reverse", RESOLVE_ACTIONS["reverse"], value, style="danger"),
+                button("Resume", RESOLVE_ACTIONS[Resolution.RESUME], value, style="primary"),
+                button("Amend", RESOLVE_ACTIONS[Resolution.AMEND], value),
+                button("Reverse", RESOLVE_ACTIONS[Resolution.REVERSE], value, style="danger"),
                 block_id=f"andon-dm-{value}",
             ),
         ],
     }
 
 
-def build_andon_resolved_note(snap: DecisionSnapshot) -> Message:
-    pull = snap.andon
+@renders(AndonResolved)
+def build_andon_resolved_note(view: AndonResolved) -> Message:
+    card = view.card
+    pull = card.andon
     word = RESOLUTION_WORDS.get(pull.resolution or "", "resolved") if pull else "resolved"
     by = mention(pull.resolved_by) if pull and pull.resolved_by else "The owner"
-    text = f"{by} {word} *{snap.label}* after the Andon cord was pulled."
-    if pull and pull.resolution == "amend":
-        text += f"\n{_quote(snap.decision.final_text or '')}"
-    return {"text": f"{snap.label} {word}.", "blocks": _sections(text)}
+    text = f"{by} {word} *{card.label}* after the Andon cord was pulled."
+    if pull and pull.resolution == Resolution.AMEND:
+        text += f"\n{_quote(card.final_text or '')}"
+    return {"text": f"{card.label} {word}.", "blocks": _sections(text)}
 
 
-def build_deadline_dm(snap: DecisionSnapshot) -> Message:
-    d = snap.decision
-    lines = _tally_lines(snap, names=False)
+@renders(VotingOver)
+def build_deadline_dm(view: VotingOver) -> Message:
+    card = view.card
+    d = card
+    lines = _tally_lines(card, names=False)
     return {
-        "text": f"Voting time for {snap.label} is over; please finalize it.",
+        "text": f"Voting time for {card.label} is over; please finalize it.",
         "blocks": [
             *_sections(
-                f":alarm_clock: Voting time for *{snap.label}*{_link(snap)} is over. "
+                f":alarm_clock: Voting time for *{card.label}*{_link(card)} is over. "
                 "The decision is yours: finalize it in your own words.\n"
                 f"{_quote(d.proposal)}\n{lines}"
             ),
-            actions(button("Finalize", FINALIZE, _value(snap), style="primary")),
+            actions(button("Finalize", FINALIZE, _value(card), style="primary")),
         ],
     }
 
@@ -418,15 +451,21 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": _plain(text), "value": value}
 
 
-def build_propose_modal(
-    *, owner_id: str, channel_id: str, narrative_id: int | None = None, narrative_title: str = ""
-) -> dict[str, Any]:
+@renders(ProposeForm)
+def build_propose_modal(form: ProposeForm) -> dict[str, Any]:
+    owner_id, channel_id = form.owner_id, form.place
+    narrative_id, narrative_title = form.narrative_id, form.narrative_title
     blocks: list[Block] = []
     if narrative_id is not None:
         blocks.append(context(f"About the narrative *{fit(_inline(narrative_title), 200)}*"))
     two_way = _option("Two-way door: reversible", "two-way")
     blocks += [
-        _text_input("proposal", "Proposal", placeholder="We launch the new pricing in March"),
+        _text_input(
+            "proposal",
+            "Proposal",
+            placeholder="We launch the new pricing in March",
+            max_length=form.max_text,
+        ),
         {
             "type": "input",
             "block_id": "owner",
@@ -443,7 +482,7 @@ def build_propose_modal(
                 "is_decimal_allowed": False,
                 "min_value": "1",
                 "max_value": "100",
-                "initial_value": "70",
+                "initial_value": str(form.confidence),
             },
             "hint": _plain(
                 "How much of the information you wish you had do you have? "
@@ -476,7 +515,7 @@ def build_propose_modal(
             optional=True,
             placeholder="e.g. 2h or 3d",
             hint="When it is over, the owner is reminded to finalize.",
-            max_length=20,
+            max_length=form.max_closes,
         ),
         {
             "type": "input",
@@ -496,52 +535,93 @@ def build_propose_modal(
     return _modal(PROPOSE_VIEW, "Propose a decision", "Post the poll", blocks, metadata)
 
 
-def build_reason_modal(snap: DecisionSnapshot, choice: str) -> dict[str, Any]:
+@renders(ReasonForm)
+def build_reason_modal(form: ReasonForm) -> dict[str, Any]:
+    card, choice = form.card, form.choice
     blocks = [
-        context(f"*{snap.label}*: {fit(_inline(snap.decision.proposal), 1900)}"),
+        context(f"*{card.label}*: {fit(_inline(card.proposal), 1900)}"),
         _text_input(
             "reason",
             "Why do you disagree?",
             placeholder="Your reason is recorded with the decision.",
-            max_length=2000,
+            max_length=form.max_reason,
         ),
     ]
     title = CHOICE_LABELS[choice]
-    return _modal(REASON_VIEW, title, "Vote", blocks, {"decision_id": snap.id, "choice": choice})
+    return _modal(REASON_VIEW, title, "Vote", blocks, {"decision_id": card.id, "choice": choice})
 
 
-def build_finalize_modal(snap: DecisionSnapshot) -> dict[str, Any]:
+@renders(FinalizeForm)
+def build_finalize_modal(form: FinalizeForm) -> dict[str, Any]:
+    card = form.card
     blocks = [
-        context(_tally_lines(snap, names=False).replace("\n", "  ·  ")),
+        context(_tally_lines(card, names=False).replace("\n", "  ·  ")),
         _text_input(
             "final_text",
             "The decision, in your words",
-            initial=snap.decision.proposal,
+            initial=card.proposal,
             hint="The vote informs you; you decide. Dissent stays on the record beside this.",
+            max_length=form.max_text,
         ),
     ]
     return _modal(
-        FINALIZE_VIEW, f"Finalize {snap.label}", "Finalize", blocks, {"decision_id": snap.id}
+        FINALIZE_VIEW, f"Finalize {card.label}", "Finalize", blocks, {"decision_id": card.id}
     )
 
 
-def build_andon_modal(snap: DecisionSnapshot) -> dict[str, Any]:
+@renders(AndonForm)
+def build_andon_modal(form: AndonForm) -> dict[str, Any]:
+    card = form.card
     blocks = [
         context(
-            f"Pulling the cord halts *{snap.label}* and notifies its owner "
-            f"{mention(snap.decision.owner_id)} at once."
+            f"Pulling the cord halts *{card.label}* and notifies its owner "
+            f"{mention(card.owner_id)} at once."
         ),
-        _text_input("reason", "What is wrong?", max_length=2000),
+        _text_input("reason", "What is wrong?", max_length=form.max_reason),
     ]
-    return _modal(ANDON_VIEW, "Pull the Andon cord", "Halt", blocks, {"decision_id": snap.id})
+    return _modal(ANDON_VIEW, "Pull the Andon cord", "Halt", blocks, {"decision_id": card.id})
 
 
-def build_amend_modal(snap: DecisionSnapshot) -> dict[str, Any]:
+@renders(AmendForm)
+def build_amend_modal(form: AmendForm) -> dict[str, Any]:
+    card = form.card
     blocks = [
         _text_input(
             "final_text",
             "The amended decision",
-            initial=snap.decision.final_text or snap.decision.proposal,
+            initial=card.wording,
+            max_length=form.max_text,
         )
     ]
-    return _modal(AMEND_VIEW, f"Amend {snap.label}", "Amend", blocks, {"decision_id": snap.id})
+    return _modal(AMEND_VIEW, f"Amend {card.label}", "Amend", blocks, {"decision_id": card.id})
+
+
+# --- notices --------------------------------------------------------------------------------
+
+# Slack did not answer the post and the poll is not in the channel yet.
+CONFIRMING = (
+    "Slack is slow to confirm your poll. I will check in a minute and post it if it is "
+    "missing; there is no need to propose it again."
+)
+
+
+@renders(Refusal)
+def render_refusal(view: Refusal) -> Message:
+    return {"text": f":no_entry: {mrkdwn(view.body)}"}
+
+
+@renders(PollUnconfirmed)
+def render_poll_unconfirmed(_: PollUnconfirmed) -> Message:
+    return {"text": CONFIRMING}
+
+
+@renders(PollNotPosted)
+def render_poll_not_posted(view: PollNotPosted) -> Message:
+    if view.retried:
+        return {
+            "text": f":warning: I could not post your poll in <#{view.place}> "
+            f"(`{view.reason}`). Invite me with `/invite @Narrative` and try again."
+        }
+    if view.yours:
+        return {"text": could_not_post(view.reason, "your poll", f"<#{view.place}>")}
+    return {"text": could_not_post(view.reason, "the poll")}

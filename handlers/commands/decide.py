@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import logging
+import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import decisions
 from bot.core import Core
-from bot.decisions import DecisionError
-from bot.proposals import ProposalError, parse_proposal
-from handlers.blocks.decisions import build_propose_modal
-from handlers.decision_messages import DecisionMessages
-from handlers.reconcile import PostUnconfirmed
+from bot.proposals import ProposalError
+from handlers.decision_messages import answer, private_reply, with_core
 from handlers.render import ephemeral
-from handlers.slack import could_not_post, team_id_of, user_timezone
+from handlers.slack import team_id_of
 from handlers.slack_text import to_plain
 from handlers.work import defer
 
-log = logging.getLogger(__name__)
-
-# Slack did not answer the post and the poll is not in the channel yet.
-CONFIRMING = (
-    "Slack is slow to confirm your poll. I will check in a minute and post it if it is "
-    "missing; there is no need to propose it again."
-)
+HELP = ("help", "?", "-h", "--help")
+# `owner:<@U123>` (or `<@U123|ana>`): the core takes the owner as an id.
+_OWNER_MENTION = re.compile(r"(?<!\S)(owner:)<@([A-Za-z0-9]+)(?:\|[^>\s]*)?>", re.IGNORECASE)
 
 USAGE = (
     "*/decide* runs a disagree-and-commit poll.\n"
@@ -47,63 +41,47 @@ USAGE = (
 
 
 def register(app: App, core: Core) -> None:
-    messages = DecisionMessages.for_app(app, core)
+    app.command("/decide")(with_core(decide_command, core))
 
-    @app.command("/decide")
-    def decide_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        # Slack escapes & < > and (with should_escape) sends mentions as <@U…>; store plain text.
-        text = to_plain(command.get("text") or "").strip()
-        user_id = str(command["user_id"])
-        channel_id = str(command["channel_id"])
-        if text.lower() in ("help", "?", "-h", "--help"):
-            ack(ephemeral(USAGE))
-            return
-        if not text:
-            ack()
-            client.views_open(
-                trigger_id=command["trigger_id"],
-                view=build_propose_modal(owner_id=user_id, channel_id=channel_id),
-            )
-            return
-        # Checked before the acknowledgement; a review date is read in the person's time zone
-        # after it (asking Slack for the zone may be slow).
-        try:
-            options = parse_proposal(text, author_id=user_id, now=core.clock.now())
-        except ProposalError as exc:
-            ack(ephemeral(f":warning: {exc}\n\n{USAGE}"))
-            return
+
+def owner_as_id(text: str) -> str:
+    """The `owner:` option's mention as the person's id; the proposal keeps its mentions."""
+    return _OWNER_MENTION.sub(lambda m: m.group(1) + m.group(2), text)
+
+
+def decide_command(
+    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, core: Core
+) -> None:
+    # Slack escapes & < > and (with should_escape) sends mentions as <@U…>; store plain text.
+    text = owner_as_id(to_plain(command.get("text") or "").strip())
+    user_id, channel_id = str(command["user_id"]), str(command["channel_id"])
+    if text.lower() in HELP:
+        ack(ephemeral(USAGE))
+        return
+    if not text:
         ack()
-        team_id = team_id_of(command)
+        answer(core, client, command, decisions.propose_form(user_id=user_id, place=channel_id))
+        return
+    # Checked before the acknowledgement; a review date is read in the person's time zone
+    # after it (asking Slack for the zone may be slow).
+    try:
+        decisions.check_proposal(core, text=text, user_id=user_id)
+    except ProposalError as exc:
+        ack(ephemeral(f":warning: {exc}\n\n{USAGE}"))
+        return
+    ack()
+    post = partial(
+        decisions.decide,
+        core,
+        team_id=team_id_of(command),
+        channel_id=channel_id,
+        user_id=user_id,
+        text=text,
+    )
+    defer(core, command, client, partial(_respond_with, respond, post))
 
-        def post() -> None:
-            nonlocal options
-            if options.review_day is not None:
-                tz = user_timezone(client, user_id)
-                try:
-                    options = parse_proposal(text, author_id=user_id, now=core.clock.now(), tz=tz)
-                except ProposalError as exc:
-                    respond(ephemeral(f":warning: {exc}"))
-                    return
-            try:
-                snap = decisions.propose(
-                    core,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    proposed_by=user_id,
-                    options=options,
-                )
-            except DecisionError as exc:
-                respond(ephemeral(f":warning: {exc}"))
-                return
-            try:
-                messages.post_poll(snap)
-            except PostUnconfirmed:
-                respond(ephemeral(CONFIRMING))
-            except SlackApiError as exc:
-                decisions.discard(core, team_id=team_id, decision_id=snap.id)
-                log.warning("could not post poll in %s: %s", channel_id, exc.response.get("error"))
-                respond(ephemeral(could_not_post(exc.response.get("error"), "the poll")))
 
-        defer(core, command, client, post)
+def _respond_with(respond: Respond, work: Callable[[], object | None]) -> None:
+    said = work()
+    if said is not None:
+        respond(private_reply(said))

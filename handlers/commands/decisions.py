@@ -22,6 +22,7 @@ from handlers.blocks.decision_log import (
     build_stats_blocks,
     decision_text,
 )
+from handlers.commands.decide import owner_as_id
 from handlers.directory import channel_info, hidden_channels, may_see, open_dm, viewer_of
 from handlers.exports import ExportRequest, start_export
 from handlers.render import chunk_blocks, ephemeral, escape, mention, slack_date
@@ -65,7 +66,7 @@ def register(app: App, core: Core) -> None:
             ack(ephemeral(USAGE))
         elif word == "log":
             # Slack escapes & < > and sends owner:@user as <@U…>: hand the core plain text.
-            log_decision(ack, command, respond, client, core, to_plain(rest))
+            log_decision(ack, command, respond, client, core, owner_as_id(to_plain(rest)))
         elif word == "export":
             export(ack, command, client, core, rest)
         elif word == "stats":

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot import decisions
 from bot.core import Core
 from bot.decisions import (
-    AGREE,
-    DISAGREE,
-    DISAGREE_COMMIT,
     DecisionError,
     DecisionIsFinal,
     DecisionNotFound,
@@ -25,9 +24,13 @@ from bot.decisions import (
 )
 from bot.proposals import parse_proposal
 from bot.timers import TimerService
+from bot.views.decisions import Poll
+from bot.vocabulary import Stance
 from storage.db import make_engine, migrate, session_scope
 from storage.models import DecisionEvent, Narrative, Timer, Vote
+from tests.memory_port import MemoryPlatform, Posted
 
+AGREE, DISAGREE_COMMIT, DISAGREE = Stance.AGREE, Stance.DISAGREE_COMMIT, Stance.DISAGREE
 TEAM = "T1"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -388,3 +391,29 @@ def test_concurrent_votes_on_postgres_never_duplicate(pg_url: str, clock: Steppi
         assert votes(core) == [("UA", "agree", None, True)]
     finally:
         engine.dispose()
+
+
+def test_a_vote_reads_its_decision_once_for_its_update(core: Core) -> None:
+    """Stored under the decision's lock, then shown: the decision is read once more, when the
+    platform sends the update (not before the vote, nor after it for the ack)."""
+    memory = MemoryPlatform()
+    core.add_platform(memory)
+    core.timers.register("show_votes", lambda timer: None)
+    snap = proposed(core)
+    decisions.poll_posted(core, team_id=TEAM, decision_id=snap.id, poll_ts="1.000")
+    memory.messages[("C1", "1.000")] = Posted(TEAM, "C1", "1.000", None)
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(core.engine, "before_cursor_execute", seen)
+    try:
+        said = decisions.vote(core, team_id=TEAM, decision_id=snap.id, user_id="UA", choice=AGREE)
+    finally:
+        event.remove(core.engine, "before_cursor_execute", seen)
+    assert said is None
+    reads = [s for s in statements if re.search(r"\bFROM decision\b", s)]
+    assert len(reads) == 2, reads  # the vote's own, under lock; the update's
+    shown = memory.messages[("C1", "1.000")].view
+    assert isinstance(shown, Poll) and shown.card.voters(AGREE) == ("UA",)

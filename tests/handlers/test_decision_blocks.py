@@ -5,7 +5,21 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.decisions import AGREE, DISAGREE, DISAGREE_COMMIT, AndonState, Ballot, DecisionSnapshot
+from bot import decisions
+from bot.decisions import AndonState, Ballot, DecisionSnapshot, NotAllowed
+from bot.views import Person
+from bot.views.decisions import (
+    CommitRequest,
+    DecisionCard,
+    FinalizeForm,
+    Poll,
+    PollNotPosted,
+    ProposeForm,
+    ReasonForm,
+    Record,
+    Refusal,
+)
+from bot.vocabulary import Stance
 from handlers.blocks.decisions import (
     COMMIT,
     PULL_ANDON,
@@ -19,10 +33,12 @@ from handlers.blocks.decisions import (
     build_reason_modal,
     build_record_message,
 )
+from handlers.slack_platform import render
 from storage.models import Decision
 from tests.handlers.decision_helpers import action_ids, message_text
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+AGREE, DISAGREE_COMMIT, DISAGREE = Stance.AGREE, Stance.DISAGREE_COMMIT, Stance.DISAGREE
 
 
 def decision(**changes: object) -> Decision:
@@ -45,6 +61,13 @@ def decision(**changes: object) -> Decision:
     return Decision(**values)  # type: ignore[arg-type]
 
 
+def card(
+    d: Decision, ballots: tuple[Ballot, ...] = (), andon: AndonState | None = None
+) -> DecisionCard:
+    """The decision as its messages show it."""
+    return DecisionSnapshot(d, ballots, andon).card
+
+
 def ballot(user: str, choice: str, reason: str | None = None, committed: bool = False) -> Ballot:
     committed_at = AT if committed or choice == DISAGREE_COMMIT else None
     return Ballot(user, choice, reason, AT, committed_at)
@@ -58,7 +81,7 @@ BALLOTS = (
 
 
 def test_poll_shows_tally_names_and_buttons_but_not_reasons() -> None:
-    message = build_poll_message(DecisionSnapshot(decision(), BALLOTS, None))
+    message = build_poll_message(Poll(card(decision(), BALLOTS)))
     text = message_text(message)
     assert "*Agree:* 1 — <@UA>" in text
     assert "*Disagree, but commit:* 1 — <@UB>" in text
@@ -70,17 +93,17 @@ def test_poll_shows_tally_names_and_buttons_but_not_reasons() -> None:
 
 
 def test_anonymous_poll_hides_names_until_final() -> None:
-    snap = DecisionSnapshot(decision(anonymous=True), BALLOTS, None)
-    text = message_text(build_poll_message(snap))
+    snap = card(decision(anonymous=True), BALLOTS)
+    text = message_text(build_poll_message(Poll(snap)))
     assert "*Agree:* 1\n" in text and "<@UA>" not in text and "<@UC>" not in text
-    final = DecisionSnapshot(decision(anonymous=True, status="active"), BALLOTS, None)
-    assert "<@UA>" in message_text(build_record_message(final))
+    final = card(decision(anonymous=True, status="active"), BALLOTS)
+    assert "<@UA>" in message_text(build_record_message(Record(final)))
 
 
 def test_confidence_notes_outside_the_band() -> None:
-    low = message_text(build_poll_message(DecisionSnapshot(decision(confidence=30), (), None)))
-    high = message_text(build_poll_message(DecisionSnapshot(decision(confidence=95), (), None)))
-    mid = message_text(build_poll_message(DecisionSnapshot(decision(confidence=70), (), None)))
+    low = message_text(build_poll_message(Poll(card(decision(confidence=30)))))
+    high = message_text(build_poll_message(Poll(card(decision(confidence=95)))))
+    mid = message_text(build_poll_message(Poll(card(decision(confidence=70)))))
     assert "30% (little information — review early)" in low
     assert "95% (you may be deciding slowly)" in high
     assert "review early" not in mid and "slowly" not in mid
@@ -88,7 +111,7 @@ def test_confidence_notes_outside_the_band() -> None:
 
 def test_record_puts_every_dissent_beside_the_decision() -> None:
     d = decision(status="active", final_text="We launch in April", decided_at=AT)
-    message = build_record_message(DecisionSnapshot(d, BALLOTS, None))
+    message = build_record_message(Record(card(d, BALLOTS)))
     text = message_text(message)
     assert "We launch in April" in text
     assert "Proposed as: We launch &lt;!channel&gt;" in text
@@ -96,21 +119,21 @@ def test_record_puts_every_dissent_beside_the_decision() -> None:
     assert "<@UC> — *Disagree* (not committed): “Too early”" in text
     assert "*Owner:* <@UOWNER>" in text and "Review:" in text
     assert action_ids(message) == [PULL_ANDON]
-    assert build_decision_message(DecisionSnapshot(d, BALLOTS, None)) == message
+    assert build_decision_message(card(d, BALLOTS)) == message
 
 
 def test_record_shows_commitment_and_andon_state() -> None:
     d = decision(status="halted", final_text="Go", decided_at=AT)
     committed = (ballot("UC", DISAGREE, "No", committed=True),)
     andon = AndonState("UB", "Legal <!here>", AT, None, None, None)
-    message = build_record_message(DecisionSnapshot(d, committed, andon))
+    message = build_record_message(Record(card(d, committed, andon)))
     text = message_text(message)
     assert "(disagreed and committed" in text
     assert "halted" in text and "<@UB> pulled the Andon cord" in text
     assert "Legal &lt;!here&gt;" in text
     assert action_ids(message) == list(RESOLVE_ACTIONS.values())
     resolved = AndonState("UB", "Legal", AT, AT, "UOWNER", "resume")
-    active = build_record_message(DecisionSnapshot(decision(status="active"), (), resolved))
+    active = build_record_message(Record(card(decision(status="active"), (), resolved)))
     assert "resumed by <@UOWNER>" in message_text(active)
     assert action_ids(active) == [PULL_ANDON]
 
@@ -121,8 +144,8 @@ def test_many_voters_stay_within_slack_limits() -> None:
     )
     d = decision(status="active", final_text="x" * 3000, decided_at=AT)
     for message in (
-        build_poll_message(DecisionSnapshot(decision(), many, None)),
-        build_record_message(DecisionSnapshot(d, many, None)),
+        build_poll_message(Poll(card(decision(), many))),
+        build_record_message(Record(card(d, many))),
     ):
         assert len(message["blocks"]) <= 50
         for block in message["blocks"]:
@@ -132,14 +155,14 @@ def test_many_voters_stay_within_slack_limits() -> None:
 
 
 def test_modals_carry_ids_and_prefill() -> None:
-    snap = DecisionSnapshot(decision(), BALLOTS, None)
-    finalize = build_finalize_modal(snap)
+    snap = card(decision(), BALLOTS)
+    finalize = build_finalize_modal(FinalizeForm(snap))
     assert json.loads(finalize["private_metadata"]) == {"decision_id": 7}
-    assert finalize["blocks"][-1]["element"]["initial_value"] == snap.decision.proposal
-    reason = build_reason_modal(snap, DISAGREE)
+    assert finalize["blocks"][-1]["element"]["initial_value"] == snap.proposal
+    reason = build_reason_modal(ReasonForm(snap, DISAGREE))
     assert json.loads(reason["private_metadata"]) == {"decision_id": 7, "choice": "disagree"}
     propose = build_propose_modal(
-        owner_id="UA", channel_id="C1", narrative_id=4, narrative_title="Q"
+        ProposeForm(owner_id="UA", place="C1", narrative_id=4, narrative_title="Q")
     )
     assert json.loads(propose["private_metadata"]) == {"channel_id": "C1", "narrative_id": 4}
     assert len(propose["title"]["text"]) <= 24
@@ -149,6 +172,31 @@ def test_modals_carry_ids_and_prefill() -> None:
 
 def test_commit_dm_has_the_button() -> None:
     d = decision(status="active", final_text="Go", permalink="https://x/p1")
-    message = build_commit_dm(DecisionSnapshot(d, BALLOTS, None))
+    message = build_commit_dm(CommitRequest(card(d, BALLOTS)))
     assert action_ids(message) == [COMMIT]
     assert "https://x/p1" in message_text(message)
+
+
+def test_core_errors_carry_fields_and_render_as_the_words_slack_showed() -> None:
+    refused = NotAllowed(label="D-3", owner="UOWNER", what="finalize it")
+    assert Person("UOWNER") in refused.body and "<@" not in str(refused)
+    assert render(Refusal(refused.body)) == {
+        "text": ":no_entry: Only the owner of D-3, <@UOWNER>, or a workspace admin can finalize it."
+    }
+    halted = decisions.already_halted("D-3", "UB")
+    assert render(halted.notice) == {
+        "text": ":warning: D-3 is already halted by <@UB>; its owner has been notified."
+    }
+
+
+def test_a_poll_not_posted_names_the_reason_in_slack_words() -> None:
+    here = render(PollNotPosted("not_in_channel", "C1"))["text"]
+    assert here.startswith(":warning: I could not post the poll in this channel.")
+    assert "Invite me with `/invite @Narrative`" in here
+    yours = render(PollNotPosted("is_archived", "C1", yours=True))["text"]
+    assert yours == ":warning: I could not post your poll: <#C1> is archived."
+    later = render(PollNotPosted("channel_not_found", "C1", yours=True, retried=True))["text"]
+    assert later == (
+        ":warning: I could not post your poll in <#C1> (`channel_not_found`). Invite me with "
+        "`/invite @Narrative` and try again."
+    )

@@ -102,7 +102,7 @@ def test_a_command_that_raises_tells_the_user_privately_and_logs_with_context(
     def broken(*_args: object, **_kwargs: object) -> dict[str, str]:
         raise RuntimeError(LEAKY)
 
-    monkeypatch.setattr("handlers.commands.decide.parse_proposal", broken)
+    monkeypatch.setattr("bot.decisions.parse_proposal", broken)
 
     reply = bot.client.command("/decide", "We launch", response_url=bot.slack.response_url())
 
@@ -130,7 +130,7 @@ def test_the_error_message_survives_a_failing_response_url(
     def broken(*_args: object, **_kwargs: object) -> dict[str, str]:
         raise RuntimeError(LEAKY)
 
-    monkeypatch.setattr("handlers.commands.decide.parse_proposal", broken)
+    monkeypatch.setattr("bot.decisions.parse_proposal", broken)
     bot.slack.fail_next("response_url", status=503)
 
     bot.client.command("/decide", "We launch", response_url=bot.slack.response_url())
