@@ -19,7 +19,7 @@ from handlers.middleware import (
     retrying_respond,
 )
 from handlers.slack import retry_handlers
-from handlers.slack_platform import SlackPlatform
+from handlers.slack_platform import SlackPlatform, remember_workspace
 from handlers.work import DrainingPool
 
 # Listener threads: each runs one request's listener up to its acknowledgement (and the work
@@ -79,6 +79,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     app.use(dedupe_requests(core))
     app.use(retrying_respond)
     app.use(remember_names(core))
+    app.use(remember_workspace(core))
     app.error(handle_error)
     # One workspace, one client today; per-workspace clients come with distribution mode.
     core.add_platform(SlackPlatform(core, lambda _team: app.client))

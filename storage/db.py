@@ -7,17 +7,23 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Float, String, event, text
+from sqlalchemy import Float, String, Text, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.migration import MigrationContext
+    from sqlalchemy import Column
+    from sqlalchemy.types import TypeEngine
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +106,27 @@ def alembic_config(engine: Engine) -> Config:
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+def compare_type(
+    context: MigrationContext,
+    inspected_column: Column[Any],
+    metadata_column: Column[Any],
+    inspected_type: TypeEngine[Any],
+    metadata_type: TypeEngine[Any],
+) -> bool | None:
+    """Alembic's type comparison, except that on SQLite, which does not enforce VARCHAR
+    lengths, a length is no difference (migration 0005 widened id columns on PostgreSQL only).
+    None: Alembic compares as usual."""
+    # SQLModel's AutoString is a TypeDecorator over String: compare what it stands for.
+    plain = [
+        t.impl_instance if isinstance(t, TypeDecorator) else t
+        for t in (inspected_type, metadata_type)
+    ]
+    varchars = [t for t in plain if isinstance(t, String) and not isinstance(t, Text)]
+    if context.dialect is not None and context.dialect.name == "sqlite" and len(varchars) == 2:
+        return False
+    return None
 
 
 def migrate(engine: Engine) -> None:
