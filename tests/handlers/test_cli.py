@@ -1,4 +1,4 @@
-"""The `narrative-bot` command line, run for real (`python -m bot`) in a child process."""
+"""The `narrative-bot` command line, run for real (`python -m handlers`) in a child process."""
 
 from __future__ import annotations
 
