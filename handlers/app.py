@@ -63,7 +63,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     # Before anything else closes, acknowledged work finishes while the database is open: the
     # listeners first (they may still defer work), then the work queue.
     core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)
-    work.pool_for(core)
+    work.pool_for(core, limit=settings.work_queue_limit)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode-needs-no-secret",
@@ -75,6 +75,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         logger=bolt_logger(),
     )
     app.use(mark_verified)  # first: Bolt runs global middleware only on verified requests
+    app.use(work.admit(core))  # before anything is recorded of a request it refuses
     app.use(dedupe_events(core))
     app.use(dedupe_requests(core))
     app.use(retrying_respond)
