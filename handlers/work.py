@@ -18,7 +18,8 @@ The queue is bounded (WORK_QUEUE_LIMIT jobs waiting to start), and acknowledged 
 dropped, so the bound is kept before the acknowledgement (`admit`): a slash command that finds
 the queue full waits up to `ROOM_WAIT_SECONDS` for room (well inside Slack's 3 s), else is
 answered privately that the bot is busy, with nothing done or stored, and the person tries
-again. Clicks and form submissions answer something already posted (a vote, a reason typed
+again. (Commands admitted at the same moment may each take the last place: the queue can pass
+its bound by the few listeners running at once.) Clicks and form submissions answer something already posted (a vote, a reason typed
 into a form) and are neither refused nor held up: the little work they defer may take the
 queue past its bound (new work, which commands bring, is what the bound holds back).
 """
