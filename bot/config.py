@@ -41,6 +41,8 @@ class Settings:
     slack_timeout_seconds: float = 10.0
     # "text" for people, "json" (one object a line) for log collectors.
     log_format: str = "text"
+    # Work acknowledged but not yet started, at most (see handlers.work).
+    work_queue_limit: int = 1000
 
     def redacted(self) -> dict[str, str]:
         """What `narrative-bot check` may print: secrets shortened to their kind."""
@@ -236,6 +238,7 @@ def load_settings(
     slack_timeout = _float(
         get("SLACK_TIMEOUT_SECONDS"), "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 60.0, problems
     )
+    queue_limit = _int(get("WORK_QUEUE_LIMIT"), "WORK_QUEUE_LIMIT", 1000, 1, 1_000_000, problems)
     if problems:
         raise ConfigError("\n".join(problems))
     assert bot_token is not None
@@ -252,6 +255,7 @@ def load_settings(
         admin_user_ids=admins,
         slack_timeout_seconds=slack_timeout,
         log_format=storage.log_format,
+        work_queue_limit=queue_limit,
     )
 
 

@@ -15,7 +15,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.port import ChatPlatform
 from bot.timers import TimerService
-from storage.db import make_engine, migrate
+from bot.vocabulary import PlatformName
+from storage import workspaces
+from storage.db import make_engine, migrate, read_scope, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ class Core:
     platforms: dict[str, ChatPlatform] = field(default_factory=dict)
 
     closed: bool = False
+    # The platform of each workspace seen or looked up by this process (a workspace never
+    # moves, so this is never stale).
+    _workspaces: dict[str, str] = field(default_factory=dict)
     _first_count: int = 0
     _shared: dict[str, Any] = field(default_factory=dict)
     _shared_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,10 +60,35 @@ class Core:
         self.platforms[platform.name] = platform
 
     def platform_for(self, team_id: str) -> ChatPlatform:
-        """The platform a workspace lives on (what timers and background work talk to)."""
+        """The platform a workspace lives on (what timers and background work talk to): the
+        only one registered, else the one stored for the workspace (see `record_workspace`)."""
         if len(self.platforms) == 1:
             return next(iter(self.platforms.values()))
-        raise LookupError(f"no single platform for workspace {team_id!r}")
+        name = self._workspaces.get(team_id)
+        if name is None:
+            with read_scope(self.engine) as session:
+                name = workspaces.platform_of(session=session, team_id=team_id)
+            if name is not None:
+                self._workspaces[team_id] = name
+        if name is not None and name in self.platforms:
+            return self.platforms[name]
+        raise LookupError(
+            f"workspace {team_id!r} lives on {name or 'no known platform'}, which this bot does "
+            f"not serve (it serves {', '.join(sorted(self.platforms)) or 'none'})"
+        )
+
+    def record_workspace(self, team_id: str, platform: PlatformName) -> None:
+        """Note that `team_id` lives on `platform`: a platform adapter calls this for every
+        request, and the database is written once per workspace and process."""
+        if not team_id or team_id in self._workspaces:
+            return
+        with session_scope(self.engine) as session:
+            stored = workspaces.record_workspace(
+                session=session, team_id=team_id, platform=platform, now=self.clock.now()
+            )
+        if stored != platform:
+            log.warning("workspace %r lives on %s, not %s", team_id, stored, platform)
+        self._workspaces[team_id] = stored
 
     def on_close(self, closer: Callable[[], None], *, first: bool = False) -> None:
         """Run `closer` when the bot stops, before timers and the database (e.g. to deliver

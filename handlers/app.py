@@ -19,7 +19,7 @@ from handlers.middleware import (
     retrying_respond,
 )
 from handlers.slack import retry_handlers
-from handlers.slack_platform import SlackPlatform
+from handlers.slack_platform import SlackPlatform, remember_workspace
 from handlers.work import DrainingPool
 
 # Listener threads: each runs one request's listener up to its acknowledgement (and the work
@@ -63,7 +63,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     # Before anything else closes, acknowledged work finishes while the database is open: the
     # listeners first (they may still defer work), then the work queue.
     core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)
-    work.pool_for(core)
+    work.pool_for(core, limit=settings.work_queue_limit)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode-needs-no-secret",
@@ -75,10 +75,12 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         logger=bolt_logger(),
     )
     app.use(mark_verified)  # first: Bolt runs global middleware only on verified requests
+    app.use(work.admit(core))  # before anything is recorded of a request it refuses
     app.use(dedupe_events(core))
     app.use(dedupe_requests(core))
     app.use(retrying_respond)
     app.use(remember_names(core))
+    app.use(remember_workspace(core))
     app.error(handle_error)
     # One workspace, one client today; per-workspace clients come with distribution mode.
     core.add_platform(SlackPlatform(core, lambda _team: app.client))

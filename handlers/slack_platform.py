@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -21,7 +22,7 @@ from handlers import coalesce
 from handlers.directory import channel_info, channel_members, channel_people, open_dm
 from handlers.reconcile import UNANSWERED, Marker, post_once
 from handlers.render import escape, mention
-from handlers.slack import is_admin, join_channel, user_timezone
+from handlers.slack import NoWorkspace, is_admin, join_channel, team_id_of, user_timezone
 
 log = logging.getLogger(__name__)
 
@@ -209,3 +210,19 @@ class SlackPlatform:
 
     def is_public(self, team: str, place: str) -> bool:
         return not channel_info(self.client_for(team), place).get("is_private")
+
+
+def remember_workspace(core: Core) -> Callable[..., BoltResponse | None]:
+    """Global middleware: the request's workspace lives on Slack (`Core.record_workspace`
+    writes that once per workspace and process; after that it costs a dictionary look-up)."""
+
+    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        try:
+            core.record_workspace(team_id_of(body), PlatformName.SLACK)
+        except NoWorkspace:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the next request of the workspace tries again
+            log.warning("could not record the request's workspace (%s)", type(exc).__name__)
+        return next()
+
+    return middleware

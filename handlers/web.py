@@ -21,6 +21,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
 from bot.core import Core
+from handlers.work import pool_for
 from storage.db import ping
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,13 @@ class HttpServer:
                 healthy = await loop.run_in_executor(self._health, ping, self._core.engine)
         except TimeoutError:
             healthy = False
-        body = {"ok": healthy, "database": "up" if healthy else "down"}
+        queue = pool_for(self._core)
+        body = {
+            "ok": healthy,
+            "database": "up" if healthy else "down",
+            # Work acknowledged and waiting to start, and its bound (WORK_QUEUE_LIMIT).
+            "work_queue": {"depth": queue.depth, "limit": queue.limit},
+        }
         return web.json_response(body, status=200 if healthy else 503)
 
     async def _slack(self, request: web.Request) -> web.StreamResponse:

@@ -13,6 +13,15 @@ inside the Slack client) holds only its own lane, never other channels' work.
 
 Both pools remember unfinished work: when the bot stops, acknowledged work is finished (for a
 bounded time) before the database closes.
+
+The queue is bounded (WORK_QUEUE_LIMIT jobs waiting to start), and acknowledged work is never
+dropped, so the bound is kept before the acknowledgement (`admit`): a slash command that finds
+the queue full waits up to `ROOM_WAIT_SECONDS` for room (well inside Slack's 3 s), else is
+answered privately that the bot is busy, with nothing done or stored, and the person tries
+again. (Commands admitted at the same moment may each take the last place: the queue can pass
+its bound by the few listeners running at once.) Clicks and form submissions answer something already posted (a vote, a reason typed
+into a form) and are neither refused nor held up: the little work they defer may take the
+queue past its bound (new work, which commands bring, is what the bound holds back).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 
 from bot.core import Core
@@ -40,6 +50,15 @@ WORK_THREADS = 2
 WORK_THREADS_TOTAL = 8
 # How long stopping waits for the work queue (after the listeners, see `handlers.app`).
 WORK_GRACE_SECONDS = 20.0
+# Jobs waiting to start, at most, unless WORK_QUEUE_LIMIT says otherwise.
+WORK_QUEUE_LIMIT = 1000
+# How long a request waits for room in a full queue before its acknowledgement: the rest of
+# Slack's 3 s is left for the listener.
+ROOM_WAIT_SECONDS = 1.0
+BUSY = (
+    ":hourglass: Narrative is very busy right now, so nothing was done. "
+    "Please try again in a minute."
+)
 
 
 class DrainingPool(ThreadPoolExecutor):
@@ -90,17 +109,32 @@ class DrainingPool(ThreadPoolExecutor):
 
 class LanePool:
     """Runs work in order per lane, at most `per_lane` at a time, lanes side by side on a
-    `DrainingPool` (which stopping drains)."""
+    `DrainingPool` (which stopping drains). `depth` jobs wait to start; `has_room` tells
+    whether that is below `limit` (the pool itself never refuses a job)."""
 
-    def __init__(self, threads: int, per_lane: int, name: str) -> None:
+    def __init__(self, threads: int, per_lane: int, name: str, limit: int = WORK_QUEUE_LIMIT):
         self.pool = DrainingPool(threads, name)
         self.per_lane = per_lane
+        self.limit = limit
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)
+        self._queued = 0
         self._running: dict[str, int] = {}
         self._waiting: dict[str, deque[Callable[[], None]]] = {}
 
+    @property
+    def depth(self) -> int:
+        """Jobs submitted and not started yet."""
+        return self._queued
+
+    def has_room(self, timeout: float = 0.0) -> bool:
+        """True when fewer than `limit` jobs wait, now or within `timeout` seconds."""
+        with self._room:
+            return self._room.wait_for(lambda: self._queued < self.limit, timeout)
+
     def submit(self, lane: str, work: Callable[[], None]) -> None:
         with self._lock:
+            self._queued += 1
             running = self._running.get(lane, 0)
             if running >= self.per_lane:
                 self._waiting.setdefault(lane, deque()).append(work)
@@ -110,6 +144,9 @@ class LanePool:
 
     def _run(self, lane: str, work: Callable[[], None] | None) -> None:
         while work is not None:
+            with self._room:
+                self._queued -= 1
+                self._room.notify()
             try:
                 work()
             except Exception:  # noqa: BLE001 - `defer` reports its own errors; keep the lane going
@@ -128,14 +165,30 @@ class LanePool:
         return self.pool.drain(timeout)
 
 
-def pool_for(core: Core) -> LanePool:
-    """The work pool of a running bot (made at its first use, drained when the bot stops)."""
+def pool_for(core: Core, *, limit: int = WORK_QUEUE_LIMIT) -> LanePool:
+    """The work pool of a running bot (made at its first use, with `limit`, and drained when
+    the bot stops)."""
     return core.shared(
         "work",
-        lambda: LanePool(WORK_THREADS_TOTAL, WORK_THREADS, "work"),
+        lambda: LanePool(WORK_THREADS_TOTAL, WORK_THREADS, "work", limit),
         close=lambda pool: pool.drain(WORK_GRACE_SECONDS),
         first=True,
     )
+
+
+def admit(core: Core) -> Callable[..., BoltResponse | None]:
+    """Global middleware keeping the work queue within its bound before acknowledgements (see
+    the module's doc): a slash command finding no room within `ROOM_WAIT_SECONDS` is answered
+    privately that the bot is busy, and nothing is done."""
+    pool = pool_for(core)
+
+    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        if "command" in body and not pool.has_room(ROOM_WAIT_SECONDS):
+            log.warning("work queue full (%s waiting): refused a command", pool.depth)
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": BUSY})
+        return next()
+
+    return middleware
 
 
 def listener_pools(core: Core) -> list[DrainingPool]:

@@ -1,4 +1,11 @@
-"""The tables. Every row that belongs to a workspace carries its Slack team id (`team_id`).
+"""The tables. Every row that belongs to a workspace carries its id (`team_id`: a Slack team
+id, a Teams tenant id, a playground's name), and the `workspace` table says which platform
+each workspace lives on.
+
+Ids of workspaces, people, places and messages are the platforms' own, stored as they come and
+up to `ID_LENGTH` characters: Slack's are short (`T0123`, `U0123`, `1712345678.000100`), Teams'
+are long (a tenant GUID is 36 characters, a user id `29:…` about 80, a channel thread id ending
+in `;messageid=…` over 100).
 
 Times are aware UTC datetimes (see `storage.types.UTCDateTime`).
 """
@@ -12,6 +19,9 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
+# Room for any platform's ids (see the module's doc).
+ID_LENGTH = 255
+
 
 def _utc(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
     return Column(UTCDateTime(), nullable=nullable, index=index)
@@ -21,15 +31,28 @@ def _text(nullable: bool = True) -> Column:  # type: ignore[type-arg]
     return Column(Text(), nullable=nullable)
 
 
-# --- Slack delivery bookkeeping -------------------------------------------------------------
+# --- Workspaces ---------------------------------------------------------------------------------
+
+
+class Workspace(SQLModel, table=True):
+    """A workspace and the platform it lives on (`bot.vocabulary.PlatformName`), so that timers
+    and background work reach it through the right platform."""
+
+    __tablename__ = "workspace"
+    team_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    platform: str = Field(max_length=16)
+    first_seen_at: datetime = Field(sa_column=_utc())
+
+
+# --- Delivery bookkeeping ---------------------------------------------------------------------
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """An event id Slack delivered; a retried delivery finds its row and is ignored."""
+    """An event id a platform delivered; a retried delivery finds its row and is ignored."""
 
     __tablename__ = "processed_event"
-    team_id: str = Field(primary_key=True, max_length=32)
-    event_id: str = Field(primary_key=True, max_length=128)
+    team_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    event_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     received_at: datetime = Field(sa_column=_utc())
 
 
@@ -48,7 +71,7 @@ class Timer(SQLModel, table=True):
         Index("ix_timer_ref", "kind", "ref_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     kind: str = Field(max_length=64)
     ref_id: int
     due_at: datetime = Field(sa_column=_utc())
@@ -70,9 +93,9 @@ class Narrative(SQLModel, table=True):
     __tablename__ = "narrative"
     __table_args__ = (Index("ix_narrative_channel_state", "team_id", "channel_id", "state"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
-    channel_id: str = Field(max_length=32)
-    owner_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
+    channel_id: str = Field(max_length=ID_LENGTH)
+    owner_id: str = Field(max_length=ID_LENGTH)
     title: str = Field(sa_column=_text(nullable=False))
     link: str | None = Field(default=None, sa_column=_text())
     body: str | None = Field(default=None, sa_column=_text())
@@ -83,7 +106,7 @@ class Narrative(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     end_reason: str | None = Field(default=None, max_length=32)
     state: str = Field(default="reading", max_length=16)  # reading | ended
-    message_ts: str | None = Field(default=None, max_length=32, index=True)
+    message_ts: str | None = Field(default=None, max_length=ID_LENGTH, index=True)
     # When posting the digest was last claimed (a lease: a claim that old is taken over).
     digest_posted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # Parts of the digest posted so far, in order, each exactly once; and when all were.
@@ -99,9 +122,9 @@ class NarrativeReader(SQLModel, table=True):
     __tablename__ = "narrative_reader"
     __table_args__ = (UniqueConstraint("narrative_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     narrative_id: int = Field(foreign_key="narrative.id", index=True)
-    user_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=ID_LENGTH)
     expected: bool = False
     done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
@@ -112,12 +135,12 @@ class Question(SQLModel, table=True):
     __tablename__ = "question"
     __table_args__ = (UniqueConstraint("narrative_id", "message_ts"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     narrative_id: int = Field(foreign_key="narrative.id", index=True)
-    author_id: str = Field(max_length=32)
+    author_id: str = Field(max_length=ID_LENGTH)
     text: str = Field(sa_column=_text(nullable=False))
     private: bool = False
-    message_ts: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=ID_LENGTH)
     asked_at: datetime = Field(sa_column=_utc())
     edited_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -128,9 +151,9 @@ class QuestionUpvote(SQLModel, table=True):
     """A 👍 on a question, one per person, so adds and removes count exactly."""
 
     __tablename__ = "question_upvote"
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     question_id: int = Field(foreign_key="question.id", primary_key=True)
-    user_id: str = Field(max_length=32, primary_key=True)
+    user_id: str = Field(max_length=ID_LENGTH, primary_key=True)
 
 
 # --- Decisions ----------------------------------------------------------------------------------
@@ -154,14 +177,14 @@ class Decision(SQLModel, table=True):
         Index("ix_decision_team_status_review", "team_id", "status", "review_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=ID_LENGTH)
     number: int  # shown as D-<number>, per workspace
-    channel_id: str | None = Field(default=None, max_length=32)
-    poll_ts: str | None = Field(default=None, max_length=32)
-    record_ts: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    poll_ts: str | None = Field(default=None, max_length=ID_LENGTH)
+    record_ts: str | None = Field(default=None, max_length=ID_LENGTH)
     permalink: str | None = Field(default=None, sa_column=_text())
-    owner_id: str = Field(max_length=32)
-    proposed_by: str = Field(max_length=32)
+    owner_id: str = Field(max_length=ID_LENGTH)
+    proposed_by: str = Field(max_length=ID_LENGTH)
     proposal: str = Field(sa_column=_text(nullable=False))
     final_text: str | None = Field(default=None, sa_column=_text())
     confidence: int = 70
@@ -184,9 +207,9 @@ class Vote(SQLModel, table=True):
     __tablename__ = "vote"
     __table_args__ = (Index("ix_vote_decision_user", "decision_id", "user_id", "current"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     decision_id: int = Field(foreign_key="decision.id")
-    user_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=ID_LENGTH)
     choice: str = Field(max_length=24)  # agree | disagree_commit | disagree
     reason: str | None = Field(default=None, sa_column=_text())
     cast_at: datetime = Field(sa_column=_utc())
@@ -199,13 +222,13 @@ class AndonPull(SQLModel, table=True):
 
     __tablename__ = "andon_pull"
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     decision_id: int = Field(foreign_key="decision.id", index=True)
-    user_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=ID_LENGTH)
     reason: str = Field(sa_column=_text(nullable=False))
     pulled_at: datetime = Field(sa_column=_utc())
     resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    resolved_by: str | None = Field(default=None, max_length=32)
+    resolved_by: str | None = Field(default=None, max_length=ID_LENGTH)
     resolution: str | None = Field(default=None, max_length=16)  # resume | amend | reverse
 
 
@@ -215,20 +238,20 @@ class Review(SQLModel, table=True):
     __tablename__ = "review"
     __table_args__ = (Index("ix_review_team_due", "team_id", "due_at"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=ID_LENGTH)
     decision_id: int = Field(foreign_key="decision.id", index=True)
     due_at: datetime = Field(sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     reminded_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    answered_by: str | None = Field(default=None, max_length=32)
+    answered_by: str | None = Field(default=None, max_length=ID_LENGTH)
     outcome: str | None = Field(default=None, max_length=16)  # keep | amend | reverse | snooze
     learned: str | None = Field(default=None, sa_column=_text())
     new_text: str | None = Field(default=None, sa_column=_text())
     actual_confidence: int | None = None
     next_review_on: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    dm_channel: str | None = Field(default=None, max_length=32)
-    dm_ts: str | None = Field(default=None, max_length=32)
+    dm_channel: str | None = Field(default=None, max_length=ID_LENGTH)
+    dm_ts: str | None = Field(default=None, max_length=ID_LENGTH)
 
 
 class DecisionEvent(SQLModel, table=True):
@@ -236,10 +259,10 @@ class DecisionEvent(SQLModel, table=True):
 
     __tablename__ = "decision_event"
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     decision_id: int = Field(foreign_key="decision.id", index=True)
     at: datetime = Field(sa_column=_utc())
-    user_id: str | None = Field(default=None, max_length=32)
+    user_id: str | None = Field(default=None, max_length=ID_LENGTH)
     kind: str = Field(max_length=32)
     detail: str | None = Field(default=None, sa_column=_text())  # JSON
 
@@ -253,11 +276,11 @@ class ReflectionSchedule(SQLModel, table=True):
     __tablename__ = "reflection_schedule"
     __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32)
-    channel_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=ID_LENGTH)
+    channel_id: str = Field(max_length=ID_LENGTH)
     rule: str = Field(max_length=128)
     tz: str = Field(max_length=64)
-    created_by: str = Field(max_length=32)
+    created_by: str = Field(max_length=ID_LENGTH)
     active: bool = True
     pick: int | None = None
     collect_hours: int = 48
@@ -270,10 +293,10 @@ class ReflectionQuestionSet(SQLModel, table=True):
     """A channel's own list of reflection questions (JSON list of strings)."""
 
     __tablename__ = "reflection_question_set"
-    team_id: str = Field(max_length=32, primary_key=True)
-    channel_id: str = Field(max_length=32, primary_key=True)
+    team_id: str = Field(max_length=ID_LENGTH, primary_key=True)
+    channel_id: str = Field(max_length=ID_LENGTH, primary_key=True)
     questions: str = Field(sa_column=_text(nullable=False))
-    updated_by: str = Field(max_length=32)
+    updated_by: str = Field(max_length=ID_LENGTH)
     updated_at: datetime = Field(sa_column=_utc())
 
 
@@ -283,18 +306,18 @@ class ReflectionRound(SQLModel, table=True):
     __tablename__ = "reflection_round"
     __table_args__ = (Index("ix_round_team_channel", "team_id", "channel_id", "state"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32)
-    channel_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=ID_LENGTH)
+    channel_id: str = Field(max_length=ID_LENGTH)
     schedule_id: int | None = Field(default=None, foreign_key="reflection_schedule.id")
     scheduled_for: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     questions: str = Field(sa_column=_text(nullable=False))  # JSON list of strings
     state: str = Field(default="open", max_length=16)  # open | closed
     late: bool = False
-    message_ts: str | None = Field(default=None, max_length=32, index=True)
+    message_ts: str | None = Field(default=None, max_length=ID_LENGTH, index=True)
     posted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     closes_at: datetime = Field(sa_column=_utc())
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    digest_ts: str | None = Field(default=None, max_length=32)
+    digest_ts: str | None = Field(default=None, max_length=ID_LENGTH)
     member_count: int | None = None
     created_at: datetime = Field(sa_column=_utc())
 
@@ -305,13 +328,13 @@ class ReflectionAnswer(SQLModel, table=True):
     __tablename__ = "reflection_answer"
     __table_args__ = (Index("ix_answer_round_user", "round_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)
     round_id: int = Field(foreign_key="reflection_round.id")
-    user_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=ID_LENGTH)
     question_index: int | None = None
     text: str = Field(sa_column=_text(nullable=False))
     source: str = Field(default="modal", max_length=8)  # modal | thread
-    message_ts: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=ID_LENGTH)
     answered_at: datetime = Field(sa_column=_utc())
     updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     decision_id: int | None = Field(default=None, foreign_key="decision.id")
@@ -327,9 +350,9 @@ class KnownName(SQLModel, table=True):
     handle (the name a request body carries: a slash command's `user_name`)."""
 
     __tablename__ = "known_name"
-    team_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     kind: str = Field(primary_key=True, max_length=8)
-    ref_id: str = Field(primary_key=True, max_length=32)
+    ref_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     name: str = Field(max_length=255)
     source: str = Field(default="profile", max_length=8)
     seen_at: datetime = Field(sa_column=_utc())

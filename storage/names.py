@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import KnownName
+from storage.models import ID_LENGTH, KnownName
 
 PERSON = "person"
 CHANNEL = "channel"
 PROFILE = "profile"
 HANDLE = "handle"
 NAME_MAX = 255
-ID_MAX = 32
+ID_MAX = ID_LENGTH
 
 
 def remember_names(

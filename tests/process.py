@@ -1,4 +1,4 @@
-"""Run the real `narrative-bot` command (`python -m bot`) as a child process, for tests that
+"""Run the real `narrative-bot` command (`python -m handlers`) as a child process, for tests that
 start, kill (SIGKILL) and restart it.
 
     bot = BotProcess(cwd=tmp_path, env=bot_env(slack, sqlite_url))
@@ -30,7 +30,7 @@ from tests.signed import SignedClient
 
 REPO = Path(__file__).resolve().parents[1]
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
-BOT_ARGV = ("-m", "bot", "run", "--http", "--port", "{port}")
+BOT_ARGV = ("-m", "handlers", "run", "--http", "--port", "{port}")
 
 
 def free_port() -> int:
@@ -52,9 +52,9 @@ def child_env(settings: Mapping[str, str]) -> dict[str, str]:
 def run_cli(
     args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` to completion and capture its output."""
+    """Run `python -m handlers ARGS` to completion and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "handlers", *args],
         cwd=cwd,
         env=child_env(env),
         capture_output=True,
@@ -65,7 +65,7 @@ def run_cli(
 
 
 class BotProcess:
-    """`python -m bot run --http --port PORT` in a child process; restartable on one port.
+    """`python -m handlers run --http --port PORT` in a child process; restartable on one port.
 
     `argv` (after the Python executable; `{port}` is filled in) runs another server instead,
     e.g. the benchmarks' bare Bolt app."""

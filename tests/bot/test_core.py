@@ -1,12 +1,19 @@
-"""The running core: shutdown steps run once, in order, and late ones at once."""
+"""The running core: shutdown steps run once, in order, and late ones at once; each workspace
+reaches the platform it lives on."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.clock import SystemClock
 from bot.core import Core
 from bot.timers import TimerService
+from bot.vocabulary import PlatformName
+from tests.memory_port import MemoryPlatform
 
 
 def test_shutdown_steps_run_at_close_and_late_ones_at_once(engine: Engine) -> None:
@@ -63,3 +70,51 @@ def test_a_shared_object_is_made_once_and_closed_at_stop(engine: Engine) -> None
     assert len(made) == 1 and first == []
     core.close()
     assert first == ["closed"]
+
+
+def _named(name: str) -> MemoryPlatform:
+    platform = MemoryPlatform()
+    platform.name = name
+    return platform
+
+
+def test_each_workspace_reaches_the_platform_it_lives_on(engine: Engine) -> None:
+    core = _core(engine)
+    slack, playground = _named(PlatformName.SLACK), _named(PlatformName.PLAYGROUND)
+    core.add_platform(slack)
+    assert core.platform_for("T0NEVERSEEN") is slack, "one platform serves every workspace"
+    core.add_platform(playground)
+    core.record_workspace("T0SLACK", PlatformName.SLACK)
+    core.record_workspace("demo", PlatformName.PLAYGROUND)
+    assert core.platform_for("T0SLACK") is slack
+    assert core.platform_for("demo") is playground
+    with pytest.raises(LookupError, match="T0NEVERSEEN"):
+        core.platform_for("T0NEVERSEEN")
+    # A workspace never moves: the first platform recorded stays.
+    core.record_workspace("demo", PlatformName.SLACK)
+    assert core.platform_for("demo") is playground
+
+    # Another process on the same database (a restart, a second instance) reads it back.
+    other = _core(engine)
+    other.add_platform(_named(PlatformName.SLACK))
+    other.add_platform(moved := _named(PlatformName.PLAYGROUND))
+    assert other.platform_for("demo") is moved
+    other.record_workspace("demo", PlatformName.SLACK)
+    assert other.platform_for("demo") is moved
+
+
+def test_a_workspace_is_written_once_per_process(engine: Engine) -> None:
+    core = _core(engine)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    core.record_workspace("T0SLACK", PlatformName.SLACK)
+    assert any("INSERT INTO workspace" in s for s in statements)
+    statements.clear()
+    for _ in range(3):
+        core.record_workspace("T0SLACK", PlatformName.SLACK)
+    assert statements == [], "a workspace already recorded costs no query"
+    event.remove(engine, "before_cursor_execute", seen)

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from bot.cli import main
 from bot.export import SHEETS, SUMMARY, write_workbook
+from handlers.cli import main
 from storage.db import session_scope
 from storage.decision_log import LogQuery
 from storage.models import Narrative, Question, ReflectionAnswer, ReflectionRound, Review

@@ -13,8 +13,8 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from bot.cli import main
 from bot.names import name_book
+from handlers.cli import main
 from storage.db import session_scope
 from storage.models import Review
 from tests.conftest import RunningBot

@@ -32,7 +32,11 @@ def test_healthz_reports_database(bot: RunningBot) -> None:
     port = bot.server.port
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert response.status == 200
-        assert json.loads(response.read()) == {"ok": True, "database": "up"}
+        assert json.loads(response.read()) == {
+            "ok": True,
+            "database": "up",
+            "work_queue": {"depth": 0, "limit": 1000},
+        }
 
 
 def _command_body() -> str:

@@ -16,7 +16,7 @@ from tests.slack_double import Call, SlackDouble
 
 # Built at run time so that no token-shaped literal sits in the repository.
 APP_TOKEN = "xapp-" + "1-A0NARR-1-test-app-token"
-SOCKET_ARGV = ("-m", "bot", "run", "--socket")
+SOCKET_ARGV = ("-m", "handlers", "run", "--socket")
 
 
 def acked(envelope_id: str):  # type: ignore[no-untyped-def]

@@ -27,8 +27,9 @@ SECRETS = ("Secret pricing six-pager", "Secret EU hours plan", "Secret launch po
 def everything(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but the event dedupe log), to compare before and after.
 
-    Of the names the bot has seen, only this workspace's: the other workspace's requests
-    carry its own people's and channels' names, which it may remember for itself."""
+    Of the names the bot has seen and the workspaces it serves, only this workspace's: the
+    other workspace's requests carry its own people's and channels' names, which it may
+    remember for itself, and make it known as a workspace of its own."""
     name_book(bot.core).settle()
     meta = MetaData()
     meta.reflect(bind=bot.core.engine)
@@ -38,7 +39,7 @@ def everything(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
             if name in ("processedevent", "processed_event", "alembic_version"):
                 continue
             stmt = select(table)
-            if name == "known_name":
+            if name in ("known_name", "workspace"):
                 stmt = stmt.where(table.c.team_id == TEAM)
             rows[name] = sorted(
                 (tuple(str(v) for v in row) for row in conn.execute(stmt)),

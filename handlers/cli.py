@@ -1,4 +1,4 @@
-"""The `narrative-bot` command line (also `python -m bot`)."""
+"""The `narrative-bot` command line (also `python -m handlers`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `narrative-bot` command line, run for real (`python -m bot`) in a child process."""
+"""The `narrative-bot` command line, run for real (`python -m handlers`) in a child process."""
 
 from __future__ import annotations
 
@@ -114,7 +114,10 @@ def test_run_serves_signed_commands_and_health_over_http(
     try:
         bot.start().wait_ready()
         status, body = bot.healthz() or (0, b"")
-        assert (status, json.loads(body)) == (200, {"ok": True, "database": "up"})
+        assert (status, json.loads(body)) == (
+            200,
+            {"ok": True, "database": "up", "work_queue": {"depth": 0, "limit": 1000}},
+        )
 
         reply = bot.client.command("/narrative", "help")
         assert reply.status == 200
@@ -172,7 +175,11 @@ def test_every_missing_or_malformed_setting_is_reported_at_once(
 ) -> None:
     del env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"]
     env.update(
-        PORT="eighty", LOG_LEVEL="LOUD", DATABASE_URL="mysql://u@127.0.0.1/n", LOG_FORMAT="xml"
+        PORT="eighty",
+        LOG_LEVEL="LOUD",
+        DATABASE_URL="mysql://u@127.0.0.1/n",
+        LOG_FORMAT="xml",
+        WORK_QUEUE_LIMIT="0",
     )
     result = run_cli(["run", "--http"], cwd=tmp_path, env=env)
     assert result.returncode == 2
@@ -185,6 +192,7 @@ def test_every_missing_or_malformed_setting_is_reported_at_once(
         "LOG_LEVEL",
         "DATABASE_URL",
         "LOG_FORMAT",
+        "WORK_QUEUE_LIMIT",
     ):
         assert any(name in line for line in lines), (name, result.stderr)
 

@@ -1,0 +1,3 @@
+from handlers.cli import main
+
+raise SystemExit(main())
