@@ -51,15 +51,30 @@ class ChatPlatform(Protocol):
         *,
         thread: str | None = None,
         key: str | None = None,
+        look_first: bool = False,
     ) -> MessageRef:
         """Post `view` in `place` (in `thread`, a message id, when given). `key` names the post
         (e.g. `poll:7`): an adapter that may not hear back makes sure a keyed post exists once.
+        `look_first` (a retry of a keyed post): find it before posting it again.
         Raises `PostFailed`, `PostUnconfirmed`."""
         ...
 
-    def update(self, team: str, ref: MessageRef, latest: Callable[[], object | None]) -> None:
+    def update(
+        self, team: str, ref: MessageRef, latest: Callable[[], object | None], *, wait: bool = False
+    ) -> None:
         """Show the latest state in `ref`. The adapter may coalesce bursts (rate limits) and
-        calls `latest()` when it sends; `None` means there is nothing to show any more."""
+        calls `latest()` when it sends; `None` means there is nothing to show any more.
+        `wait`: send now, in turn with the message's other updates, errors reaching the caller."""
+        ...
+
+    def parts(self, view: object) -> int:
+        """How many messages `view` takes here (a long digest may take several; each is then
+        posted as its own part view, e.g. `bot.views.narratives.DigestPart`)."""
+        ...
+
+    def listen(self, team: str, place: str) -> None:
+        """Make sure the bot hears replies and reactions in `place` (Slack: join the channel).
+        Raises `PostFailed` when it cannot."""
         ...
 
     def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:

@@ -15,6 +15,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+# Slack did not answer a post and the message is not (yet) in the channel: the port's error.
+from bot.port import PostUnconfirmed
+
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "narrative_post"
@@ -25,11 +28,6 @@ UNANSWERED: tuple[type[Exception], ...] = (TimeoutError, OSError)
 # at most (the ts Slack gives are its own clock's, so no time window is computed here).
 LOOK_BACK_MESSAGES = 200
 THREAD_PAGES = 10
-
-
-class PostUnconfirmed(Exception):
-    """Slack did not answer a post, and the message is not (yet) in the channel. A durable
-    timer looks again later and posts it if it is still missing."""
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,15 @@ from handlers import coalesce
 from handlers.directory import channel_members, open_dm
 from handlers.reconcile import UNANSWERED, Marker, post_once
 from handlers.render import escape, mention
-from handlers.slack import is_admin, user_timezone
+from handlers.slack import is_admin, join_channel, user_timezone
 
 log = logging.getLogger(__name__)
 
 V = TypeVar("V")
 Renderer = Callable[[Any], dict[str, Any]]
 RENDERERS: dict[type, Renderer] = {}
+# How many messages a view takes, for views that may need several (see `ChatPlatform.parts`).
+PART_COUNTERS: dict[type, Callable[[Any], int]] = {}
 
 TONE_EMOJI = {Tone.INFO: "", Tone.SUCCESS: ":white_check_mark: ", Tone.WARNING: ":warning: "}
 
@@ -39,6 +41,18 @@ def renders(
 
     def register(fn: Callable[[V], dict[str, Any]]) -> Callable[[V], dict[str, Any]]:
         RENDERERS[view_type] = fn
+        return fn
+
+    return register
+
+
+def counts_parts(
+    view_type: type[V],
+) -> Callable[[Callable[[V], int]], Callable[[V], int]]:
+    """Register how many messages a `view_type` takes on Slack (a decorator)."""
+
+    def register(fn: Callable[[V], int]) -> Callable[[V], int]:
+        PART_COUNTERS[view_type] = fn
         return fn
 
     return register
@@ -144,6 +158,21 @@ class SlackPlatform:
             self.updates.run_now(key, send, in_turn=True)
         else:
             self.updates.submit(key, send)
+
+    def parts(self, view: object) -> int:
+        for cls in type(view).__mro__:
+            if cls in PART_COUNTERS:
+                return PART_COUNTERS[cls](view)
+        return 1
+
+    def listen(self, team: str, place: str) -> None:
+        # Slack sends message and reaction events only from channels the bot is a member of.
+        try:
+            join_channel(self.client_for(team), place)
+        except SlackApiError as exc:
+            raise PostFailed(str(exc.response.get("error"))) from exc
+        except UNANSWERED as exc:
+            raise Unreachable(str(exc)) from exc
 
     def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:
         client = self.client_for(team)

@@ -45,6 +45,8 @@ class MemoryPlatform:
         self.zones: dict[str, str] = {}
         self.names: dict[str, str] = {}
         self.refuse: dict[str, str] = {}
+        self.heard: set[str] = set()  # places the bot listens in
+        self.part_counts: dict[type, int] = {}  # messages a view type takes (default 1)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -81,6 +83,15 @@ class MemoryPlatform:
             posted = self.messages[(ref.place, ref.id)]
             posted.history.append(posted.view)
             posted.view = view
+
+    def parts(self, view: object) -> int:
+        return self.part_counts.get(type(view), 1)
+
+    def listen(self, team: str, place: str) -> None:
+        if place in self.refuse:
+            raise PostFailed(self.refuse[place])
+        with self._lock:
+            self.heard.add(place)
 
     def tell(self, team: str, person: str, notice: object, *, place: str | None = None) -> None:
         with self._lock:
