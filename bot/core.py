@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from bot import housekeeping
+from bot import housekeeping, meetings
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.port import ChatPlatform
@@ -98,4 +98,6 @@ def build_core(
         engine=engine, clock=clock, sweep_seconds=settings.timer_sweep_seconds, worker_id=worker_id
     )
     housekeeping.register(timers)
-    return Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)
+    core = Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)
+    meetings.register_timers(core)
+    return core

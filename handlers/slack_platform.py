@@ -150,8 +150,14 @@ class SlackPlatform:
 
         def send() -> None:
             view = latest()
-            if view is not None:
+            if view is None:
+                return
+            try:
                 self.client_for(team).chat_update(channel=ref.place, ts=ref.id, **render(view))
+            except SlackApiError as exc:
+                raise PostFailed(str(exc.response.get("error"))) from exc
+            except UNANSWERED as exc:
+                raise Unreachable(str(exc)) from exc
 
         key = (ref.place, ref.id)
         if wait:

@@ -11,12 +11,11 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import decisions, meetings
+from bot import decisions
 from bot.core import Core
 from handlers import reflections, reviews
 from handlers.blocks.decisions import build_deadline_dm
 from handlers.decision_messages import DecisionMessages
-from handlers.narratives import confirm_narrative, finish_reading
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -26,23 +25,6 @@ def register(app: App, core: Core) -> None:
     """Features add their timer kinds here."""
     reflections.register_timers(app, core)
 
-    def reading_end(timer: Timer) -> None:
-        # Ends reading unless something else ended it first; the digest is posted once either way.
-        meetings.end_reading(
-            core=core, team_id=timer.team_id, narrative_id=timer.ref_id, reason="time"
-        )
-        finish_reading(core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id)
-        if meetings.digest_missing(core=core, team_id=timer.team_id, narrative_id=timer.ref_id):
-            # Another run is posting it (a failure of this one's would have raised).
-            meetings.check_digest_later(core=core, team_id=timer.team_id, narrative_id=timer.ref_id)
-
-    core.timers.register(meetings.READING_END, reading_end)
-    core.timers.register(
-        meetings.NARRATIVE_CONFIRM,
-        lambda timer: confirm_narrative(
-            core, app.client, team_id=timer.team_id, narrative_id=timer.ref_id
-        ),
-    )
     core.timers.register(decisions.POLL_CLOSE, _poll_close(app, core))
     core.timers.register(decisions.SHOW_VOTES, _show_votes(app, core))
     core.timers.register(decisions.POLL_CONFIRM, _poll_confirm(app, core))
