@@ -441,7 +441,7 @@ def record_thread_question(
 ) -> Question | None:
     """Store a reply in a narrative's thread as a question.
 
-    None when the thread is not a narrative's, or the reply was stored already (Slack retried).
+    None when the thread is not a narrative's, or the reply was stored already (the platform sent it again).
     Replies after reading ended are stored with `after_reading=True`.
     """
     with session_scope(core.engine) as session:
