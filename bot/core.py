@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from bot import decisions, housekeeping, reflections
+from bot import decisions, housekeeping, meetings, reflections
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.port import ChatPlatform
@@ -131,4 +131,5 @@ def build_core(
     core = Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)
     reflections.register_timers(core)
     decisions.register_timers(core)
+    meetings.register_timers(core)
     return core

@@ -2,48 +2,77 @@
 
 The reading period ends when every expected reader is done, at the due time, or when the owner
 (or an admin) ends it — whichever comes first, and only once: the state change is one
-`UPDATE … WHERE state='reading'` (see `storage.meetings.end_reading`).
+`UPDATE … WHERE state='reading'` (see `storage.meetings.end_reading`). The flows post through
+the platform port (`bot.port`); what answers a click or a command is returned as a value.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.core import Core
 from bot.durations import format_duration, looks_like_duration, parse_duration
-from bot.inputs import TITLE_CHARS, bounded, is_slack_id
+from bot.inputs import TEXT_CHARS, TITLE_CHARS, bounded, is_slack_id, too_long
+from bot.port import ChatPlatform, MessageRef, PostFailed, PostUnconfirmed, Unreachable
+from bot.views import FormErrors, Reply
+from bot.views.narratives import (
+    ALREADY_DONE,
+    ALREADY_OVER,
+    DONE_AFTER_READING,
+    NOTHING_IN_PROGRESS,
+    ONLY_OWNER_ENDS,
+    AskForm,
+    BodyPart,
+    Digest,
+    DigestPart,
+    DigestQuestion,
+    NarrativeCard,
+    NarrativeCheck,
+    NarrativeNotPosted,
+    NarrativeUnconfirmed,
+    ReadingProgress,
+    ReadingStatus,
+    StartAnswers,
+    StartForm,
+    asked,
+)
+from bot.vocabulary import EndReason, NarrativeKind, ReadingState, TimerKind
 from storage import meetings as rows
 from storage.db import read_scope, session_scope
-from storage.models import Narrative, Question
+from storage.models import Narrative, Question, Timer
 
-READING_END = "reading_end"  # the timer kind
-# Looks for a narrative whose post was never confirmed (Slack did not answer, or the bot died
-# while posting) and posts it if it is missing; cancelled once the message's ts is known.
-NARRATIVE_CONFIRM = "narrative_confirm"
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+# Looks for a narrative whose post was never confirmed (the platform did not answer, or the
+# bot died while posting) and posts it if it is missing; cancelled once the message is known.
 CONFIRM_AFTER = timedelta(minutes=1)
 # A claim on posting a digest older than this belongs to a process that died while posting.
 DIGEST_LEASE = timedelta(minutes=2)
 DEFAULT_READING = timedelta(minutes=20)
 MIN_READING = timedelta(minutes=1)
 MAX_READING = timedelta(hours=4)
-# How long after starting a narrative its message may still be unposted (Slack being slow).
+# How long after starting a narrative its message may still be unposted (the platform slow).
 POSTING_WINDOW = timedelta(minutes=1)
-KINDS = {"six-pager": "Six-pager", "prfaq": "PR/FAQ", "other": "Other"}
+# How long a thread reply waits for a narrative whose message is still being posted.
+POSTED_WAIT_SECONDS = 10.0
+POSTED_POLL_SECONDS = 0.1
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_ANGLE_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
-_BARE_LINK = re.compile(r"(?<!\S)(https?://[^\s<>|]+)")
 # Number-and-unit tokens (`20m`, `25min`, `1.5h`, `2d`): meant as a reading time, so one that
 # is not a valid one is refused rather than read as a title word. `2FA` or `5G` stay titles.
 _UNIT = r"(?:d|h|m|s|mins?|minutes?|hrs?|hours?|secs?|seconds?)"
-_DURATION_ATTEMPT = re.compile(rf"^(?:\d+(?:[.,]\d+)?{_UNIT})+$", re.IGNORECASE)
-_UNIT_WORD = re.compile(rf"^{_UNIT}$", re.IGNORECASE)
+DURATION_ATTEMPT = re.compile(rf"^(?:\d+(?:[.,]\d+)?{_UNIT})+$", re.IGNORECASE)
+UNIT_WORD = re.compile(rf"^{_UNIT}$", re.IGNORECASE)
 _UNIT_ALIASES = (
     (re.compile(r"(\d+)\s*(?:hours?|hrs?)", re.I), r"\1h"),
     (re.compile(r"(\d+)\s*(?:minutes?|mins?)", re.I), r"\1m"),
@@ -69,7 +98,7 @@ class NarrativeRequest:
     readers: tuple[str, ...]
     reading: timedelta
     body: str | None = None
-    kind: str = "other"
+    kind: NarrativeKind = NarrativeKind.OTHER
 
 
 def parse_reading_time(token: str) -> timedelta:
@@ -92,37 +121,6 @@ def parse_reading_time(token: str) -> timedelta:
             f"A reading time of {format_duration(reading)} is outside 1 minute to 4 hours."
         )
     return reading
-
-
-def parse_narrative_text(text: str) -> NarrativeRequest:
-    """Parse `[DURATION] [@reader ...] TITLE and/or LINK` as typed after `/narrative`.
-
-    Readers are Slack user mentions (`<@U123>` or `<@U123|ana>`) anywhere in the text; the link
-    is the first `http(s)` URL (bare or `<url|label>`); the rest is the title.
-    """
-    readers = tuple(dict.fromkeys(_MENTION.findall(text)))
-    rest = _MENTION.sub(" ", text)
-    link: str | None = None
-    match = _ANGLE_LINK.search(rest) or _BARE_LINK.search(rest)
-    if match:
-        link = match.group(1)
-        rest = rest[: match.start()] + " " + rest[match.end() :]
-    words = rest.split()
-    reading = DEFAULT_READING
-    if words and _DURATION_ATTEMPT.match(words[0]):
-        reading = parse_reading_time(words.pop(0))
-    elif len(words) >= 2 and words[0].isdigit() and _UNIT_WORD.match(words[1]):
-        # `20 min Title`: a number, then a unit word.
-        reading = parse_reading_time(words[0] + words[1])
-        words = words[2:]
-    title = " ".join(words)
-    if not title and not link:
-        raise NarrativeInputError("Give the narrative a title or a link to read.")
-    request = NarrativeRequest(
-        title=title or link or "", link=link, readers=readers, reading=reading
-    )
-    check_request(request)
-    return request
 
 
 def check_request(request: NarrativeRequest) -> None:
@@ -148,7 +146,7 @@ def start_reading(
         title=request.title,
         link=request.link,
         body=request.body,
-        kind=request.kind if request.kind in KINDS else "other",
+        kind=NarrativeKind(request.kind).value,
         reading_seconds=int(request.reading.total_seconds()),
         started_at=now,
         ends_at=now + request.reading,
@@ -162,14 +160,14 @@ def start_reading(
         core.timers.add(
             session=session,
             team_id=team_id,
-            kind=READING_END,
+            kind=TimerKind.READING_END,
             ref_id=narrative_id,
             due_at=narrative.ends_at,
         )
         core.timers.add(
             session=session,
             team_id=team_id,
-            kind=NARRATIVE_CONFIRM,
+            kind=TimerKind.NARRATIVE_CONFIRM,
             ref_id=narrative_id,
             due_at=now + CONFIRM_AFTER,
         )
@@ -183,7 +181,7 @@ def attach_message(*, core: Core, team_id: str, narrative_id: int, message_ts: s
             session=session, team_id=team_id, narrative_id=narrative_id, message_ts=message_ts
         )
         core.timers.cancel(
-            session=session, team_id=team_id, kind=NARRATIVE_CONFIRM, ref_id=narrative_id
+            session=session, team_id=team_id, kind=TimerKind.NARRATIVE_CONFIRM, ref_id=narrative_id
         )
 
 
@@ -191,7 +189,7 @@ def narrative_to_confirm(*, core: Core, team_id: str, narrative_id: int) -> Narr
     """A narrative whose message may be missing in its channel (its ts never stored)."""
     with read_scope(core.engine) as session:
         narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
-    if narrative is None or narrative.message_ts or narrative.end_reason == "not_posted":
+    if narrative is None or narrative.message_ts or narrative.end_reason == EndReason.NOT_POSTED:
         return None
     return narrative
 
@@ -221,7 +219,29 @@ class Progress:
 
     @property
     def reading(self) -> bool:
-        return self.narrative.state == "reading"
+        return self.narrative.state == ReadingState.READING
+
+    @property
+    def view(self) -> ReadingProgress:
+        return ReadingProgress(expected=self.expected, done=self.done, reading=self.reading)
+
+    @property
+    def card(self) -> NarrativeCard:
+        """The narrative as its message shows it now."""
+        n = self.narrative
+        return NarrativeCard(
+            narrative_id=int(n.id or 0),
+            title=n.title,
+            link=n.link,
+            kind=NarrativeKind(n.kind) if n.kind in set(NarrativeKind) else NarrativeKind.OTHER,
+            owner=n.owner_id,
+            reading_time=timedelta(seconds=n.reading_seconds),
+            ends_at=n.ends_at,
+            progress=self.view,
+            body=n.body,
+            ended_at=n.ended_at,
+            end_reason=EndReason(n.end_reason) if n.end_reason else None,
+        )
 
 
 def get_progress(*, core: Core, team_id: str, narrative_id: int) -> Progress | None:
@@ -256,7 +276,7 @@ def mark_done(*, core: Core, team_id: str, narrative_id: int, user_id: str) -> D
         narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
         if narrative is None:
             return None
-        counted = narrative.state == "reading" and rows.mark_done(
+        counted = narrative.state == ReadingState.READING and rows.mark_done(
             session=session, team_id=team_id, narrative_id=narrative_id, user_id=user_id, now=now
         )
     # Checked in a new transaction, after the click is committed: when the last two readers
@@ -272,7 +292,7 @@ def mark_done(*, core: Core, team_id: str, narrative_id: int, user_id: str) -> D
                 team_id=team_id,
                 narrative_id=narrative_id,
                 now=now,
-                reason="all_done",
+                reason=EndReason.ALL_DONE,
             )
             if ended:
                 _reschedule_end(core, session, narrative, now)
@@ -316,7 +336,7 @@ def end_reading(
         ended = rows.end_reading(
             session=session, team_id=team_id, narrative_id=narrative_id, now=now, reason=reason
         )
-        if ended and reason != "time":
+        if ended and reason != EndReason.TIME:
             _reschedule_end(core, session, narrative, now)
     return ended
 
@@ -326,13 +346,13 @@ def _reschedule_end(core: Core, session: Session, narrative: Narrative, now: dat
     core.timers.cancel(
         session=session,
         team_id=narrative.team_id,
-        kind=READING_END,
+        kind=TimerKind.READING_END,
         ref_id=narrative_id,
     )
     core.timers.add(
         session=session,
         team_id=narrative.team_id,
-        kind=READING_END,
+        kind=TimerKind.READING_END,
         ref_id=narrative_id,
         due_at=now,
     )
@@ -399,7 +419,7 @@ def check_digest_later(*, core: Core, team_id: str, narrative_id: int) -> None:
         core.timers.add(
             session=session,
             team_id=team_id,
-            kind=READING_END,
+            kind=TimerKind.READING_END,
             ref_id=narrative_id,
             due_at=max(claimed + DIGEST_LEASE, now) + timedelta(seconds=1),
         )
@@ -421,7 +441,7 @@ def record_thread_question(
 ) -> Question | None:
     """Store a reply in a narrative's thread as a question.
 
-    None when the thread is not a narrative's, or the reply was stored already (Slack retried).
+    None when the thread is not a narrative's, or the reply was stored already (the platform sent it again).
     Replies after reading ended are stored with `after_reading=True`.
     """
     with session_scope(core.engine) as session:
@@ -437,7 +457,7 @@ def record_thread_question(
             text=text,
             message_ts=message_ts,
             asked_at=asked_at or core.clock.now(),
-            after_reading=narrative.state != "reading",
+            after_reading=narrative.state != ReadingState.READING,
         )
         return rows.add_question(session=session, team_id=team_id, question=question)
 
@@ -498,7 +518,7 @@ def ask_privately(
             text=text,
             private=True,
             asked_at=core.clock.now(),
-            after_reading=narrative.state != "reading",
+            after_reading=narrative.state != ReadingState.READING,
         )
         return rows.add_question(session=session, team_id=team_id, question=question)
 
@@ -521,31 +541,13 @@ def set_upvote(
 # --- the digest -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DigestQuestion:
-    text: str
-    author_id: str | None  # None: asked privately
-    upvotes: int
-    asked_at: datetime
-
-
-@dataclass(frozen=True)
-class Digest:
-    progress: Progress
-    questions: tuple[DigestQuestion, ...]
-
-    @property
-    def narrative(self) -> Narrative:
-        return self.progress.narrative
-
-
 def rank_questions(items: Iterable[tuple[Question, int]]) -> list[DigestQuestion]:
     """Most 👍 first; equal counts in the order they were asked."""
     ordered = sorted(items, key=lambda qn: (-qn[1], qn[0].asked_at, qn[0].id or 0))
     return [
         DigestQuestion(
             text=q.text,
-            author_id=None if q.private else q.author_id,
+            author=None if q.private else q.author_id,
             upvotes=n,
             asked_at=q.asked_at,
         )
@@ -560,7 +562,10 @@ def build_digest(*, core: Core, team_id: str, narrative_id: int) -> Digest | Non
             return None
         found = rows.digest_questions(session=session, team_id=team_id, narrative_id=narrative_id)
         return Digest(
-            progress=_progress(session, team_id, narrative), questions=tuple(rank_questions(found))
+            narrative_id=narrative_id,
+            title=narrative.title,
+            progress=_progress(session, team_id, narrative).view,
+            questions=tuple(rank_questions(found)),
         )
 
 
@@ -590,19 +595,11 @@ _PART_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class LintReport:
-    words: int
-    minutes: int  # estimated reading time at WORDS_PER_MINUTE
-    reading_minutes: int  # the reading time chosen
-    notes: tuple[str, ...]
-
-
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def lint_narrative(text: str, *, kind: str, reading: timedelta) -> LintReport:
+def lint_narrative(text: str, *, kind: str, reading: timedelta) -> NarrativeCheck:
     """Plain findings for the owner: length against the reading time and the kind, bullets,
     and the parts of a PR/FAQ that seem missing."""
     words = word_count(text)
@@ -624,7 +621,7 @@ def lint_narrative(text: str, *, kind: str, reading: timedelta) -> LintReport:
         )
     if kind == "prfaq":
         notes.extend(_prfaq_notes(text))
-    return LintReport(words=words, minutes=minutes, reading_minutes=chosen, notes=tuple(notes))
+    return NarrativeCheck(words=words, minutes=minutes, reading_minutes=chosen, notes=tuple(notes))
 
 
 def _lines(text: str) -> list[str]:
@@ -663,3 +660,409 @@ def _has_part(press_release: str, part: str) -> bool:
     if part == "quotes":
         return bool(_QUOTE.search(press_release))
     return bool(_PART_WORDS[part].search(press_release))
+
+
+# --- flows: what the platforms call -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a click, a form or a command is answered with: `reply` for the person (told in
+    `place` when given), and `finish`, a narrative whose reading just ended: its digest is
+    posted after the acknowledgement (`finish_reading_now`)."""
+
+    reply: Reply = None
+    finish: int | None = None
+    place: str | None = None
+
+
+def start_form(place: str) -> StartForm:
+    return StartForm(
+        place=place,
+        kinds=tuple(NarrativeKind),
+        default_kind=NarrativeKind.OTHER,
+        default_reading=format_duration(DEFAULT_READING),
+        title_chars=TITLE_CHARS,
+        body_hint_chars=TEXT_CHARS,
+    )
+
+
+def read_start_form(answers: StartAnswers) -> NarrativeRequest | FormErrors:
+    """The start form's answers as a request, or what to fix, by field."""
+    errors: dict[str, str] = {}
+    title, link, body = answers.title.strip(), answers.link.strip(), answers.body.strip()
+    reading = DEFAULT_READING
+    try:
+        reading = parse_reading_time(answers.reading or format_duration(DEFAULT_READING))
+    except NarrativeInputError as exc:
+        errors["reading"] = str(exc)
+    if link and (not link.startswith(("http://", "https://")) or any(c in link for c in " <>|")):
+        errors["link"] = "A link starts with https:// (or http://) and has no spaces."
+    if not (title or link or body):
+        errors["title"] = "Give a title, a link or the narrative's text."
+    if errors:
+        return FormErrors(tuple(errors.items()))
+    if not title:
+        title = link or " ".join(body.split()[:8]) + "…"
+    kind = answers.kind if answers.kind in set(NarrativeKind) else NarrativeKind.OTHER
+    request = NarrativeRequest(
+        title=title,
+        link=link or None,
+        readers=tuple(answers.readers),
+        reading=reading,
+        body=body or None,
+        kind=NarrativeKind(kind),
+    )
+    try:
+        check_request(request)
+    except NarrativeInputError as exc:
+        return FormErrors((("title", str(exc)),))
+    return request
+
+
+def submit_start(
+    *, core: Core, team_id: str, place: str, owner_id: str, answers: StartAnswers
+) -> int | FormErrors:
+    """Store the narrative of a submitted start form (before the form closes: what closed is
+    on disk); its id, to post it after the acknowledgement (`post_narrative`)."""
+    request = read_start_form(answers)
+    if isinstance(request, FormErrors):
+        return request
+    if not is_slack_id(place):
+        return FormErrors((("title", "Run /narrative again in the channel."),))
+    narrative = start_reading(
+        core=core, team_id=team_id, channel_id=place, owner_id=owner_id, request=request
+    )
+    return int(narrative.id or 0)
+
+
+def start_and_post(
+    *, core: Core, team_id: str, channel_id: str, owner_id: str, request: NarrativeRequest
+) -> bool:
+    """`/narrative TITLE`: store the reading period and post the narrative."""
+    narrative = start_reading(
+        core=core, team_id=team_id, channel_id=channel_id, owner_id=owner_id, request=request
+    )
+    return post_narrative(core=core, team_id=team_id, narrative_id=int(narrative.id or 0))
+
+
+def post_narrative(*, core: Core, team_id: str, narrative_id: int) -> bool:
+    """Post a just-started narrative in its place; False (reading cancelled, the owner told
+    why) when the platform refuses."""
+    platform = core.platform_for(team_id)
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None:
+        return False
+    narrative = progress.narrative
+    place, owner = narrative.channel_id, narrative.owner_id
+    try:
+        # Questions come as thread replies: the bot must hear them where it posts.
+        platform.listen(team_id, place)
+        ref = _post_card(core, platform, progress)
+    except PostUnconfirmed:
+        # Probably posted but unconfirmed: the narrative_confirm timer looks again later.
+        platform.tell(team_id, owner, NarrativeUnconfirmed(), place=place)
+        return True
+    except PostFailed as exc:
+        log.warning("could not post narrative %s: %s", narrative_id, exc.reason)
+        # Nothing was posted, so there is no thread for questions nor for a digest.
+        end_reading(
+            core=core, team_id=team_id, narrative_id=narrative_id, reason=EndReason.NOT_POSTED
+        )
+        platform.tell(team_id, owner, NarrativeNotPosted(place, exc.reason), place=place)
+        return False
+    _post_body_rest(platform, team_id, progress.card, ref)
+    if narrative.body:
+        check = lint_narrative(
+            narrative.body, kind=narrative.kind, reading=narrative.ends_at - narrative.started_at
+        )
+        platform.tell(team_id, owner, check, place=place)
+    return True
+
+
+def _post_card(
+    core: Core, platform: ChatPlatform, progress: Progress, *, retry: bool = False
+) -> MessageRef:
+    """Post the narrative card (found instead when an unanswered try posted it) and store where
+    it is. Raises `PostFailed`, `PostUnconfirmed`."""
+    narrative = progress.narrative
+    ref = platform.post(
+        narrative.team_id,
+        narrative.channel_id,
+        progress.card,
+        key=f"narrative:{narrative.id}",
+        look_first=retry,
+    )
+    attach_message(
+        core=core, team_id=narrative.team_id, narrative_id=int(narrative.id or 0), message_ts=ref.id
+    )
+    return ref
+
+
+def _post_body_rest(
+    platform: ChatPlatform, team_id: str, card: NarrativeCard, ref: MessageRef
+) -> None:
+    """The rest of a long pasted narrative, in its thread, so that nothing is cut."""
+    count = platform.parts(card) - 1
+    for index in range(1, count + 1):
+        platform.post(team_id, ref.place, BodyPart(card, index, count), thread=ref.id)
+
+
+def confirm_narrative(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """The narrative_confirm timer: find the unconfirmed narrative in its place or post it,
+    then bring the card up to date (readers may have finished meanwhile)."""
+    if narrative_to_confirm(core=core, team_id=team_id, narrative_id=narrative_id) is None:
+        return
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    assert progress is not None
+    platform = core.platform_for(team_id)
+    ref = _post_card(core, platform, progress, retry=True)
+    _post_body_rest(platform, team_id, progress.card, ref)
+    _show_progress(core, platform, team_id, narrative_id)
+
+
+def card_of(*, core: Core, team_id: str, narrative_id: int) -> NarrativeCard | None:
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    return progress.card if progress else None
+
+
+def _show_progress(
+    core: Core, platform: ChatPlatform, team_id: str, narrative_id: int, *, wait: bool = False
+) -> None:
+    """Show the card's latest state. Updates are coalesced by the platform, each reading the
+    state when it is sent, so a burst of clicks ends showing the last one."""
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or not progress.narrative.message_ts:
+        return
+    ref = MessageRef(progress.narrative.channel_id, progress.narrative.message_ts)
+    platform.update(
+        team_id,
+        ref,
+        lambda: card_of(core=core, team_id=team_id, narrative_id=narrative_id),
+        wait=wait,
+    )
+
+
+def done_reading(*, core: Core, team_id: str, narrative_id: int, user_id: str) -> Answer:
+    """Someone pressed "I'm done reading": counted once per person (stored before the click is acknowledged);
+    the last expected reader's click ends reading."""
+    result = mark_done(core=core, team_id=team_id, narrative_id=narrative_id, user_id=user_id)
+    if result is None:
+        return Answer()
+    if result.ended:
+        return Answer(finish=narrative_id)
+    if result.counted:
+        _show_progress(core, core.platform_for(team_id), team_id, narrative_id)
+        return Answer()
+    return Answer(ALREADY_DONE if result.progress.reading else DONE_AFTER_READING)
+
+
+def end_now(*, core: Core, team_id: str, narrative_id: int, user_id: str) -> Answer:
+    """The "End reading now" button: the owner or an admin ends it; the digest follows."""
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None:
+        return Answer()
+    owner = progress.narrative.owner_id == user_id
+    admin = not owner and core.platform_for(team_id).is_admin(team_id, user_id)
+    try:
+        ended = end_reading(
+            core=core,
+            team_id=team_id,
+            narrative_id=narrative_id,
+            reason=EndReason.OWNER,
+            user_id=user_id,
+            is_admin=admin,
+        )
+    except NotAllowed:
+        return Answer(ONLY_OWNER_ENDS)
+    # Also when it had ended: a digest a failed run left unfinished is finished now.
+    return Answer(None if ended else ALREADY_OVER, finish=narrative_id)
+
+
+def end_in_place(*, core: Core, team_id: str, place: str, user_id: str) -> Answer:
+    """`/narrative end`: the newest reading period in `place` that this person may end."""
+    periods = open_in_channel(core=core, team_id=team_id, channel_id=place)
+    if not periods:
+        return Answer(NOTHING_IN_PROGRESS)
+    own = [p for p in periods if p.narrative.owner_id == user_id]
+    admin = not own and core.platform_for(team_id).is_admin(team_id, user_id)
+    if not own and not admin:
+        return Answer(ONLY_OWNER_ENDS)
+    narrative_id = int((own or periods)[0].narrative.id or 0)
+    end_reading(
+        core=core,
+        team_id=team_id,
+        narrative_id=narrative_id,
+        reason=EndReason.OWNER,
+        user_id=user_id,
+        is_admin=admin,
+    )
+    return Answer(finish=narrative_id)
+
+
+def status(*, core: Core, team_id: str, place: str) -> ReadingStatus:
+    periods = open_in_channel(core=core, team_id=team_id, channel_id=place)
+    return ReadingStatus(tuple(p.card for p in periods))
+
+
+def ask_form(*, core: Core, team_id: str, narrative_id: int) -> AskForm | None:
+    """The "Ask privately" button: the form for the question."""
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None:
+        return None
+    return AskForm(narrative_id, progress.narrative.title, TEXT_CHARS)
+
+
+def submit_question(
+    *, core: Core, team_id: str, narrative_id: int | None, author_id: str, text: str
+) -> Answer:
+    """The "Ask privately" form: stored before the form closes; the note for the person says
+    how the digest shows it, told in the narrative's place."""
+    text = text.strip()
+    if not text:
+        return Answer(FormErrors((("question", "Write your question."),)))
+    if (message := too_long(text, TEXT_CHARS, "question")) is not None:
+        return Answer(FormErrors((("question", message),)))
+    if narrative_id is None:
+        return Answer()
+    question = ask_privately(
+        core=core, team_id=team_id, narrative_id=narrative_id, author_id=author_id, text=text
+    )
+    if question is None:
+        return Answer()
+    place = place_of(core=core, team_id=team_id, narrative_id=narrative_id)
+    return Answer(asked(question.after_reading), place=place)
+
+
+def place_of(*, core: Core, team_id: str, narrative_id: int) -> str | None:
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    return progress.narrative.channel_id if progress else None
+
+
+def question_from_thread(
+    *,
+    core: Core,
+    team_id: str,
+    place: str,
+    thread: str,
+    message_id: str,
+    author_id: str,
+    text: str,
+    asked_at: datetime | None = None,
+) -> Question | None:
+    """A reply in a narrative's thread becomes a question (None: not a narrative's thread, or
+    stored already). A reply can arrive before the narrative's own message id is stored (people
+    are quick, the platform answered slowly): while one is being posted here, look again."""
+
+    def record() -> Question | None:
+        return record_thread_question(
+            core=core,
+            team_id=team_id,
+            channel_id=place,
+            thread_ts=thread,
+            message_ts=message_id,
+            author_id=author_id,
+            text=text,
+            asked_at=asked_at,
+        )
+
+    question = record()
+    waited = 0.0
+    while question is None and waited < POSTED_WAIT_SECONDS:
+        posting = is_being_posted(core=core, team_id=team_id, channel_id=place)
+        # Once more after each look: the message id may have been stored since the first try.
+        question = record()
+        if question is not None or not posting:
+            break
+        time.sleep(POSTED_POLL_SECONDS)
+        waited += POSTED_POLL_SECONDS
+    return question
+
+
+# --- the end of reading and the digest --------------------------------------------------------
+
+
+def finish_reading(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """After reading ended: show "reading is over" and post the digest's missing parts.
+
+    Safe to call from every path that may end reading (timer, button, command, last reader):
+    one claim in the database decides who posts, and each part is counted once posted, so a
+    failed or interrupted run is finished by the reading_end timer's retries, each part
+    exactly once.
+    """
+    progress = get_progress(core=core, team_id=team_id, narrative_id=narrative_id)
+    if progress is None or progress.reading or not progress.narrative.message_ts:
+        return  # unknown, still reading, or never posted (no thread to post the digest in)
+    platform = core.platform_for(team_id)
+    try:
+        _show_progress(core, platform, team_id, narrative_id, wait=True)
+    except (PostFailed, PostUnconfirmed, Unreachable) as exc:
+        # The digest matters more than the card: the card is brought up to date next time.
+        log.warning("could not show the end of narrative %s: %s", narrative_id, exc)
+    if not claim_digest(core=core, team_id=team_id, narrative_id=narrative_id):
+        return
+    try:
+        _post_digest(core, platform, team_id, narrative_id)
+    except Exception:
+        # Give the claim back so that the reading_end timer's retry posts the rest.
+        release_digest(core=core, team_id=team_id, narrative_id=narrative_id)
+        raise
+
+
+def finish_reading_now(*, core: Core, team_id: str, narrative_id: int) -> None:
+    """`finish_reading` after a click or a command ended reading. A failure is logged, not
+    shown to the person: ending reading moved the reading_end timer to now, and its retries
+    post what is missing."""
+    try:
+        finish_reading(core=core, team_id=team_id, narrative_id=narrative_id)
+    except Exception:  # noqa: BLE001 - the timer finishes it
+        log.warning(
+            "digest of narrative %s not finished; the reading_end timer retries it",
+            narrative_id,
+            exc_info=True,
+        )
+
+
+def _post_digest(core: Core, platform: ChatPlatform, team_id: str, narrative_id: int) -> None:
+    with read_scope(core.engine) as session:
+        narrative = rows.get_narrative(session=session, team_id=team_id, narrative_id=narrative_id)
+    digest = build_digest(core=core, team_id=team_id, narrative_id=narrative_id)
+    if narrative is None or digest is None or not narrative.message_ts:
+        return
+    count = platform.parts(digest)
+    first = narrative.digest_parts_posted
+    for part in range(first, count):
+        platform.post(
+            team_id,
+            narrative.channel_id,
+            DigestPart(digest, part + 1, count),
+            thread=narrative.message_ts,
+            key=f"digest:{narrative_id}:{part}",
+            # An earlier run may have posted this part without counting it (no answer, or the
+            # process died in between): look in the thread before posting.
+            look_first=part == first,
+        )
+        if not digest_part_posted(core=core, team_id=team_id, narrative_id=narrative_id, part=part):
+            return  # another run took over (this one outlived its claim): it posts the rest
+    digest_done(core=core, team_id=team_id, narrative_id=narrative_id)
+
+
+def reading_end(core: Core, timer: Timer) -> None:
+    """The reading_end timer: ends reading unless something else ended it first; the digest
+    is posted once either way."""
+    team_id, narrative_id = timer.team_id, timer.ref_id
+    end_reading(core=core, team_id=team_id, narrative_id=narrative_id, reason=EndReason.TIME)
+    finish_reading(core=core, team_id=team_id, narrative_id=narrative_id)
+    if digest_missing(core=core, team_id=team_id, narrative_id=narrative_id):
+        # Another run is posting it (a failure of this one's would have raised).
+        check_digest_later(core=core, team_id=team_id, narrative_id=narrative_id)
+
+
+def register_timers(core: Core) -> None:
+    core.timers.register(TimerKind.READING_END, lambda timer: reading_end(core, timer))
+    core.timers.register(
+        TimerKind.NARRATIVE_CONFIRM,
+        lambda timer: confirm_narrative(
+            core=core, team_id=timer.team_id, narrative_id=timer.ref_id
+        ),
+    )

@@ -54,8 +54,8 @@ class ChatPlatform(Protocol):
         look_first: bool = False,
     ) -> MessageRef:
         """Post `view` in `place` (in `thread`, a message id, when given). `key` names the post
-        (e.g. `poll:7`): an adapter that may not hear back makes sure a keyed post exists once;
-        `look_first` (a retry) looks for the keyed post before posting it.
+        (e.g. `poll:7`): an adapter that may not hear back makes sure a keyed post exists once.
+        `look_first` (a retry of a keyed post): find it before posting it again.
         Raises `PostFailed`, `PostUnconfirmed`."""
         ...
 
@@ -63,8 +63,13 @@ class ChatPlatform(Protocol):
         self, team: str, ref: MessageRef, latest: Callable[[], object | None], *, wait: bool = False
     ) -> None:
         """Show the latest state in `ref`. The adapter may coalesce bursts (rate limits) and
-        calls `latest()` when it sends; `None` means there is nothing to show any more. `wait`:
-        send now, in turn with the message's other updates, errors reaching the caller."""
+        calls `latest()` when it sends; `None` means there is nothing to show any more.
+        `wait`: send now, in turn with the message's other updates, errors reaching the caller."""
+        ...
+
+    def parts(self, view: object) -> int:
+        """How many messages `view` takes here (a long digest may take several; each is then
+        posted as its own part view, e.g. `bot.views.narratives.DigestPart`)."""
         ...
 
     def listen(self, team: str, place: str) -> None:

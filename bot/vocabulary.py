@@ -66,3 +66,25 @@ class AnswerSource(StrEnum):
 
     FORM = "modal"
     THREAD = "thread"
+
+
+class NarrativeKind(StrEnum):
+    SIX_PAGER = "six-pager"
+    PRFAQ = "prfaq"
+    OTHER = "other"
+
+
+class ReadingState(StrEnum):
+    """A narrative's reading period."""
+
+    READING = "reading"
+    ENDED = "ended"
+
+
+class EndReason(StrEnum):
+    """Why a reading period ended."""
+
+    TIME = "time"
+    ALL_DONE = "all_done"  # every expected reader pressed "I'm done reading"
+    OWNER = "owner"  # the owner or an admin ended it early
+    NOT_POSTED = "not_posted"  # the narrative could not be posted: there is nothing to read

@@ -15,7 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import port
+# Slack did not answer a post and the message is not (yet) in the channel: the port's error.
+from bot.port import PostUnconfirmed
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,6 @@ UNANSWERED: tuple[type[Exception], ...] = (TimeoutError, OSError)
 # at most (the ts Slack gives are its own clock's, so no time window is computed here).
 LOOK_BACK_MESSAGES = 200
 THREAD_PAGES = 10
-
-
-# Slack did not answer a post, and the message is not (yet) in the channel: the port's own
-# exception, so that the core catches what `SlackPlatform.post` lets through.
-PostUnconfirmed = port.PostUnconfirmed
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 V = TypeVar("V")
 Renderer = Callable[[Any], dict[str, Any]]
 RENDERERS: dict[type, Renderer] = {}
+# How many messages a view takes, for views that may need several (see `ChatPlatform.parts`).
+PART_COUNTERS: dict[type, Callable[[Any], int]] = {}
 
 TONE_EMOJI = {Tone.INFO: "", Tone.SUCCESS: ":white_check_mark: ", Tone.WARNING: ":warning: "}
 
@@ -40,6 +42,18 @@ def renders(
 
     def register(fn: Callable[[V], dict[str, Any]]) -> Callable[[V], dict[str, Any]]:
         RENDERERS[view_type] = fn
+        return fn
+
+    return register
+
+
+def counts_parts(
+    view_type: type[V],
+) -> Callable[[Callable[[V], int]], Callable[[V], int]]:
+    """Register how many messages a `view_type` takes on Slack (a decorator)."""
+
+    def register(fn: Callable[[V], int]) -> Callable[[V], int]:
+        PART_COUNTERS[view_type] = fn
         return fn
 
     return register
@@ -137,14 +151,26 @@ class SlackPlatform:
 
         def send() -> None:
             view = latest()
-            if view is not None:
+            if view is None:
+                return
+            try:
                 self.client_for(team).chat_update(channel=ref.place, ts=ref.id, **render(view))
+            except SlackApiError as exc:
+                raise PostFailed(str(exc.response.get("error"))) from exc
+            except UNANSWERED as exc:
+                raise Unreachable(str(exc)) from exc
 
         key = (ref.place, ref.id)
         if wait:
             self.updates.run_now(key, send, in_turn=True)
         else:
             self.updates.submit(key, send)
+
+    def parts(self, view: object) -> int:
+        for cls in type(view).__mro__:
+            if cls in PART_COUNTERS:
+                return PART_COUNTERS[cls](view)
+        return 1
 
     def listen(self, team: str, place: str) -> None:
         # Slack sends message and reaction events only from channels the bot is a member of.

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.vocabulary import ReadingState
 from storage.models import Narrative, NarrativeReader, Question, QuestionUpvote
 
 # --- narratives -------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def has_unposted_narrative(
     stmt = select(Narrative.id).where(
         Narrative.team_id == team_id,
         Narrative.channel_id == channel_id,
-        Narrative.state == "reading",
+        Narrative.state == ReadingState.READING.value,
         col(Narrative.message_ts).is_(None),
         Narrative.started_at >= since,
     )
@@ -60,7 +61,7 @@ def open_narratives(*, session: Session, team_id: str, channel_id: str) -> list[
         .where(
             Narrative.team_id == team_id,
             Narrative.channel_id == channel_id,
-            Narrative.state == "reading",
+            Narrative.state == ReadingState.READING.value,
         )
         .order_by(col(Narrative.started_at).desc(), col(Narrative.id).desc())
     )
@@ -84,9 +85,9 @@ def end_reading(
         .where(
             col(Narrative.id) == narrative_id,
             Narrative.team_id == team_id,
-            Narrative.state == "reading",
+            Narrative.state == ReadingState.READING.value,
         )
-        .values(state="ended", ended_at=now, end_reason=reason)
+        .values(state=ReadingState.ENDED.value, ended_at=now, end_reason=reason)
     )
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
@@ -107,7 +108,7 @@ def claim_digest(
         .where(
             col(Narrative.id) == narrative_id,
             Narrative.team_id == team_id,
-            Narrative.state == "ended",
+            Narrative.state == ReadingState.ENDED.value,
             col(Narrative.digest_done_at).is_(None),
             unclaimed
             if lease is None

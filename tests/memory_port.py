@@ -48,6 +48,7 @@ class MemoryPlatform:
         self.refuse: dict[str, str] = {}
         self.heard: set[str] = set()  # places the bot listens in
         self.private: set[str] = set()
+        self.part_counts: dict[type, int] = {}  # messages a view type takes (default 1)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -84,6 +85,9 @@ class MemoryPlatform:
             posted = self.messages[(ref.place, ref.id)]
             posted.history.append(posted.view)
             posted.view = view
+
+    def parts(self, view: object) -> int:
+        return self.part_counts.get(type(view), 1)
 
     def listen(self, team: str, place: str) -> None:
         if place in self.refuse:

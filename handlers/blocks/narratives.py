@@ -1,18 +1,31 @@
 """Block Kit for narrative meetings: the narrative message, its progress, the digest, the modals.
 
-Pure functions of core results; every piece of user text goes through `user_text` (escaped,
-so it can never become `<!channel>`).
+Renderers of the core's views (`bot.views.narratives`), registered with `renders`: pure
+functions; every piece of user text goes through `user_text` (escaped, so it can never become
+`<!channel>`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 from typing import Any
 
 from bot.durations import format_duration
-from bot.meetings import KINDS, Digest, LintReport, Progress
+from bot.views.narratives import (
+    AskForm,
+    BodyPart,
+    Digest,
+    DigestPart,
+    NarrativeCard,
+    NarrativeCheck,
+    NarrativeNotPosted,
+    NarrativeUnconfirmed,
+    ReadingProgress,
+    ReadingStatus,
+    StartForm,
+)
+from bot.vocabulary import EndReason, NarrativeKind
 from handlers.render import (
     MESSAGE_BLOCK_LIMIT,
     SECTION_TEXT_LIMIT,
@@ -26,7 +39,8 @@ from handlers.render import (
     section,
     slack_date,
 )
-from storage.models import Narrative
+from handlers.slack import could_not_post
+from handlers.slack_platform import counts_parts, renders
 
 DONE = "narrative_done"
 ASK = "narrative_ask"
@@ -47,10 +61,19 @@ QUESTIONS_HINT = (
     "collected for the digest posted when reading ends. *Ask privately* leaves your name out."
 )
 END_REASONS = {
-    "time": "time is up",
-    "all_done": "every expected reader is done",
-    "owner": "ended early",
+    EndReason.TIME: "time is up",
+    EndReason.ALL_DONE: "every expected reader is done",
+    EndReason.OWNER: "ended early",
 }
+KIND_LABELS = {
+    NarrativeKind.SIX_PAGER: "Six-pager",
+    NarrativeKind.PRFAQ: "PR/FAQ",
+    NarrativeKind.OTHER: "Other",
+}
+UNCONFIRMED = (
+    "Slack is slow to confirm your narrative. I will check in a minute and post it if it is "
+    "missing; there is no need to start it again."
+)
 
 _ESCAPED_USER = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 
@@ -105,15 +128,14 @@ def _people(user_ids: tuple[str, ...]) -> str:
     return shown
 
 
-def progress_text(progress: Progress) -> str:
+def progress_text(progress: ReadingProgress) -> str:
     """ "7 of 9 expected readers done" and who is still reading, or "7 done" without a list."""
     if progress.expected:
         lines = [
             f"*{len(progress.expected_done)} of {len(progress.expected)} expected readers done*"
         ]
-        others = len(progress.done) - len(progress.expected_done)
-        if others:
-            lines[0] += f" (and {others} more)"
+        if progress.others_done:
+            lines[0] += f" (and {progress.others_done} more)"
         if progress.still_reading and progress.reading:
             lines.append("Still reading: " + _people(progress.still_reading))
         return "\n".join(lines)
@@ -123,8 +145,8 @@ def progress_text(progress: Progress) -> str:
     return line
 
 
-def _title_line(narrative: Narrative) -> str:
-    if narrative.link and narrative.title == narrative.link:
+def _title_line(narrative: NarrativeCard) -> str:
+    if narrative.titled_by_link:
         return ":book: *Narrative*"
     return f":book: *{_title(narrative.title)}*"
 
@@ -133,27 +155,27 @@ def _title(title: str, limit: int = TITLE_CHARS) -> str:
     return fit(user_text(title), limit)
 
 
-def _link_line(narrative: Narrative) -> str | None:
+def _link_line(narrative: NarrativeCard) -> str | None:
     if not narrative.link:
         return None
     return escape(narrative.link)  # a bare URL: Slack links it, nothing can be injected
 
 
-def _meta_line(narrative: Narrative) -> str:
-    reading = format_duration(timedelta(seconds=narrative.reading_seconds))
+def _meta_line(narrative: NarrativeCard) -> str:
+    reading = format_duration(narrative.reading_time)
     return (
-        f"Owner {mention(narrative.owner_id)} · {KINDS.get(narrative.kind, 'Other')} · "
-        f"Reading time {reading}"
+        f"Owner {mention(narrative.owner)} · {KIND_LABELS[narrative.kind]} · Reading time {reading}"
     )
 
 
-def _body_blocks(narrative: Narrative) -> list[dict[str, Any]]:
+def _body_blocks(narrative: NarrativeCard) -> list[dict[str, Any]]:
     return text_blocks(narrative.body) if narrative.body else []
 
 
-def build_narrative_message(progress: Progress) -> Message:
+@renders(NarrativeCard)
+def build_narrative_message(narrative: NarrativeCard) -> Message:
     """The narrative as posted in the channel: reading, or (after it ends) reading is over."""
-    narrative = progress.narrative
+    progress = narrative.progress
     blocks: list[dict[str, Any]] = [section(_title_line(narrative)), context(_meta_line(narrative))]
     link = _link_line(narrative)
     if link:
@@ -162,7 +184,7 @@ def build_narrative_message(progress: Progress) -> Message:
     blocks.extend(body[:MAIN_BODY_SECTIONS])
     if len(body) > MAIN_BODY_SECTIONS:
         blocks.append(context("_The narrative continues in the thread._"))
-    nid = str(narrative.id)
+    nid = str(narrative.narrative_id)
     if progress.reading:
         blocks.append(
             section(f":hourglass_flowing_sand: Reading ends {slack_date(narrative.ends_at)}")
@@ -179,7 +201,7 @@ def build_narrative_message(progress: Progress) -> Message:
         )
     else:
         ended_at = narrative.ended_at or narrative.ends_at
-        why = END_REASONS.get(narrative.end_reason or "", "ended")
+        why = END_REASONS.get(narrative.end_reason, "ended") if narrative.end_reason else "ended"
         blocks.append(
             section(f":checkered_flag: *Reading is over* ({why}, {slack_date(ended_at)}).")
         )
@@ -189,7 +211,7 @@ def build_narrative_message(progress: Progress) -> Message:
     return {"text": f"{state}: {escape(narrative.title)}", "blocks": blocks}
 
 
-def build_body_continuations(narrative: Narrative) -> list[Message]:
+def build_body_continuations(narrative: NarrativeCard) -> list[Message]:
     """The rest of a long pasted narrative, as thread messages, so that nothing is cut."""
     rest = _body_blocks(narrative)[MAIN_BODY_SECTIONS:]
     chunks = chunk_blocks(rest, MESSAGE_BLOCK_LIMIT - 5)
@@ -202,26 +224,35 @@ def build_body_continuations(narrative: Narrative) -> list[Message]:
     ]
 
 
+@counts_parts(NarrativeCard)
+def narrative_parts(narrative: NarrativeCard) -> int:
+    """The narrative message and the messages its pasted text continues in."""
+    return 1 + len(build_body_continuations(narrative))
+
+
+@renders(BodyPart)
+def render_body_part(part: BodyPart) -> Message:
+    return build_body_continuations(part.card)[part.index - 1]
+
+
 def build_digest_messages(digest: Digest) -> list[Message]:
     """The question digest, ranked by 👍 then time, split over messages so nothing is cut.
 
     The last message carries the "Propose a decision" button (`propose_decision`, the
     narrative id as value).
     """
-    narrative = digest.narrative
     progress = digest.progress
     count = len(digest.questions)
     heading = (
-        f":mag: *Questions from the reading of {_title(narrative.title)}* — "
+        f":mag: *Questions from the reading of {_title(digest.title)}* — "
         f"{count} question{'s' if count != 1 else ''}, most 👍 first."
     )
     if progress.expected:
         finished = (
             f"{len(progress.expected_done)} of {len(progress.expected)} expected readers finished"
         )
-        others = len(progress.done) - len(progress.expected_done)
-        if others:
-            finished += f", and {others} more"
+        if progress.others_done:
+            finished += f", and {progress.others_done} more"
     else:
         finished = f"{len(progress.done)} reader{'s' if len(progress.done) != 1 else ''} finished"
     blocks: list[dict[str, Any]] = [section(heading), context(finished + ".")]
@@ -235,16 +266,18 @@ def build_digest_messages(digest: Digest) -> list[Message]:
         else:
             pieces = [section(f"*{number}.*")]
         blocks.extend(pieces)
-        who = mention(question.author_id) if question.author_id else "_asked privately_"
+        who = mention(question.author) if question.author else "_asked privately_"
         blocks.append(context(f"{who} · 👍 {question.upvotes}"))
     blocks.append(
         actions(
-            button("Propose a decision", PROPOSE_DECISION, str(narrative.id), style="primary"),
-            block_id=f"digest-{narrative.id}",
+            button(
+                "Propose a decision", PROPOSE_DECISION, str(digest.narrative_id), style="primary"
+            ),
+            block_id=f"digest-{digest.narrative_id}",
         )
     )
     chunks = chunk_blocks(blocks)
-    title = escape(narrative.title)
+    title = escape(digest.title)
     return [
         {
             "text": f"Question digest: {title}"
@@ -255,21 +288,50 @@ def build_digest_messages(digest: Digest) -> list[Message]:
     ]
 
 
-def build_status_text(open_periods: list[Progress]) -> str:
-    if not open_periods:
+@counts_parts(Digest)
+def digest_parts(digest: Digest) -> int:
+    return len(build_digest_messages(digest))
+
+
+@renders(DigestPart)
+def render_digest_part(part: DigestPart) -> Message:
+    return build_digest_messages(part.digest)[part.index - 1]
+
+
+def build_status_text(status: ReadingStatus) -> str:
+    if not status.periods:
         return "No reading period is in progress in this channel."
     lines = ["*Reading periods in progress here:*"]
-    for progress in open_periods:
-        narrative = progress.narrative
+    for narrative in status.periods:
         lines.append(
-            f"• *{_title(narrative.title, LISTED_TITLE_CHARS)}* by {mention(narrative.owner_id)}, ends "
-            f"{slack_date(narrative.ends_at)} — "
-            + progress_text(progress).split("\n", 1)[0].replace("*", "")
+            f"• *{_title(narrative.title, LISTED_TITLE_CHARS)}* by {mention(narrative.owner)}, "
+            f"ends {slack_date(narrative.ends_at)} — "
+            + progress_text(narrative.progress).split("\n", 1)[0].replace("*", "")
         )
     return "\n".join(lines)
 
 
-def build_lint_text(report: LintReport) -> str:
+@renders(ReadingStatus)
+def render_status(status: ReadingStatus) -> Message:
+    return {"text": build_status_text(status)}
+
+
+@renders(NarrativeNotPosted)
+def render_not_posted(notice: NarrativeNotPosted) -> Message:
+    return {"text": could_not_post(notice.reason, "the narrative")}
+
+
+@renders(NarrativeUnconfirmed)
+def render_unconfirmed(_notice: NarrativeUnconfirmed) -> Message:
+    return {"text": UNCONFIRMED}
+
+
+@renders(NarrativeCheck)
+def render_check(report: NarrativeCheck) -> Message:
+    return {"text": build_lint_text(report)}
+
+
+def build_lint_text(report: NarrativeCheck) -> str:
     lines = [
         f":memo: *Narrative check* (only you see this): {report.words:,} words, about "
         f"{report.minutes} min to read; reading time {report.reading_minutes} min."
@@ -281,7 +343,7 @@ def build_lint_text(report: LintReport) -> str:
     return "\n".join(lines)
 
 
-def build_start_modal(channel_id: str) -> dict[str, Any]:
+def build_start_modal(form: StartForm) -> dict[str, Any]:
     """The form behind a bare `/narrative`."""
 
     def text_input(
@@ -312,13 +374,14 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
         return block
 
     kinds = [
-        {"text": {"type": "plain_text", "text": label}, "value": value}
-        for value, label in KINDS.items()
+        {"text": {"type": "plain_text", "text": KIND_LABELS[kind]}, "value": kind.value}
+        for kind in form.kinds
     ]
+    initial_kind = kinds[form.kinds.index(form.default_kind)]
     return {
         "type": "modal",
         "callback_id": START_VIEW,
-        "private_metadata": json.dumps({"channel_id": channel_id}),
+        "private_metadata": json.dumps({"channel_id": form.place}),
         "title": {"type": "plain_text", "text": "Start a narrative"},
         "submit": {"type": "plain_text", "text": "Start reading"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -330,8 +393,9 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
                 "Or paste the narrative",
                 optional=True,
                 multiline=True,
-                hint="Slack takes up to 3,000 characters here; link to longer narratives. "
-                "Pasted text gets a private check: length, bullets, PR/FAQ parts.",
+                hint=f"Slack takes up to {form.body_hint_chars:,} characters here; link to "
+                "longer narratives. Pasted text gets a private check: length, bullets, PR/FAQ "
+                "parts.",
             ),
             {
                 "type": "input",
@@ -341,10 +405,15 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
                     "type": "static_select",
                     "action_id": "value",
                     "options": kinds,
-                    "initial_option": kinds[-1],
+                    "initial_option": initial_kind,
                 },
             },
-            text_input("reading", "Reading time (e.g. 20m, 1h30m)", optional=False, initial="20m"),
+            text_input(
+                "reading",
+                "Reading time (e.g. 20m, 1h30m)",
+                optional=False,
+                initial=form.default_reading,
+            ),
             {
                 "type": "input",
                 "block_id": "readers",
@@ -356,12 +425,12 @@ def build_start_modal(channel_id: str) -> dict[str, Any]:
     }
 
 
-def build_ask_modal(narrative: Narrative) -> dict[str, Any]:
-    title = fit(narrative.title, 150)
+def build_ask_modal(form: AskForm) -> dict[str, Any]:
+    title = fit(form.title, 150)
     return {
         "type": "modal",
         "callback_id": ASK_VIEW,
-        "private_metadata": str(narrative.id),
+        "private_metadata": str(form.narrative_id),
         "title": {"type": "plain_text", "text": "Ask privately"},
         "submit": {"type": "plain_text", "text": "Ask"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,6 @@ from slack_sdk.errors import SlackApiError
 from bot import meetings
 from bot.core import Core
 from handlers.slack_text import to_plain
-from storage.models import Question
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +19,6 @@ ACK_REACTION = "eyes"  # "seen: this reply is collected for the digest"
 UPVOTES = frozenset({"+1", "thumbsup"})
 # Subtypes that are still a person writing in the thread.
 _PERSON_SUBTYPES = (None, "thread_broadcast", "file_share")
-# How long a thread reply waits for a narrative whose message is still being posted.
-POSTED_WAIT_SECONDS = 10.0
-POSTED_POLL_SECONDS = 0.1
 
 
 def _at(ts: str) -> datetime | None:
@@ -50,14 +45,7 @@ def on_message(
     if not team or not channel_id:
         return False
     if subtype == "message_changed":
-        message = event.get("message") or {}
-        if not _is_reply_by_person(message):
-            return False
-        text = to_plain(str(message.get("text") or ""))
-        edited = meetings.edit_thread_question(
-            core=core, team_id=team, channel_id=channel_id, message_ts=str(message["ts"]), text=text
-        )
-        return edited is not None
+        return _edited(event, core, team, channel_id)
     if subtype == "message_deleted":
         deleted_ts = str(event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts"))
         return meetings.delete_thread_question(
@@ -65,35 +53,38 @@ def on_message(
         )
     if subtype not in _PERSON_SUBTYPES or not _is_reply_by_person(event):
         return False
+    return _replied(event, core, client, team, channel_id)
+
+
+def _edited(event: dict[str, Any], core: Core, team: str, channel_id: str) -> bool:
+    message = event.get("message") or {}
+    if not _is_reply_by_person(message):
+        return False
+    text = to_plain(str(message.get("text") or ""))
+    edited = meetings.edit_thread_question(
+        core=core, team_id=team, channel_id=channel_id, message_ts=str(message["ts"]), text=text
+    )
+    return edited is not None
+
+
+def _replied(
+    event: dict[str, Any], core: Core, client: WebClient, team: str, channel_id: str
+) -> bool:
+    """A reply in a thread: a question when the thread is a narrative's (marked as seen)."""
     text = to_plain(str(event.get("text") or "")).strip()
     if not text:
         return False
     ts = str(event["ts"])
-
-    def record() -> Question | None:
-        return meetings.record_thread_question(
-            core=core,
-            team_id=team,
-            channel_id=channel_id,
-            thread_ts=str(event["thread_ts"]),
-            message_ts=ts,
-            author_id=str(event["user"]),
-            text=text,
-            asked_at=_at(ts),
-        )
-
-    question = record()
-    waited = 0.0
-    # A reply can reach us before the narrative's own ts is stored (people are quick, Slack
-    # answered chat.postMessage slowly): while a narrative here is still being posted, retry.
-    while question is None and waited < POSTED_WAIT_SECONDS:
-        posting = meetings.is_being_posted(core=core, team_id=team, channel_id=channel_id)
-        # Once more after each look: the ts may have been stored since the first try.
-        question = record()
-        if question is not None or not posting:
-            break
-        time.sleep(POSTED_POLL_SECONDS)
-        waited += POSTED_POLL_SECONDS
+    question = meetings.question_from_thread(
+        core=core,
+        team_id=team,
+        place=channel_id,
+        thread=str(event["thread_ts"]),
+        message_id=ts,
+        author_id=str(event["user"]),
+        text=text,
+        asked_at=_at(ts),
+    )
     if question is None:
         return False
     try:

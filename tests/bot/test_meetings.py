@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from bot import meetings
 from bot.clock import SystemClock
 from bot.core import Core
-from bot.meetings import NarrativeInputError, NarrativeRequest, parse_narrative_text
+from bot.meetings import NarrativeRequest
 from bot.timers import TimerService
+from bot.vocabulary import TimerKind
 from storage import timers as timer_rows
 from storage.db import session_scope
 
@@ -24,7 +25,7 @@ TEAM = "T1"
 def core(engine: Engine) -> Iterator[Core]:
     clock = SystemClock()
     timers = TimerService(engine=engine, clock=clock)
-    timers.register(meetings.READING_END, lambda timer: None)
+    timers.register(TimerKind.READING_END, lambda timer: None)
     yield Core(engine=engine, clock=clock, timers=timers)
 
 
@@ -39,55 +40,6 @@ def start(core: Core, *readers: str, minutes: int = 20, team: str = TEAM) -> int
         core=core, team_id=team, narrative_id=int(narrative.id or 0), message_ts="100.1"
     )
     return int(narrative.id or 0)
-
-
-# --- parsing ---------------------------------------------------------------------------------
-
-
-def test_parse_full_command() -> None:
-    parsed = parse_narrative_text(
-        "20m <@U1|ana> <@U2> Q3 pricing six-pager <https://docs.example.com/q3>"
-    )
-    assert parsed.reading == timedelta(minutes=20)
-    assert parsed.readers == ("U1", "U2")
-    assert parsed.title == "Q3 pricing six-pager"
-    assert parsed.link == "https://docs.example.com/q3"
-
-
-@pytest.mark.parametrize(
-    ("text", "reading"),
-    [
-        ("Title", timedelta(minutes=20)),
-        ("1h Title", timedelta(hours=1)),
-        ("1h30m Title", timedelta(minutes=90)),
-        ("90s Title", timedelta(seconds=90)),
-        ("4h Title", timedelta(hours=4)),
-        ("1m Title", timedelta(minutes=1)),
-        ("25min Title", timedelta(minutes=25)),
-        ("20 min Title", timedelta(minutes=20)),
-        ("3 ideas for Q3", timedelta(minutes=20)),
-        ("2FA rollout", timedelta(minutes=20)),
-        ("5G plan", timedelta(minutes=20)),
-        ("90 minutes Title", timedelta(minutes=90)),
-    ],
-)
-def test_parse_reading_times(text: str, reading: timedelta) -> None:
-    assert parse_narrative_text(text).reading == reading
-
-
-@pytest.mark.parametrize("text", ["4h1m T", "59s T", "0m T", "1.5h T", "5 hours T", "2d T"])
-def test_bad_reading_times_are_refused(text: str) -> None:
-    with pytest.raises(NarrativeInputError):
-        parse_narrative_text(text)
-
-
-def test_link_only_and_bare_link() -> None:
-    parsed = parse_narrative_text("https://docs.example.com/a?b=1 <@U9>")
-    assert parsed.link == "https://docs.example.com/a?b=1"
-    assert parsed.title == parsed.link
-    assert parsed.readers == ("U9",)
-    with pytest.raises(NarrativeInputError):
-        parse_narrative_text("<@U1> <@U2>")
 
 
 # --- reading progress and the end ------------------------------------------------------------
@@ -124,7 +76,7 @@ def test_reading_ends_once_and_early_end_moves_the_timer(core: Core) -> None:
         assert not meetings.end_reading(core=core, team_id=TEAM, narrative_id=nid, reason="time")
         with session_scope(core.engine) as session:
             pending = timer_rows.pending_timers(
-                session=session, team_id=TEAM, kind=meetings.READING_END, ref_id=nid
+                session=session, team_id=TEAM, kind=TimerKind.READING_END, ref_id=nid
             )
         assert [t.due_at for t in pending] == [datetime(2026, 12, 1, 9, tzinfo=UTC)]
     assert meetings.claim_digest(core=core, team_id=TEAM, narrative_id=nid)
@@ -212,7 +164,7 @@ def test_digest_ranks_by_upvotes_then_time(core: Core) -> None:
 
     digest = meetings.build_digest(core=core, team_id=TEAM, narrative_id=nid)
     assert digest is not None
-    assert [(q.text, q.author_id, q.upvotes) for q in digest.questions] == [
+    assert [(q.text, q.author, q.upvotes) for q in digest.questions] == [
         ("second, edited", "U2", 1),
         ("first", "U1", 0),
         ("p", None, 0),

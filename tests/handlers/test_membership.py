@@ -39,7 +39,9 @@ def in_channel(channel: str) -> Any:
 
 
 def to_owner(call: Call) -> bool:
-    return call.params.get("user") == OWNER or call.params.get("channel") == OWNER
+    """Ephemeral to the owner, or a direct message to them (by id, or in the DM channel the
+    double opens for them)."""
+    return call.params.get("user") == OWNER or call.params.get("channel") in (OWNER, f"D{OWNER}")
 
 
 def test_a_reading_period_in_a_public_channel_joins_it_and_hears_its_questions(

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.meetings import Digest, DigestQuestion, LintReport, Progress
+from bot import meetings
+from bot.meetings import Progress
+from bot.views.narratives import (
+    AskForm,
+    Digest,
+    DigestQuestion,
+    NarrativeCard,
+    NarrativeCheck,
+    ReadingProgress,
+    ReadingStatus,
+)
 from handlers.blocks import narratives as blocks
 from handlers.slack_text import to_plain
 from storage.models import Narrative
@@ -31,17 +41,22 @@ def narrative(**kw: object) -> Narrative:
     return Narrative(**values)  # type: ignore[arg-type]
 
 
+def card(n: Narrative, expected: tuple[str, ...], done: tuple[str, ...]) -> NarrativeCard:
+    """The card the core shows for narrative `n` with these readers."""
+    return Progress(narrative=n, expected=expected, done=done).card
+
+
 def texts(message_blocks: list[dict[str, object]]) -> str:
     return json.dumps(message_blocks, ensure_ascii=False)
 
 
 def test_reading_message_has_buttons_progress_and_end_time() -> None:
-    progress = Progress(narrative=narrative(), expected=("U1", "U2", "U3"), done=("U2", "U9"))
-    message = blocks.build_narrative_message(progress)
+    shown_card = card(narrative(), expected=("U1", "U2", "U3"), done=("U2", "U9"))
+    message = blocks.build_narrative_message(shown_card)
     shown = texts(message["blocks"])
     assert "1 of 3 expected readers done* (and 1 more)" in shown
     assert "Still reading: <@U1>, <@U3>" in shown
-    assert f"<!date^{int(progress.narrative.ends_at.timestamp())}^" in shown
+    assert f"<!date^{int(shown_card.ends_at.timestamp())}^" in shown
     assert "Owner <@UOWN> · Six-pager · Reading time 20m" in shown
     buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
@@ -52,14 +67,15 @@ def test_reading_message_has_buttons_progress_and_end_time() -> None:
 
 
 def test_progress_without_expected_readers() -> None:
-    progress = Progress(narrative=narrative(), expected=(), done=("U1", "U2"))
+    progress = ReadingProgress(expected=(), done=("U1", "U2"), reading=True)
     assert blocks.progress_text(progress) == "*2 done*: <@U1>, <@U2>"
-    assert blocks.progress_text(Progress(narrative=narrative(), expected=(), done=())) == "*0 done*"
+    none = ReadingProgress(expected=(), done=(), reading=True)
+    assert blocks.progress_text(none) == "*0 done*"
 
 
 def test_reading_over_message_has_no_buttons() -> None:
     ended = narrative(state="ended", ended_at=T0 + timedelta(minutes=5), end_reason="owner")
-    message = blocks.build_narrative_message(Progress(narrative=ended, expected=("U1",), done=()))
+    message = blocks.build_narrative_message(card(ended, expected=("U1",), done=()))
     shown = texts(message["blocks"])
     assert "Reading is over" in shown and "ended early" in shown
     assert "Still reading" not in shown
@@ -69,8 +85,8 @@ def test_reading_over_message_has_no_buttons() -> None:
 def test_long_body_is_split_and_nothing_is_cut() -> None:
     body = "".join(f"Sentence {i} says a & b < c. " for i in range(9000))  # ~250k characters
     n = narrative(body=body)
-    main = blocks.build_narrative_message(Progress(narrative=n, expected=(), done=()))
-    rest = blocks.build_body_continuations(n)
+    main = blocks.build_narrative_message(card(n, expected=(), done=()))
+    rest = blocks.build_body_continuations(card(n, expected=(), done=()))
     assert rest, "the body continues in further messages"
     every = [main["blocks"], *(m["blocks"] for m in rest)]
     for message_blocks in every:
@@ -91,12 +107,15 @@ def test_long_body_is_split_and_nothing_is_cut() -> None:
 def digest(n: int, text: str = "Why?", **kw: object) -> Digest:
     questions = tuple(
         DigestQuestion(
-            text=f"{text} {i}", author_id=None if i % 2 else f"U{i}", upvotes=n - i, asked_at=T0
+            text=f"{text} {i}", author=None if i % 2 else f"U{i}", upvotes=n - i, asked_at=T0
         )
         for i in range(n)
     )
-    progress = Progress(narrative=narrative(state="ended", **kw), expected=(), done=("U1",))
-    return Digest(progress=progress, questions=questions)
+    ended = narrative(state="ended", **kw)
+    progress = ReadingProgress(expected=(), done=("U1",), reading=False)
+    return Digest(
+        narrative_id=int(ended.id or 0), title=ended.title, progress=progress, questions=questions
+    )
 
 
 def test_digest_lists_questions_in_order_with_authors_and_the_decision_button() -> None:
@@ -130,28 +149,27 @@ def test_long_digest_is_split_across_messages_without_cutting() -> None:
 def test_user_text_is_escaped_but_user_mentions_stay() -> None:
     assert blocks.user_text("<!channel> & <@U1> <b>") == "&lt;!channel&gt; &amp; <@U1> &lt;b&gt;"
     n = narrative(title="<!here> plan", link=None)
-    shown = texts(
-        blocks.build_narrative_message(Progress(narrative=n, expected=(), done=()))["blocks"]
-    )
+    shown = texts(blocks.build_narrative_message(card(n, expected=(), done=()))["blocks"])
     assert "<!here>" not in shown
 
 
 def test_status_and_lint_texts() -> None:
-    progress = Progress(narrative=narrative(), expected=("U1",), done=())
-    status = blocks.build_status_text([progress])
+    periods = (card(narrative(), expected=("U1",), done=()),)
+    status = blocks.build_status_text(ReadingStatus(periods))
     assert "Q3 pricing" in status and "0 of 1 expected readers done" in status
-    assert "No reading period" in blocks.build_status_text([])
-    lint = blocks.build_lint_text(LintReport(words=460, minutes=2, reading_minutes=1, notes=("x",)))
+    assert "No reading period" in blocks.build_status_text(ReadingStatus(()))
+    check = NarrativeCheck(words=460, minutes=2, reading_minutes=1, notes=("x",))
+    lint = blocks.build_lint_text(check)
     assert "460 words" in lint and "• x" in lint
 
 
 def test_modals() -> None:
-    start = blocks.build_start_modal("C1")
+    start = blocks.build_start_modal(meetings.start_form("C1"))
     assert start["callback_id"] == "narrative_start"
     assert json.loads(start["private_metadata"]) == {"channel_id": "C1"}
     ids = [b["block_id"] for b in start["blocks"]]
     assert ids == ["title", "link", "body", "kind", "reading", "readers"]
-    ask = blocks.build_ask_modal(narrative())
+    ask = blocks.build_ask_modal(AskForm(7, "Q3 pricing", 3000))
     assert ask["private_metadata"] == "7" and ask["callback_id"] == "narrative_ask_submit"
 
 
