@@ -13,6 +13,7 @@ from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.inputs import SEARCH_CHARS, TEXT_CHARS, bounded
 from bot.proposals import ProposalError, at_nine, parse_proposal
+from bot.vocabulary import DecisionStatus, Stance, TimerKind
 from storage import decision_log as log_rows
 from storage import log_summary
 from storage import reflections as reflection_rows
@@ -28,8 +29,6 @@ from storage.decisions import (
 from storage.models import AndonPull, Decision, DecisionEvent, Review, Vote
 from storage.votes import lock_decision
 
-REVIEW_DUE = "review_due"
-REVIEW_REMINDER = "review_reminder"
 METRICS_PERIOD = timedelta(days=30)
 # How far ahead `/decisions due` and the Home tab's "due for review" look.
 DUE_SOON = timedelta(days=7)
@@ -37,15 +36,10 @@ DUE_SOON = timedelta(days=7)
 MAX_PAGE = 100_000
 _LABEL = re.compile(r"^[Dd]-?(\d{1,9})$")
 
-STATUS_NAMES = {
-    "voting": "voting",
-    "active": "active",
-    "under_review": "under review",
-    "halted": "halted",
-    "amended": "amended",
-    "reversed": "reversed",
-    "superseded": "superseded",
-}
+
+def status_words(status: str) -> str:
+    """A status in the words of a core message ("under review")."""
+    return str(status).replace("_", " ")
 
 
 def is_log_status(status: str) -> bool:
@@ -67,12 +61,12 @@ def schedule_review(core: Core, *, session: Session, decision: Decision) -> None
     """(Re)place the decision's one pending review timer at its review date."""
     decision_id = int(decision.id or 0)
     core.timers.cancel(
-        session=session, team_id=decision.team_id, kind=REVIEW_DUE, ref_id=decision_id
+        session=session, team_id=decision.team_id, kind=TimerKind.REVIEW_DUE, ref_id=decision_id
     )
     core.timers.add(
         session=session,
         team_id=decision.team_id,
-        kind=REVIEW_DUE,
+        kind=TimerKind.REVIEW_DUE,
         ref_id=decision_id,
         due_at=decision.review_on,
     )
@@ -162,7 +156,7 @@ def log_decision(
                 confidence=options.confidence,
                 door=options.door,
                 review_on=options.review_on,
-                status="active",
+                status=DecisionStatus.ACTIVE,
                 source="log",
                 created_at=now,
                 decided_at=now,
@@ -241,10 +235,10 @@ def _ensure_in_force(older: Decision, *, halted_too: bool = True) -> None:
     label = decision_label(older.number)
     if older.status not in log_rows.OPEN_STATUSES:
         raise ProposalError(
-            f"{label} is {STATUS_NAMES.get(older.status, older.status)}; only a decision still "
+            f"{label} is {status_words(older.status)}; only a decision still "
             "in force can be superseded."
         )
-    if halted_too and older.status == "halted":
+    if halted_too and older.status == DecisionStatus.HALTED:
         raise ProposalError(
             f"{label} is halted by an Andon pull; its owner must resume, amend or reverse it "
             "before it can be superseded."
@@ -256,12 +250,12 @@ def _supersede(
 ) -> None:
     """`newer` replaces `older`: both link to each other, and the older one's reviews stop."""
     older_id, newer_id = int(older.id or 0), int(newer.id or 0)
-    older.status = "superseded"
+    older.status = DecisionStatus.SUPERSEDED
     older.replaced_by_id = newer_id
     newer.replaces_id = older_id
     session.add(older)
     session.add(newer)
-    for kind in (REVIEW_DUE, REVIEW_REMINDER):
+    for kind in (TimerKind.REVIEW_DUE, TimerKind.REVIEW_REMINDER):
         core.timers.cancel(session=session, team_id=older.team_id, kind=kind, ref_id=older_id)
     add_decision_event(
         session=session,
@@ -423,7 +417,7 @@ class DecisionRecord:
         return tuple(v for v in self.current_votes if v.choice in log_rows.DISSENT_CHOICES)
 
     def tally(self) -> dict[str, int]:
-        counts = {"agree": 0, "disagree_commit": 0, "disagree": 0}
+        counts: dict[str, int] = {s: 0 for s in Stance}
         if self.voters_hidden:
             counts.update(dict(self.hidden_tally))
             return counts
@@ -440,7 +434,7 @@ REFLECTION_EVENT = "reflection_answer"
 
 def voters_hidden(decision: Decision) -> bool:
     """Anonymous until the owner finalizes: nobody sees who voted what while it is open."""
-    return decision.anonymous and decision.status == "voting"
+    return decision.anonymous and decision.status == DecisionStatus.VOTING
 
 
 def find_record(

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import Core
-from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, STATUS_NAMES, schedule_review
+from bot.decision_log import schedule_review, status_words
 from bot.inputs import TEXT_CHARS, too_long
 from bot.proposals import default_review_on
+from bot.vocabulary import DecisionStatus, ReviewAnswer, TimerKind
 from storage import andon as andon_rows
 from storage import decision_log as log_rows
 from storage.db import session_scope
@@ -29,7 +30,6 @@ WORK_START = time(9, 0)
 WORK_END = time(17, 0)
 REMINDER_AFTER = timedelta(days=3)
 SNOOZES = {"week": timedelta(days=7), "month": timedelta(days=30)}
-OUTCOMES = ("keep", "amend", "reverse", "snooze")
 # A review timer older than its decision's review date by less than this is still current.
 _STALE_MARGIN = timedelta(minutes=1)
 
@@ -89,7 +89,7 @@ def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
             core.timers.add(
                 session=session,
                 team_id=timer.team_id,
-                kind=REVIEW_DUE,
+                kind=TimerKind.REVIEW_DUE,
                 ref_id=int(decision.id or 0),
                 due_at=slot,
             )
@@ -116,7 +116,7 @@ def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
 
 
 def _open_pull(session: Session, decision: Decision) -> AndonPull | None:
-    if decision.status != "halted":
+    if decision.status != DecisionStatus.HALTED:
         return None
     return andon_rows.open_pull(
         session=session, team_id=decision.team_id, decision_id=int(decision.id or 0)
@@ -128,8 +128,8 @@ def _new_review(core: Core, session: Session, decision: Decision, now: datetime)
         team_id=decision.team_id, decision_id=int(decision.id or 0), due_at=decision.review_on
     )
     session.add(review)
-    if decision.status == "active":
-        decision.status = "under_review"
+    if decision.status == DecisionStatus.ACTIVE:
+        decision.status = DecisionStatus.UNDER_REVIEW
         session.add(decision)
     session.flush()
     add_decision_event(
@@ -143,7 +143,7 @@ def _new_review(core: Core, session: Session, decision: Decision, now: datetime)
     core.timers.add(
         session=session,
         team_id=decision.team_id,
-        kind=REVIEW_REMINDER,
+        kind=TimerKind.REVIEW_REMINDER,
         ref_id=int(review.id or 0),
         due_at=now + REMINDER_AFTER,
     )
@@ -171,7 +171,7 @@ def due_reminder(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
             core.timers.add(
                 session=session,
                 team_id=timer.team_id,
-                kind=REVIEW_REMINDER,
+                kind=TimerKind.REVIEW_REMINDER,
                 ref_id=int(review.id or 0),
                 due_at=slot,
             )
@@ -206,7 +206,7 @@ def closed_note(decision: Decision) -> str | None:
     meanwhile (e.g. through the Andon cord). None while the decision is in force."""
     if decision.status in log_rows.OPEN_STATUSES:
         return None
-    status = STATUS_NAMES.get(decision.status, decision.status)
+    status = status_words(decision.status)
     return f"{decision_label(decision.number)} was {status} meanwhile; this review is closed."
 
 
@@ -225,8 +225,10 @@ def review_with_decision(
 
 
 @dataclass(frozen=True)
-class ReviewAnswer:
-    outcome: str  # keep | amend | reverse | snooze
+class Answer:
+    """The owner's answer to a review, as given in the forms (checked by `answer_review`)."""
+
+    outcome: str  # a ReviewAnswer
     actual_confidence: int | None = None
     learned: str | None = None
     new_text: str | None = None
@@ -243,7 +245,7 @@ class ReviewResult:
 
 
 def answer_review(
-    core: Core, *, team_id: str, review_id: int, user_id: str, answer: ReviewAnswer
+    core: Core, *, team_id: str, review_id: int, user_id: str, answer: Answer
 ) -> ReviewResult:
     """Record the owner's answer: keep (next date), amend/reverse (optionally with the decision
     that replaces it, linked both ways) or snooze. Raises ReviewError; nothing is half-written."""
@@ -268,21 +270,28 @@ def answer_review(
         review.new_text = (answer.new_text or "").strip() or None
         review.actual_confidence = answer.actual_confidence
         core.timers.cancel(
-            session=session, team_id=team_id, kind=REVIEW_REMINDER, ref_id=int(review.id or 0)
+            session=session,
+            team_id=team_id,
+            kind=TimerKind.REVIEW_REMINDER,
+            ref_id=int(review.id or 0),
         )
         replacement = None
-        if answer.outcome in ("keep", "snooze"):
+        if answer.outcome in (ReviewAnswer.KEEP, ReviewAnswer.SNOOZE):
             review.next_review_on = (
                 answer.next_review_on
-                if answer.outcome == "keep"
+                if answer.outcome == ReviewAnswer.KEEP
                 else now + SNOOZES[answer.snooze or "week"]
             )
             decision.review_on = review.next_review_on  # type: ignore[assignment]
-            if decision.status == "under_review":
-                decision.status = "active"
+            if decision.status == DecisionStatus.UNDER_REVIEW:
+                decision.status = DecisionStatus.ACTIVE
             schedule_review(core, session=session, decision=decision)
         else:
-            decision.status = "amended" if answer.outcome == "amend" else "reversed"
+            decision.status = (
+                DecisionStatus.AMENDED
+                if answer.outcome == ReviewAnswer.AMEND
+                else DecisionStatus.REVERSED
+            )
             # A halted decision answered this way no longer waits for the Andon cord.
             pull = andon_rows.open_pull(
                 session=session, team_id=team_id, decision_id=int(decision.id or 0)
@@ -291,7 +300,10 @@ def answer_review(
                 pull.resolved_at, pull.resolved_by, pull.resolution = now, user_id, answer.outcome
                 session.add(pull)
             core.timers.cancel(
-                session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=int(decision.id or 0)
+                session=session,
+                team_id=team_id,
+                kind=TimerKind.REVIEW_DUE,
+                ref_id=int(decision.id or 0),
             )
             if review.new_text:
                 replacement = _replace(core, session, decision, review, user_id, now)
@@ -314,7 +326,7 @@ def answer_review(
             },
         )
         dissenters: tuple[str, ...] = ()
-        if answer.outcome in ("amend", "reverse"):
+        if answer.outcome in (ReviewAnswer.AMEND, ReviewAnswer.REVERSE):
             votes = log_rows.current_dissent(
                 session=session, team_id=team_id, decision_id=int(decision.id or 0)
             )
@@ -325,25 +337,25 @@ def answer_review(
         )
 
 
-def _validate(answer: ReviewAnswer, now: datetime) -> None:
-    if answer.outcome not in OUTCOMES:
+def _validate(answer: Answer, now: datetime) -> None:
+    if answer.outcome not in tuple(ReviewAnswer):
         raise ReviewError(f"unknown review outcome {answer.outcome!r}")
     for field in ("learned", "new_text"):
         if (message := too_long(getattr(answer, field) or "", TEXT_CHARS, "text")) is not None:
             raise ReviewError(message, field)
-    if answer.outcome == "snooze":
+    if answer.outcome == ReviewAnswer.SNOOZE:
         if answer.snooze not in SNOOZES:
             raise ReviewError("Snooze for a week or a month.")
         return
     if answer.actual_confidence is None or not 1 <= answer.actual_confidence <= 100:
         raise ReviewError("Say how much information you actually had (1–100%).", "actual")
-    if answer.outcome == "keep":
+    if answer.outcome == ReviewAnswer.KEEP:
         if answer.next_review_on is None or answer.next_review_on <= now:
             raise ReviewError("Pick a next review date in the future.", "next_review")
         return
     if not (answer.learned or "").strip():
         raise ReviewError("Write a line about what we learned.", "learned")
-    if answer.outcome == "amend" and not (answer.new_text or "").strip():
+    if answer.outcome == ReviewAnswer.AMEND and not (answer.new_text or "").strip():
         raise ReviewError("Write the amended decision.", "new_text")
 
 
@@ -366,7 +378,7 @@ def _replace(
             confidence=confidence,
             door=decision.door,
             review_on=default_review_on(confidence, now),
-            status="active",
+            status=DecisionStatus.ACTIVE,
             source="review",
             narrative_id=decision.narrative_id,
             created_at=now,

@@ -10,7 +10,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import decisions, reviews
 from bot.core import Core
-from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, set_record_message
+from bot.decision_log import set_record_message
+from bot.vocabulary import TimerKind
 from handlers.blocks.reviews import (
     build_review_answered,
     build_review_message,
@@ -56,8 +57,8 @@ def register_timers(client: WebClient, core: Core) -> None:
         client.chat_postMessage(channel=open_dm(client, owner), text=text, blocks=blocks)
         reviews.mark_reminded(core, team_id=timer.team_id, review_id=timer.ref_id)
 
-    core.timers.register(REVIEW_DUE, review_due)
-    core.timers.register(REVIEW_REMINDER, review_reminder)
+    core.timers.register(TimerKind.REVIEW_DUE, review_due)
+    core.timers.register(TimerKind.REVIEW_REMINDER, review_reminder)
 
 
 def announce_answer(

@@ -106,7 +106,7 @@ def register(app: App, core: Core) -> None:
                     team_id=team_id_of(body),
                     review_id=review_id,
                     user_id=body["user"]["id"],
-                    answer=reviews.ReviewAnswer(outcome="snooze", snooze=period),
+                    answer=reviews.Answer(outcome="snooze", snooze=period),
                 )
             except reviews.ReviewError as exc:
                 tell(client, body, str(exc))

@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage, calibration_text
+from bot.decision_log import DecisionRecord, LogEntry, LogPage, calibration_text
 from bot.inputs import parse_id
 from bot.proposals import confidence_note
+from bot.vocabulary import DecisionStatus, Stance
 from handlers.render import (
     VIEW_BLOCK_LIMIT,
     actions,
@@ -21,14 +22,27 @@ from handlers.render import (
     slack_date,
     split_text,
 )
-from storage.decision_log import LogMetrics
+from storage.decision_log import LOG_STATUSES, LogMetrics
 from storage.models import Decision
 
 PREVIEW_CHARS = 280
-CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
+CHOICE_NAMES = {
+    Stance.AGREE: "Agree",
+    Stance.DISAGREE_COMMIT: "Disagree, but commit",
+    Stance.DISAGREE: "Disagree",
+}
+STATUS_NAMES = {
+    DecisionStatus.VOTING: "voting",
+    DecisionStatus.ACTIVE: "active",
+    DecisionStatus.UNDER_REVIEW: "under review",
+    DecisionStatus.HALTED: "halted",
+    DecisionStatus.AMENDED: "amended",
+    DecisionStatus.REVERSED: "reversed",
+    DecisionStatus.SUPERSEDED: "superseded",
+}
 # Past this many matches the Home tab says "1,000+" (see handlers.home.decision_log.COUNT_CAP).
 HOME_COUNT_CAP = 1000
-HOME_STATUSES = ("active", "under_review", "halted", "amended", "reversed", "superseded")
+HOME_STATUSES = LOG_STATUSES
 
 
 def decision_text(decision: Decision) -> str:
@@ -149,7 +163,7 @@ def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
     if record.dissent:
         lines = ["*Dissent*"]
         for vote in record.dissent:
-            committed = vote.choice == "disagree_commit" or vote.committed_at is not None
+            committed = vote.choice == Stance.DISAGREE_COMMIT or vote.committed_at is not None
             status = "committed" if committed else "has not committed"
             lines.append(f"• {mention(vote.user_id)} ({status}): {escape(vote.reason or '')}")
         blocks += _long("\n".join(lines))

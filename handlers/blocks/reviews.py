@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.proposals import confidence_note
 from bot.reviews import ReviewPrompt, ReviewResult
+from bot.vocabulary import ReviewAnswer, Stance
 from handlers.blocks.decision_log import decision_text
 from handlers.render import (
     actions,
@@ -24,10 +25,10 @@ from storage.decisions import decision_label
 from storage.models import Decision, Review
 
 OUTCOME_WORDS = {
-    "keep": "kept (still right)",
-    "amend": "amended",
-    "reverse": "reversed",
-    "snooze": "snoozed",
+    ReviewAnswer.KEEP: "kept (still right)",
+    ReviewAnswer.AMEND: "amended",
+    ReviewAnswer.REVERSE: "reversed",
+    ReviewAnswer.SNOOZE: "snoozed",
 }
 
 
@@ -65,7 +66,7 @@ def build_review_message(prompt: ReviewPrompt) -> tuple[str, list[dict[str, Any]
     if prompt.dissent:
         lines = ["*Recorded dissent*"]
         for vote in prompt.dissent:
-            committed = vote.choice == "disagree_commit" or vote.committed_at is not None
+            committed = vote.choice == Stance.DISAGREE_COMMIT or vote.committed_at is not None
             lines.append(
                 f"• {mention(vote.user_id)}{' (committed)' if committed else ''}: "
                 f"{escape(vote.reason or '')}"
@@ -93,7 +94,7 @@ def build_review_answered(result: ReviewResult) -> tuple[str, list[dict[str, Any
     label = decision_label(d.number)
     text = f"{label} {OUTCOME_WORDS.get(review.outcome or '', review.outcome)}"
     lines = [f":white_check_mark: *{label}* {OUTCOME_WORDS.get(review.outcome or '', '')}."]
-    if review.next_review_on and review.outcome in ("keep", "snooze"):
+    if review.next_review_on and review.outcome in (ReviewAnswer.KEEP, ReviewAnswer.SNOOZE):
         lines.append(f"Next review: {slack_date(review.next_review_on)}.")
     if result.replacement is not None:
         lines.append(f"Replaced by *{decision_label(result.replacement.number)}*.")
@@ -116,7 +117,7 @@ def thread_note(result: ReviewResult) -> str:
         )
     if review.learned:
         note += f"\nWhat we learned: {escape(review.learned)}"
-    if review.next_review_on and review.outcome in ("keep", "snooze"):
+    if review.next_review_on and review.outcome in (ReviewAnswer.KEEP, ReviewAnswer.SNOOZE):
         note += f"\nNext review: {slack_date(review.next_review_on, '{date_short}')}."
     return note
 
@@ -210,7 +211,7 @@ def build_keep_modal(
 def build_change_modal(review: Review, decision: Decision, outcome: str) -> dict[str, Any]:
     """Amend or Reverse: the new text (for reverse: an optional replacing decision), what we
     learned, and how much information there actually was."""
-    amend = outcome == "amend"
+    amend = outcome == ReviewAnswer.AMEND
     return {
         "type": "modal",
         "callback_id": "review_change",

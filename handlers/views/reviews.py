@@ -96,7 +96,7 @@ def register(app: App, core: Core) -> None:
         tz = meta.get("tz")
         if outcome == "keep" and not isinstance(tz, str):
             tz = user_timezone(client, user)
-        answer = reviews.ReviewAnswer(
+        answer = reviews.Answer(
             outcome=outcome,
             actual_confidence=_int(_value(values, "actual")),
             learned=_value(values, "learned"),
