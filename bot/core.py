@@ -98,4 +98,9 @@ def build_core(
         engine=engine, clock=clock, sweep_seconds=settings.timer_sweep_seconds, worker_id=worker_id
     )
     housekeeping.register(timers)
-    return Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)
+    core = Core(engine=engine, clock=clock, timers=timers, admin_user_ids=settings.admin_user_ids)
+    # Imported here: feature modules use `Core` themselves.
+    from bot import reviews
+
+    reviews.register_timers(core)
+    return core

@@ -42,6 +42,11 @@ def status_words(status: str) -> str:
     return str(status).replace("_", " ")
 
 
+def decision_text(decision: Decision) -> str:
+    """What was decided: the final wording, else the proposal."""
+    return decision.final_text or decision.proposal
+
+
 def is_log_status(status: str) -> bool:
     return status in log_rows.LOG_STATUSES
 

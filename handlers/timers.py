@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import decisions, meetings
 from bot.core import Core
-from handlers import reflections, reviews
+from handlers import reflections
 from handlers.blocks.decisions import build_deadline_dm
 from handlers.decision_messages import DecisionMessages
 from handlers.narratives import confirm_narrative, finish_reading
@@ -46,7 +46,6 @@ def register(app: App, core: Core) -> None:
     core.timers.register(decisions.POLL_CLOSE, _poll_close(app, core))
     core.timers.register(decisions.SHOW_VOTES, _show_votes(app, core))
     core.timers.register(decisions.POLL_CONFIRM, _poll_confirm(app, core))
-    reviews.register_timers(app.client, core)
 
 
 def _poll_close(app: App, core: Core) -> Callable[[Timer], None]:

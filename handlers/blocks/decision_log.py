@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.decision_log import DecisionRecord, LogEntry, LogPage, calibration_text
+from bot.decision_log import DecisionRecord, LogEntry, LogPage, calibration_text, decision_text
 from bot.inputs import parse_id
 from bot.proposals import confidence_note
 from bot.vocabulary import DecisionStatus, Stance
@@ -23,7 +23,6 @@ from handlers.render import (
     split_text,
 )
 from storage.decision_log import LOG_STATUSES, LogMetrics
-from storage.models import Decision
 
 PREVIEW_CHARS = 280
 CHOICE_NAMES = {
@@ -43,10 +42,6 @@ STATUS_NAMES = {
 # Past this many matches the Home tab says "1,000+" (see handlers.home.decision_log.COUNT_CAP).
 HOME_COUNT_CAP = 1000
 HOME_STATUSES = LOG_STATUSES
-
-
-def decision_text(decision: Decision) -> str:
-    return decision.final_text or decision.proposal
 
 
 def _preview(text: str) -> str:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.decision_log import DecisionRecord, LogEntry, LogPage
-from bot.reviews import ReviewPrompt
+from bot.reviews import ReviewPrompt, prompt_view
 from handlers.blocks.decision_log import (
     HOME_COUNT_CAP,
     HomeFilters,
@@ -17,7 +17,7 @@ from handlers.blocks.decision_log import (
     entry_text,
     event_text,
 )
-from handlers.blocks.reviews import build_review_message
+from handlers.blocks.reviews import render_review_prompt
 from storage.decision_log import LogMetrics
 from storage.models import Decision, Review, Vote
 
@@ -153,7 +153,8 @@ def test_review_message_has_decision_confidence_dissent_and_buttons() -> None:
             ),
         ),
     )
-    text, blocks = build_review_message(prompt)
+    message = render_review_prompt(prompt_view(prompt))
+    text, blocks = message["text"], message["blocks"]
     dumped = json.dumps(blocks)
     assert "D-1" in text and "40%" in dumped and "little information" in dumped
     assert "&lt;b&gt;" in dumped and "(committed)" in dumped and "<!channel>" not in dumped
