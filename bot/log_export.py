@@ -10,15 +10,17 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from bot.access import Viewer
 from bot.core import Core
-from bot.decision_log import decision_channels
+from bot.decision_log import decision_channels, home_query
 from bot.export import write_workbook
 from bot.names import CHANNEL, PERSON, known_names, name_book
 from bot.port import ChatPlatform
 from bot.views import notice, warning
+from bot.views.decision_log import HomeFilters
 from storage.decision_log import LogQuery
 
 log = logging.getLogger(__name__)
@@ -193,3 +195,24 @@ class PlaceNames(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 0
+
+
+def export_request(
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str | None = None,
+    since: datetime | None = None,
+    statuses: tuple[str, ...] = (),
+) -> ExportRequest:
+    """`/decisions export [channel] [since:DATE] [status:…]`."""
+    return ExportRequest(
+        team_id, user_id, LogQuery(channel_id=channel_id, since=since, statuses=statuses)
+    )
+
+
+def home_export_request(
+    core: Core, *, team_id: str, user_id: str, filters: HomeFilters
+) -> ExportRequest:
+    """What the Home tab shows, with its filters (what the person may see is settled later)."""
+    return ExportRequest(team_id, user_id, home_query(core, filters, frozenset()))
