@@ -67,24 +67,16 @@ def submitted(
     refresh: Refresh,
     outcome: str | None,
 ) -> None:
-    team_id, user = team_id_of(body), body["user"]["id"]
     review_id, form = form_answer(body["view"], outcome)
-    in_form = reviews.answers_in_form(core, team_id=team_id, user_id=user, review_id=review_id)
+    asked: dict[str, Any] = {"team_id": team_id_of(body), "user_id": body["user"]["id"], "review_id": review_id}
+    in_form = reviews.answers_in_form(core, **asked)
     if in_form is None:
-        ack(response_action="errors", errors={"learned": reviews.GONE})
+        ack(response_action="errors", errors={reviews.DEFAULT_FIELD: reviews.GONE})
         return
     if not in_form:
         ack()  # asking the platform who is an admin may be slow
-    platform = core.platform_for(team_id)
-    result = reviews.submit_form(
-        core,
-        platform,
-        team_id=team_id,
-        user_id=user,
-        review_id=review_id,
-        form=form,
-        in_form=in_form,
-    )
+    platform = core.platform_for(asked["team_id"])
+    result = reviews.submit_form(core, platform, form=form, in_form=in_form, **asked)
     if isinstance(result, FormErrors):
         ack(response_action="errors", errors=dict(result.errors))
         return

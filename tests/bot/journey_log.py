@@ -9,12 +9,13 @@ import io
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from bot import decisions, log_export, reviews
+from bot import decision_log, decisions, log_export, reviews
 from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.port import MessageRef
 from bot.proposals import parse_proposal
 from bot.views import OpenForm
+from bot.views.decision_log import HomeFilters, Listing, RecordView
 from bot.views.reviews import (
     ChangeForm,
     DissentRelevantView,
@@ -22,7 +23,7 @@ from bot.views.reviews import (
     ReviewOutcomeView,
     ReviewPromptView,
 )
-from bot.vocabulary import ReviewAnswer, Stance
+from bot.vocabulary import DecisionStatus, ReviewAnswer, Stance
 from storage.decision_log import LogQuery
 from tests.memory_port import MemoryPlatform
 
@@ -58,6 +59,37 @@ def _finalized(core: Core, memory: MemoryPlatform) -> tuple[int, MessageRef]:
         final_text="Ship every week",
     )
     return snap.id, poll
+
+
+def _log_shows_it(core: Core) -> None:
+    """The channel's log page, the Home tab and D-1's record show the amendment."""
+    owner = Viewer(OWNER, may_see=everyone_sees)
+    page = decision_log.list_page(
+        core, team_id=TEAM, viewer=owner, listing=Listing.CHANNEL, arg=CHANNEL
+    )
+    assert [(e.label, e.status, e.text) for e in page.lines.entries] == [
+        ("D-2", DecisionStatus.ACTIVE, "Ship every two weeks"),
+        ("D-1", DecisionStatus.AMENDED, "Ship every week"),
+    ]
+    home = decision_log.home(core, team_id=TEAM, viewer=owner, filters=HomeFilters())
+    assert home.total == 2 and [e.label for e in home.lines.entries] == ["D-2", "D-1"]
+    # Calibration: the one review due in the period, made with under 50%, was amended.
+    assert [(b.label, b.amended) for b in home.metrics.bands if b.reviewed] == [("under 50%", 1)]
+    record = decision_log.record_page(core, team_id=TEAM, viewer=owner, number=1)
+    assert isinstance(record, RecordView)
+    assert (record.status, record.replaced_by) == (DecisionStatus.AMENDED, "D-2")
+    [review] = record.reviews
+    assert (review.outcome, review.answered_by, review.actual_confidence, review.learned) == (
+        ReviewAnswer.AMEND,
+        OWNER,
+        30,
+        "QA needs two weeks",
+    )
+    assert [(v.person, v.reason) for v in record.dissent] == [
+        (DISSENTER, "Weekly is too fast for QA")
+    ]
+    newer = decision_log.record_page(core, team_id=TEAM, viewer=owner, number=2)
+    assert isinstance(newer, RecordView) and newer.replaces == "D-1"
 
 
 def log_journey(core: Core, memory: MemoryPlatform) -> None:
@@ -121,6 +153,7 @@ def log_journey(core: Core, memory: MemoryPlatform) -> None:
         )
         assert isinstance(result, reviews.ReviewResult)
         reviews.announce(core, memory, result)
+        _log_shows_it(core)
 
     # The owner's prompt now says it was amended; the thread and the dissenter heard of it.
     [dm] = [m for m in memory.dms if m.place == f"D-{OWNER}"]
