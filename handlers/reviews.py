@@ -32,7 +32,9 @@ def register(app: App, core: Core) -> None:
     app.action("review_snooze_month")(
         partial(actions.snooze, core=core, period="month", refresh=refresh)
     )
-    app.view("review_keep")(partial(forms.submitted, core=core, refresh=refresh, outcome="keep"))
+    app.view("review_keep")(
+        partial(forms.submitted, core=core, refresh=refresh, outcome=ReviewAnswer.KEEP)
+    )
     app.view("review_change")(partial(forms.submitted, core=core, refresh=refresh, outcome=None))
 
 
