@@ -5,6 +5,11 @@ the owner's working hours (09:00–17:00, Monday to Friday, in their own time zo
 that comes due at night or at a weekend is moved to the next working-hours slot. An unanswered
 review gets one reminder three days later (`review_reminder`, ref = review id) and then shows as
 overdue in the log.
+
+Both timers are registered by `register_timers` (called from `bot.core.build_core`) and talk to
+the workspace's platform through the port. Answering returns what answers the click (a form, a
+notice); `announce` then shows the outcome: the owner's message, the decision's thread, a word
+to each recorded dissenter.
 """
 
 from __future__ import annotations
