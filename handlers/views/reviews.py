@@ -58,6 +58,11 @@ def form_answer(view: dict[str, Any], outcome: str | None) -> tuple[int, FormAns
     )
 
 
+def _asked(body: dict[str, Any], review_id: int) -> dict[str, Any]:
+    """Who answers which review, in the words of the core's functions."""
+    return {"team_id": team_id_of(body), "user_id": body["user"]["id"], "review_id": review_id}
+
+
 def submitted(
     ack: Ack,
     body: dict[str, Any],
@@ -68,7 +73,7 @@ def submitted(
     outcome: str | None,
 ) -> None:
     review_id, form = form_answer(body["view"], outcome)
-    asked: dict[str, Any] = {"team_id": team_id_of(body), "user_id": body["user"]["id"], "review_id": review_id}
+    asked = _asked(body, review_id)
     in_form = reviews.answers_in_form(core, **asked)
     if in_form is None:
         ack(response_action="errors", errors={reviews.DEFAULT_FIELD: reviews.GONE})
