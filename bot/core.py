@@ -132,4 +132,8 @@ def build_core(
     reflections.register_timers(core)
     decisions.register_timers(core)
     meetings.register_timers(core)
+    # Imported here: feature modules use `Core` themselves.
+    from bot import reviews
+
+    reviews.register_timers(core)
     return core

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -12,7 +14,30 @@ from sqlmodel import Session
 from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.inputs import SEARCH_CHARS, TEXT_CHARS, bounded
-from bot.proposals import ProposalError, at_nine, parse_proposal
+from bot.port import ChatPlatform, PostFailed, PostUnconfirmed, Unreachable
+from bot.proposals import ProposalError, at_nine, confidence_note, parse_proposal, review_day_in
+from bot.views import Notice, Place, Text, notice, text, warning
+from bot.views.decision_log import (
+    HOME_COUNT_CAP,
+    AndonLine,
+    BandLine,
+    EntryLine,
+    HistoryLine,
+    HomeFilters,
+    HomeView,
+    Listing,
+    LoggedReceipt,
+    LoggedView,
+    LogListView,
+    MetricsView,
+    OwnerCalibrationLine,
+    PageLines,
+    RecordView,
+    ReviewLine,
+    SupersededView,
+    VoteLine,
+)
+from bot.vocabulary import DecisionStatus, Stance, TimerKind
 from storage import decision_log as log_rows
 from storage import log_summary
 from storage import reflections as reflection_rows
@@ -28,8 +53,8 @@ from storage.decisions import (
 from storage.models import AndonPull, Decision, DecisionEvent, Review, Vote
 from storage.votes import lock_decision
 
-REVIEW_DUE = "review_due"
-REVIEW_REMINDER = "review_reminder"
+log = logging.getLogger(__name__)
+
 METRICS_PERIOD = timedelta(days=30)
 # How far ahead `/decisions due` and the Home tab's "due for review" look.
 DUE_SOON = timedelta(days=7)
@@ -37,15 +62,15 @@ DUE_SOON = timedelta(days=7)
 MAX_PAGE = 100_000
 _LABEL = re.compile(r"^[Dd]-?(\d{1,9})$")
 
-STATUS_NAMES = {
-    "voting": "voting",
-    "active": "active",
-    "under_review": "under review",
-    "halted": "halted",
-    "amended": "amended",
-    "reversed": "reversed",
-    "superseded": "superseded",
-}
+
+def status_words(status: str) -> str:
+    """A status in the words of a core message ("under review")."""
+    return str(status).replace("_", " ")
+
+
+def decision_text(decision: Decision) -> str:
+    """What was decided: the final wording, else the proposal."""
+    return decision.final_text or decision.proposal
 
 
 def is_log_status(status: str) -> bool:
@@ -67,12 +92,12 @@ def schedule_review(core: Core, *, session: Session, decision: Decision) -> None
     """(Re)place the decision's one pending review timer at its review date."""
     decision_id = int(decision.id or 0)
     core.timers.cancel(
-        session=session, team_id=decision.team_id, kind=REVIEW_DUE, ref_id=decision_id
+        session=session, team_id=decision.team_id, kind=TimerKind.REVIEW_DUE, ref_id=decision_id
     )
     core.timers.add(
         session=session,
         team_id=decision.team_id,
-        kind=REVIEW_DUE,
+        kind=TimerKind.REVIEW_DUE,
         ref_id=decision_id,
         due_at=decision.review_on,
     )
@@ -162,7 +187,7 @@ def log_decision(
                 confidence=options.confidence,
                 door=options.door,
                 review_on=options.review_on,
-                status="active",
+                status=DecisionStatus.ACTIVE,
                 source="log",
                 created_at=now,
                 decided_at=now,
@@ -241,10 +266,10 @@ def _ensure_in_force(older: Decision, *, halted_too: bool = True) -> None:
     label = decision_label(older.number)
     if older.status not in log_rows.OPEN_STATUSES:
         raise ProposalError(
-            f"{label} is {STATUS_NAMES.get(older.status, older.status)}; only a decision still "
+            f"{label} is {status_words(older.status)}; only a decision still "
             "in force can be superseded."
         )
-    if halted_too and older.status == "halted":
+    if halted_too and older.status == DecisionStatus.HALTED:
         raise ProposalError(
             f"{label} is halted by an Andon pull; its owner must resume, amend or reverse it "
             "before it can be superseded."
@@ -256,12 +281,12 @@ def _supersede(
 ) -> None:
     """`newer` replaces `older`: both link to each other, and the older one's reviews stop."""
     older_id, newer_id = int(older.id or 0), int(newer.id or 0)
-    older.status = "superseded"
+    older.status = DecisionStatus.SUPERSEDED
     older.replaced_by_id = newer_id
     newer.replaces_id = older_id
     session.add(older)
     session.add(newer)
-    for kind in (REVIEW_DUE, REVIEW_REMINDER):
+    for kind in (TimerKind.REVIEW_DUE, TimerKind.REVIEW_REMINDER):
         core.timers.cancel(session=session, team_id=older.team_id, kind=kind, ref_id=older_id)
     add_decision_event(
         session=session,
@@ -423,7 +448,7 @@ class DecisionRecord:
         return tuple(v for v in self.current_votes if v.choice in log_rows.DISSENT_CHOICES)
 
     def tally(self) -> dict[str, int]:
-        counts = {"agree": 0, "disagree_commit": 0, "disagree": 0}
+        counts: dict[str, int] = {s: 0 for s in Stance}
         if self.voters_hidden:
             counts.update(dict(self.hidden_tally))
             return counts
@@ -440,7 +465,7 @@ REFLECTION_EVENT = "reflection_answer"
 
 def voters_hidden(decision: Decision) -> bool:
     """Anonymous until the owner finalizes: nobody sees who voted what while it is open."""
-    return decision.anonymous and decision.status == "voting"
+    return decision.anonymous and decision.status == DecisionStatus.VOTING
 
 
 def find_record(
@@ -549,27 +574,305 @@ def metrics(core: Core, *, team_id: str, period: timedelta = METRICS_PERIOD) -> 
     return replace(found, bands=bands)
 
 
-def calibration_text(bands: tuple[log_summary.Band, ...]) -> str:
-    """Calibration in words: per confidence band, how many reviewed decisions were kept,
-    amended and reversed ("—" where none was reviewed)."""
-    parts = []
-    for band in bands:
-        n = band.reviewed
-        if not n:
-            parts.append(f"{band.label}: —")
-            continue
-        shares = ", ".join(
-            f"{round(100 * count / n)}% {word}"
-            for count, word in (
-                (band.kept, "kept"),
-                (band.amended, "amended"),
-                (band.reversed, "reversed"),
-            )
-        )
-        parts.append(f"{band.label}: {n} reviewed ({shares})")
-    return "; ".join(parts)
-
-
 def decision_channels(core: Core, *, team_id: str) -> list[str]:
     with read_scope(core.engine) as session:
         return log_rows.decision_channels(session=session, team_id=team_id)
+
+
+# --- what people are shown ------------------------------------------------------------------
+
+LIST_PAGE = 10
+HOME_PAGE = 15
+
+
+def entry_line(entry: LogEntry) -> EntryLine:
+    d = entry.decision
+    return EntryLine(
+        decision_id=int(d.id or 0),
+        label=entry.label,
+        status=d.status,
+        confidence=d.confidence,
+        dissent_count=entry.dissent_count,
+        review_on=d.review_on,
+        overdue=entry.overdue,
+        permalink=d.permalink,
+        text=decision_text(d),
+        owner=d.owner_id,
+        place=d.channel_id,
+    )
+
+
+def page_lines(page: LogPage) -> PageLines:
+    return PageLines(
+        entries=tuple(entry_line(e) for e in page.entries),
+        page=page.page,
+        per_page=page.per_page,
+        has_next=page.has_next,
+    )
+
+
+def metrics_view(found: LogMetrics) -> MetricsView:
+    return MetricsView(
+        decisions=found.decisions,
+        reviews_due=found.reviews_due,
+        reviews_on_time=found.reviews_on_time,
+        median_confidence=found.median_confidence,
+        with_dissent=found.with_dissent,
+        reversed_or_amended=found.reversed_or_amended,
+        readers_expected=found.readers_expected,
+        readers_done=found.readers_done,
+        narratives=found.narratives,
+        questions=found.questions,
+        calibration=tuple(
+            OwnerCalibrationLine(
+                owner=c.owner_id,
+                reviews=c.reviews,
+                recorded_confidence=c.recorded_confidence,
+                actual_confidence=c.actual_confidence,
+            )
+            for c in found.calibration
+        ),
+        bands=tuple(BandLine(b.label, b.kept, b.amended, b.reversed) for b in found.bands),
+    )
+
+
+def _vote_line(vote: Vote) -> VoteLine:
+    return VoteLine(
+        person=vote.user_id,
+        stance=vote.choice,
+        reason=vote.reason,
+        committed=vote.choice == Stance.DISAGREE_COMMIT or vote.committed_at is not None,
+        cast_at=vote.cast_at,
+    )
+
+
+def record_view(record: DecisionRecord) -> RecordView:
+    d = record.decision
+    return RecordView(
+        label=record.label,
+        text=decision_text(d),
+        proposal=d.proposal if d.final_text and d.final_text != d.proposal else None,
+        status=d.status,
+        owner=d.owner_id,
+        confidence=d.confidence,
+        confidence_note=confidence_note(d.confidence),
+        door=d.door,
+        review_on=d.review_on,
+        created_at=d.created_at,
+        decided_at=d.decided_at,
+        place=d.channel_id,
+        permalink=d.permalink,
+        replaces=record.replaces_label,
+        replaced_by=record.replaced_by_label,
+        narrative_title=record.narrative_title,
+        narrative_questions=record.narrative_questions,
+        tally=tuple(record.tally().items()),
+        show_tally=bool(record.votes) or record.voters_hidden,
+        voters_hidden=record.voters_hidden,
+        dissent=tuple(_vote_line(v) for v in record.dissent),
+        changed_votes=tuple(_vote_line(v) for v in record.votes if not v.current),
+        andon=tuple(
+            AndonLine(
+                person=p.user_id,
+                pulled_at=p.pulled_at,
+                reason=p.reason,
+                resolution=(p.resolution or "") if p.resolved_at else None,
+            )
+            for p in record.andon_pulls
+        ),
+        reviews=tuple(
+            ReviewLine(
+                due_at=r.due_at,
+                outcome=r.outcome,
+                answered_by=r.answered_by,
+                actual_confidence=r.actual_confidence,
+                learned=r.learned,
+                reminded=r.reminded_at is not None,
+            )
+            for r in record.reviews
+        ),
+        history=tuple(HistoryLine(e.at, e.user_id, e.kind, e.detail) for e in record.events),
+    )
+
+
+def hidden_from(core: Core, *, team_id: str, viewer: Viewer) -> frozenset[str]:
+    """The log's places `viewer` may not see (private channels they are not in)."""
+    return frozenset(c for c in decision_channels(core, team_id=team_id) if not viewer.sees(c))
+
+
+def _listing_query(
+    core: Core, listing: str, arg: str, viewer: Viewer, hidden: frozenset[str]
+) -> tuple[Text, LogQuery]:
+    if listing == Listing.SEARCH:
+        words = search_words(arg)
+        return text("Decisions matching “", arg, "”"), LogQuery(words=words, hidden_channels=hidden)
+    if listing == Listing.DUE:
+        return text("Reviews due or overdue"), due_query(core, LogQuery(hidden_channels=hidden))
+    if listing == Listing.MINE:
+        return text("Decisions you own"), LogQuery(owner_id=viewer.user_id, hidden_channels=hidden)
+    if arg in hidden:
+        # A private channel the person is not in shows as an empty list.
+        return text("Latest decisions in ", Place(arg)), LogQuery(channel_id="-")
+    return text("Latest decisions in ", Place(arg)), LogQuery(
+        channel_id=arg, hidden_channels=hidden
+    )
+
+
+def list_page(
+    core: Core, *, team_id: str, viewer: Viewer, listing: str, arg: str, page: int = 0
+) -> LogListView:
+    """A page of a `/decisions` list as `viewer` may see it. Raises InputTooLong for a search
+    over the limit."""
+    hidden = hidden_from(core, team_id=team_id, viewer=viewer)
+    title, query = _listing_query(core, listing, arg, viewer, hidden)
+    found = browse(core, team_id=team_id, query=query, page=page, per_page=LIST_PAGE)
+    return LogListView(title=title, lines=page_lines(found), listing=listing, arg=arg)
+
+
+def record_page(
+    core: Core,
+    *,
+    team_id: str,
+    viewer: Viewer,
+    number: int | None = None,
+    decision_id: int | None = None,
+) -> RecordView | Notice:
+    """One decision's full record (`D-42`), or a notice that there is none to show."""
+    found = find_record(
+        core, team_id=team_id, viewer=viewer, number=number, decision_id=decision_id
+    )
+    if found is None:
+        label = decision_label(number) if number is not None else "That decision"
+        return notice(f"There is no decision {label} in this workspace.")
+    return record_view(found)
+
+
+def stats(core: Core, *, team_id: str) -> MetricsView:
+    return metrics_view(metrics(core, team_id=team_id))
+
+
+def home_query(core: Core, filters: HomeFilters, hidden: frozenset[str]) -> LogQuery:
+    query = LogQuery(
+        channel_id=filters.channel_id,
+        owner_id=filters.owner_id,
+        statuses=(filters.status,) if filters.status else (),
+        hidden_channels=hidden,
+    )
+    return due_query(core, query) if filters.due else query
+
+
+def home(core: Core, *, team_id: str, viewer: Viewer, filters: HomeFilters) -> HomeView:
+    """The Home tab's log as `viewer` may see it."""
+    query = home_query(core, filters, hidden_from(core, team_id=team_id, viewer=viewer))
+    found = browse(core, team_id=team_id, query=query, page=filters.page, per_page=HOME_PAGE)
+    return HomeView(
+        filters=filters,
+        lines=page_lines(found),
+        metrics=stats(core, team_id=team_id),
+        total=count(core, team_id=team_id, query=query, cap=HOME_COUNT_CAP),
+    )
+
+
+def refilter_status(filters: HomeFilters, wanted: str | None) -> HomeFilters:
+    """The Home tab's status filter; an unknown status (a tampered request) changes nothing."""
+    if wanted in (None, "any"):
+        return filters.with_(status=None)
+    return filters.with_(status=wanted) if is_log_status(str(wanted)) else filters
+
+
+# --- `/decisions log`: record, answer, announce ---------------------------------------------
+
+
+def log_from_command(
+    core: Core, *, team_id: str, channel_id: str | None, author: Viewer, text: str
+) -> Logged | Notice:
+    """Record a decision made elsewhere; a warning saying why when the text is not one."""
+    try:
+        return log_decision(
+            core,
+            team_id=team_id,
+            channel_id=channel_id,
+            author_id=author.user_id,
+            text=text,
+            viewer=author,
+        )
+    except ProposalError as exc:
+        return warning(str(exc))
+
+
+def logged_receipt(logged: Logged) -> LoggedReceipt:
+    d = logged.decision
+    return LoggedReceipt(
+        label=decision_label(d.number),
+        confidence=d.confidence,
+        confidence_note=confidence_note(d.confidence),
+        review_on=d.review_on,
+    )
+
+
+def announce_logged(
+    core: Core,
+    platform: ChatPlatform,
+    logged: Logged,
+    *,
+    text: str,
+    viewer_of: Callable[[str], Viewer],
+) -> Notice | None:
+    """After the author was answered: a review given as a day moves to 09:00 in their zone, the
+    decision is announced in its place (whose thread gets the review notes), and the owner of a
+    decision someone else superseded is told. A notice for the author when the announcement
+    could not be posted (the decision is in the log either way)."""
+    decision = logged.decision
+    team, author = decision.team_id, decision.proposed_by
+    day = review_day_in(text)
+    if day is not None:
+        decision = review_in_zone(
+            core,
+            team_id=team,
+            decision_id=int(decision.id or 0),
+            day=day,
+            tz=platform.timezone(team, author),
+        )
+    label = decision_label(decision.number)
+    failed = None
+    if decision.channel_id:
+        try:
+            ref = platform.post(team, decision.channel_id, _logged_view(decision, author))
+            set_record_message(
+                core,
+                team_id=team,
+                decision_id=int(decision.id or 0),
+                ts=ref.id,
+                permalink=platform.permalink(team, ref),
+            )
+        except (PostFailed, PostUnconfirmed, Unreachable) as exc:
+            log.warning("could not announce %s in %s: %s", label, decision.channel_id, exc)
+            failed = notice(f"{label} is in the log, but I could not post it in this channel.")
+    older = logged.superseded
+    if older is not None and older.owner_id != author:
+        sees = decision.channel_id is None or viewer_of(older.owner_id).sees(decision.channel_id)
+        note = SupersededView(
+            author=author,
+            older_label=older.label,
+            older_text=older.text,
+            new_label=label,
+            new_text=decision_text(decision) if sees else None,
+        )
+        try:
+            platform.dm(team, older.owner_id, note)
+        except (PostFailed, PostUnconfirmed, Unreachable):
+            log.warning("could not tell the owner that %s was superseded", older.label)
+    return failed
+
+
+def _logged_view(decision: Decision, author: str) -> LoggedView:
+    return LoggedView(
+        author=author,
+        label=decision_label(decision.number),
+        text=decision_text(decision),
+        owner=decision.owner_id,
+        confidence=decision.confidence,
+        confidence_note=confidence_note(decision.confidence),
+        door=decision.door,
+        review_on=decision.review_on,
+    )

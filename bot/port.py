@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 
@@ -105,4 +106,19 @@ class ChatPlatform(Protocol):
 
     def is_public(self, team: str, place: str) -> bool:
         """Whether everyone in the workspace may read `place`; False when unknown."""
+        ...
+
+    def send_file(
+        self,
+        team: str,
+        to: str,
+        filename: str,
+        data: bytes | Path,
+        title: str,
+        *,
+        comment: object | None = None,
+    ) -> None:
+        """Send a file to a person (directly) or into a place. `data` is the content or a file
+        to stream from (a large export need not be held in memory); `comment` is a view shown
+        with it (a `Notice`). Raises `PostFailed`, `Unreachable`."""
         ...

@@ -5,31 +5,55 @@ the owner's working hours (09:00–17:00, Monday to Friday, in their own time zo
 that comes due at night or at a weekend is moved to the next working-hours slot. An unanswered
 review gets one reminder three days later (`review_reminder`, ref = review id) and then shows as
 overdue in the log.
+
+Both timers are registered by `register_timers` (called from `bot.core.build_core`) and talk to
+the workspace's platform through the port. Answering returns what answers the click (a form, a
+notice); `announce` then shows the outcome: the owner's message, the decision's thread, a word
+to each recorded dissenter.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.core import Core
-from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, STATUS_NAMES, schedule_review
+from bot.decision_log import decision_text, schedule_review, set_record_message, status_words
 from bot.inputs import TEXT_CHARS, too_long
-from bot.proposals import default_review_on
+from bot.port import ChatPlatform, MessageRef, PostFailed, PostUnconfirmed, Unreachable
+from bot.proposals import at_nine, confidence_note, default_review_on
+from bot.views import FormErrors, Notice, OpenForm, Reply, notice, warning
+from bot.views.reviews import (
+    ChangeForm,
+    DissentLine,
+    DissentRelevantView,
+    HaltLine,
+    KeepForm,
+    ReviewAnsweredView,
+    ReviewOutcomeView,
+    ReviewPromptView,
+)
+from bot.vocabulary import DecisionStatus, ReviewAnswer, Stance, TimerKind
 from storage import andon as andon_rows
 from storage import decision_log as log_rows
 from storage.db import session_scope
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import AndonPull, Decision, Review, Timer, Vote
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 WORK_START = time(9, 0)
 WORK_END = time(17, 0)
 REMINDER_AFTER = timedelta(days=3)
 SNOOZES = {"week": timedelta(days=7), "month": timedelta(days=30)}
-OUTCOMES = ("keep", "amend", "reverse", "snooze")
 # A review timer older than its decision's review date by less than this is still current.
 _STALE_MARGIN = timedelta(minutes=1)
 
@@ -89,7 +113,7 @@ def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
             core.timers.add(
                 session=session,
                 team_id=timer.team_id,
-                kind=REVIEW_DUE,
+                kind=TimerKind.REVIEW_DUE,
                 ref_id=int(decision.id or 0),
                 due_at=slot,
             )
@@ -116,7 +140,7 @@ def start_review(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
 
 
 def _open_pull(session: Session, decision: Decision) -> AndonPull | None:
-    if decision.status != "halted":
+    if decision.status != DecisionStatus.HALTED:
         return None
     return andon_rows.open_pull(
         session=session, team_id=decision.team_id, decision_id=int(decision.id or 0)
@@ -128,8 +152,8 @@ def _new_review(core: Core, session: Session, decision: Decision, now: datetime)
         team_id=decision.team_id, decision_id=int(decision.id or 0), due_at=decision.review_on
     )
     session.add(review)
-    if decision.status == "active":
-        decision.status = "under_review"
+    if decision.status == DecisionStatus.ACTIVE:
+        decision.status = DecisionStatus.UNDER_REVIEW
         session.add(decision)
     session.flush()
     add_decision_event(
@@ -143,7 +167,7 @@ def _new_review(core: Core, session: Session, decision: Decision, now: datetime)
     core.timers.add(
         session=session,
         team_id=decision.team_id,
-        kind=REVIEW_REMINDER,
+        kind=TimerKind.REVIEW_REMINDER,
         ref_id=int(review.id or 0),
         due_at=now + REMINDER_AFTER,
     )
@@ -171,7 +195,7 @@ def due_reminder(core: Core, *, timer: Timer, tz: str) -> ReviewPrompt | None:
             core.timers.add(
                 session=session,
                 team_id=timer.team_id,
-                kind=REVIEW_REMINDER,
+                kind=TimerKind.REVIEW_REMINDER,
                 ref_id=int(review.id or 0),
                 due_at=slot,
             )
@@ -206,7 +230,7 @@ def closed_note(decision: Decision) -> str | None:
     meanwhile (e.g. through the Andon cord). None while the decision is in force."""
     if decision.status in log_rows.OPEN_STATUSES:
         return None
-    status = STATUS_NAMES.get(decision.status, decision.status)
+    status = status_words(decision.status)
     return f"{decision_label(decision.number)} was {status} meanwhile; this review is closed."
 
 
@@ -225,8 +249,10 @@ def review_with_decision(
 
 
 @dataclass(frozen=True)
-class ReviewAnswer:
-    outcome: str  # keep | amend | reverse | snooze
+class Answer:
+    """The owner's answer to a review, as given in the forms (checked by `answer_review`)."""
+
+    outcome: str  # a ReviewAnswer
     actual_confidence: int | None = None
     learned: str | None = None
     new_text: str | None = None
@@ -243,7 +269,7 @@ class ReviewResult:
 
 
 def answer_review(
-    core: Core, *, team_id: str, review_id: int, user_id: str, answer: ReviewAnswer
+    core: Core, *, team_id: str, review_id: int, user_id: str, answer: Answer
 ) -> ReviewResult:
     """Record the owner's answer: keep (next date), amend/reverse (optionally with the decision
     that replaces it, linked both ways) or snooze. Raises ReviewError; nothing is half-written."""
@@ -268,21 +294,28 @@ def answer_review(
         review.new_text = (answer.new_text or "").strip() or None
         review.actual_confidence = answer.actual_confidence
         core.timers.cancel(
-            session=session, team_id=team_id, kind=REVIEW_REMINDER, ref_id=int(review.id or 0)
+            session=session,
+            team_id=team_id,
+            kind=TimerKind.REVIEW_REMINDER,
+            ref_id=int(review.id or 0),
         )
         replacement = None
-        if answer.outcome in ("keep", "snooze"):
+        if answer.outcome in (ReviewAnswer.KEEP, ReviewAnswer.SNOOZE):
             review.next_review_on = (
                 answer.next_review_on
-                if answer.outcome == "keep"
+                if answer.outcome == ReviewAnswer.KEEP
                 else now + SNOOZES[answer.snooze or "week"]
             )
             decision.review_on = review.next_review_on  # type: ignore[assignment]
-            if decision.status == "under_review":
-                decision.status = "active"
+            if decision.status == DecisionStatus.UNDER_REVIEW:
+                decision.status = DecisionStatus.ACTIVE
             schedule_review(core, session=session, decision=decision)
         else:
-            decision.status = "amended" if answer.outcome == "amend" else "reversed"
+            decision.status = (
+                DecisionStatus.AMENDED
+                if answer.outcome == ReviewAnswer.AMEND
+                else DecisionStatus.REVERSED
+            )
             # A halted decision answered this way no longer waits for the Andon cord.
             pull = andon_rows.open_pull(
                 session=session, team_id=team_id, decision_id=int(decision.id or 0)
@@ -291,7 +324,10 @@ def answer_review(
                 pull.resolved_at, pull.resolved_by, pull.resolution = now, user_id, answer.outcome
                 session.add(pull)
             core.timers.cancel(
-                session=session, team_id=team_id, kind=REVIEW_DUE, ref_id=int(decision.id or 0)
+                session=session,
+                team_id=team_id,
+                kind=TimerKind.REVIEW_DUE,
+                ref_id=int(decision.id or 0),
             )
             if review.new_text:
                 replacement = _replace(core, session, decision, review, user_id, now)
@@ -314,7 +350,7 @@ def answer_review(
             },
         )
         dissenters: tuple[str, ...] = ()
-        if answer.outcome in ("amend", "reverse"):
+        if answer.outcome in (ReviewAnswer.AMEND, ReviewAnswer.REVERSE):
             votes = log_rows.current_dissent(
                 session=session, team_id=team_id, decision_id=int(decision.id or 0)
             )
@@ -325,25 +361,25 @@ def answer_review(
         )
 
 
-def _validate(answer: ReviewAnswer, now: datetime) -> None:
-    if answer.outcome not in OUTCOMES:
+def _validate(answer: Answer, now: datetime) -> None:
+    if answer.outcome not in tuple(ReviewAnswer):
         raise ReviewError(f"unknown review outcome {answer.outcome!r}")
     for field in ("learned", "new_text"):
         if (message := too_long(getattr(answer, field) or "", TEXT_CHARS, "text")) is not None:
             raise ReviewError(message, field)
-    if answer.outcome == "snooze":
+    if answer.outcome == ReviewAnswer.SNOOZE:
         if answer.snooze not in SNOOZES:
             raise ReviewError("Snooze for a week or a month.")
         return
     if answer.actual_confidence is None or not 1 <= answer.actual_confidence <= 100:
         raise ReviewError("Say how much information you actually had (1–100%).", "actual")
-    if answer.outcome == "keep":
+    if answer.outcome == ReviewAnswer.KEEP:
         if answer.next_review_on is None or answer.next_review_on <= now:
             raise ReviewError("Pick a next review date in the future.", "next_review")
         return
     if not (answer.learned or "").strip():
         raise ReviewError("Write a line about what we learned.", "learned")
-    if answer.outcome == "amend" and not (answer.new_text or "").strip():
+    if answer.outcome == ReviewAnswer.AMEND and not (answer.new_text or "").strip():
         raise ReviewError("Write the amended decision.", "new_text")
 
 
@@ -366,7 +402,7 @@ def _replace(
             confidence=confidence,
             door=decision.door,
             review_on=default_review_on(confidence, now),
-            status="active",
+            status=DecisionStatus.ACTIVE,
             source="review",
             narrative_id=decision.narrative_id,
             created_at=now,
@@ -415,3 +451,333 @@ def owner_of(core: Core, team_id: str, decision_id: int) -> str | None:
     with session_scope(core.engine) as session:
         decision = get_decision(session=session, team_id=team_id, decision_id=decision_id)
         return decision.owner_id if decision is not None else None
+
+
+# --- what people are shown ------------------------------------------------------------------
+
+
+NOT_YOURS = "Only the decision's owner (or a workspace admin) can answer its review."
+ANSWERED = "This review was already answered."
+GONE = "This review no longer exists."
+# Errors without a field of their own show under "learned", which every form has.
+DEFAULT_FIELD = "learned"
+
+
+def prompt_view(prompt: ReviewPrompt) -> ReviewPromptView:
+    d = prompt.decision
+    pull = prompt.halted_by
+    return ReviewPromptView(
+        review_id=int(prompt.review.id or 0),
+        label=decision_label(d.number),
+        decision_text=decision_text(d),
+        confidence=d.confidence,
+        confidence_note=confidence_note(d.confidence),
+        decided_at=d.decided_at,
+        permalink=d.permalink,
+        dissent=tuple(
+            DissentLine(
+                person=v.user_id,
+                committed=v.choice == Stance.DISAGREE_COMMIT or v.committed_at is not None,
+                reason=v.reason or "",
+            )
+            for v in prompt.dissent
+        ),
+        halted=HaltLine(pull.user_id, pull.pulled_at, pull.reason) if pull is not None else None,
+        reminder=prompt.reminder,
+    )
+
+
+def _next_review(result: ReviewResult) -> datetime | None:
+    review = result.review
+    if review.outcome in (ReviewAnswer.KEEP, ReviewAnswer.SNOOZE):
+        return review.next_review_on
+    return None
+
+
+def _replacement_label(result: ReviewResult) -> str | None:
+    return decision_label(result.replacement.number) if result.replacement is not None else None
+
+
+def answered_view(result: ReviewResult) -> ReviewAnsweredView:
+    return ReviewAnsweredView(
+        label=decision_label(result.decision.number),
+        outcome=ReviewAnswer(result.review.outcome or ReviewAnswer.KEEP),
+        decision_text=decision_text(result.decision),
+        next_review_on=_next_review(result),
+        replaced_by=_replacement_label(result),
+        learned=result.review.learned,
+    )
+
+
+def outcome_view(result: ReviewResult) -> ReviewOutcomeView:
+    d, review = result.decision, result.review
+    return ReviewOutcomeView(
+        label=decision_label(d.number),
+        outcome=ReviewAnswer(review.outcome or ReviewAnswer.KEEP),
+        by=review.answered_by or d.owner_id,
+        replacement_label=_replacement_label(result),
+        replacement_text=decision_text(result.replacement) if result.replacement else None,
+        learned=review.learned,
+        next_review_on=_next_review(result),
+    )
+
+
+def dissent_view(result: ReviewResult) -> DissentRelevantView:
+    return DissentRelevantView(
+        label=decision_label(result.decision.number),
+        owner=result.decision.owner_id,
+        outcome=ReviewAnswer(result.review.outcome or ReviewAnswer.AMEND),
+        replaced_by=_replacement_label(result),
+        learned=result.review.learned,
+    )
+
+
+# --- timers ---------------------------------------------------------------------------------
+
+
+def register_timers(core: Core) -> None:
+    """The review timers: the owner's direct message and its one reminder."""
+    core.timers.register(TimerKind.REVIEW_DUE, partial(send_review, core))
+    core.timers.register(TimerKind.REVIEW_REMINDER, partial(send_reminder, core))
+
+
+def send_review(core: Core, timer: Timer) -> None:
+    """A `review_due` timer: the owner's direct message, in their working hours."""
+    owner = owner_of(core, timer.team_id, timer.ref_id)
+    if owner is None:
+        return
+    platform = core.platform_for(timer.team_id)
+    prompt = start_review(core, timer=timer, tz=platform.timezone(timer.team_id, owner))
+    if prompt is None:
+        return
+    sent = platform.dm(timer.team_id, prompt.decision.owner_id, prompt_view(prompt))
+    mark_sent(
+        core,
+        team_id=timer.team_id,
+        review_id=int(prompt.review.id or 0),
+        channel=sent.place,
+        ts=sent.id,
+    )
+
+
+def send_reminder(core: Core, timer: Timer) -> None:
+    """A `review_reminder` timer: the one reminder of an unanswered review."""
+    found = review_with_decision(core, team_id=timer.team_id, review_id=timer.ref_id)
+    if found is None:
+        return
+    owner = found[1].owner_id
+    platform = core.platform_for(timer.team_id)
+    prompt = due_reminder(core, timer=timer, tz=platform.timezone(timer.team_id, owner))
+    if prompt is None:
+        return
+    platform.dm(timer.team_id, owner, prompt_view(prompt))
+    mark_reminded(core, team_id=timer.team_id, review_id=timer.ref_id)
+
+
+# --- answering --------------------------------------------------------------------------------
+
+# Brings a poll's own messages (the poll and its record) up to date after a review changed its
+# decision; given by the platform edge until the decisions feature does this through the port.
+Refresh = Callable[[str, int], None]
+
+
+def _answerable(
+    core: Core, platform: ChatPlatform, *, team_id: str, user_id: str, review_id: int
+) -> tuple[Review, Decision] | Notice:
+    """The review and decision if `user_id` may answer it now; else why not."""
+    found = review_with_decision(core, team_id=team_id, review_id=review_id)
+    if found is None:
+        return notice(GONE)
+    review, decision = found
+    if user_id != decision.owner_id and not platform.is_admin(team_id, user_id):
+        return notice(NOT_YOURS)
+    if review.answered_at is not None:
+        return notice(ANSWERED)
+    closed = closed_note(decision)
+    if closed is not None:
+        return notice(closed)
+    return review, decision
+
+
+def open_keep(
+    core: Core, platform: ChatPlatform, *, team_id: str, user_id: str, review_id: int
+) -> Reply:
+    """Keep: the form asking for the next review date (by default the same interval again).
+    The owner's time zone is looked up now, so answering the form needs no look-up."""
+    found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
+    if isinstance(found, Notice):
+        return found
+    review, decision = found
+    interval = max(review.due_at - (decision.decided_at or decision.created_at), timedelta(days=1))
+    return OpenForm(
+        KeepForm(
+            review_id=review_id,
+            label=decision_label(decision.number),
+            decision_text=decision_text(decision),
+            next_review=(core.clock.now() + interval).date(),
+            tz=platform.timezone(team_id, user_id),
+            confidence=decision.confidence,
+        )
+    )
+
+
+def open_change(
+    core: Core,
+    platform: ChatPlatform,
+    *,
+    team_id: str,
+    user_id: str,
+    review_id: int,
+    outcome: ReviewAnswer,
+) -> Reply:
+    """Amend or Reverse: the form asking for the new wording and what was learned."""
+    found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
+    if isinstance(found, Notice):
+        return found
+    decision = found[1]
+    return OpenForm(
+        ChangeForm(
+            review_id=review_id,
+            label=decision_label(decision.number),
+            decision_text=decision_text(decision),
+            outcome=outcome,
+        )
+    )
+
+
+def snooze(
+    core: Core,
+    platform: ChatPlatform,
+    *,
+    team_id: str,
+    user_id: str,
+    review_id: int,
+    period: str,
+    refresh: Refresh | None = None,
+) -> Reply:
+    """Snooze a week or a month: answered at once, then announced."""
+    found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
+    if isinstance(found, Notice):
+        return found
+    try:
+        result = answer_review(
+            core,
+            team_id=team_id,
+            review_id=review_id,
+            user_id=user_id,
+            answer=Answer(outcome=ReviewAnswer.SNOOZE, snooze=period),
+        )
+    except ReviewError as exc:
+        return notice(str(exc))
+    announce(core, platform, result, refresh)
+    return None
+
+
+@dataclass(frozen=True)
+class FormAnswer:
+    """A submitted Keep or Amend/Reverse form, as its fields were filled in."""
+
+    outcome: str
+    actual_confidence: int | None = None
+    learned: str | None = None
+    new_text: str | None = None
+    next_review_day: date | None = None
+    tz: str | None = None  # the owner's zone when the form opened (older forms have none)
+
+
+def answers_in_form(core: Core, *, team_id: str, user_id: str, review_id: int) -> bool | None:
+    """Whether `user_id` is answered inside the form (the owner, or an admin by configuration):
+    None when there is no such review. Anyone else's admin standing is asked of the platform
+    only after the form was acknowledged (it may be slow)."""
+    found = review_with_decision(core, team_id=team_id, review_id=review_id)
+    if found is None:
+        return None
+    return user_id == found[1].owner_id or user_id in core.admin_user_ids
+
+
+def submit_form(
+    core: Core,
+    platform: ChatPlatform,
+    *,
+    team_id: str,
+    user_id: str,
+    review_id: int,
+    form: FormAnswer,
+    in_form: bool,
+) -> ReviewResult | FormErrors | None:
+    """Record a submitted form. `in_form` (see `answers_in_form`): errors are returned to show in
+    the form; otherwise the form is closed already and the person is told privately (None).
+    The result is then `announce`d."""
+    if form.outcome not in (ReviewAnswer.KEEP, ReviewAnswer.AMEND, ReviewAnswer.REVERSE):
+        return FormErrors(((DEFAULT_FIELD, GONE),))
+    if not in_form and not platform.is_admin(team_id, user_id):
+        platform.tell(team_id, user_id, notice(NOT_YOURS))
+        return None
+    next_review_on = None
+    if form.outcome == ReviewAnswer.KEEP and form.next_review_day is not None:
+        tz = form.tz if form.tz is not None else platform.timezone(team_id, user_id)
+        next_review_on = at_nine(form.next_review_day, tz)
+    answer = Answer(
+        outcome=form.outcome,
+        actual_confidence=form.actual_confidence,
+        learned=form.learned,
+        new_text=form.new_text,
+        next_review_on=next_review_on,
+    )
+    try:
+        return answer_review(
+            core, team_id=team_id, review_id=review_id, user_id=user_id, answer=answer
+        )
+    except ReviewError as exc:
+        if not in_form:
+            platform.tell(team_id, user_id, warning(str(exc)))
+            return None
+        return FormErrors(((exc.field or DEFAULT_FIELD, str(exc)),))
+
+
+def announce(
+    core: Core, platform: ChatPlatform, result: ReviewResult, refresh: Refresh | None = None
+) -> None:
+    """Everything shown after a review was answered: the poll's messages, the owner's direct
+    message, the outcome in the decision's thread, a word to each recorded dissenter. Each step
+    is best effort: the answer is recorded, and one failed post must not hide the others."""
+    review, decision = result.review, result.decision
+    team = decision.team_id
+    if refresh is not None and decision.poll_ts:
+        _try("refresh the decision's messages", lambda: refresh(team, int(decision.id or 0)))
+    if review.dm_channel and review.dm_ts:
+        ref = MessageRef(review.dm_channel, review.dm_ts)
+        _try(
+            "update the review message",
+            lambda: platform.update(team, ref, lambda: answered_view(result), wait=True),  # type: ignore[call-arg]
+        )
+    thread = thread_of(core, team_id=team, decision=decision)
+    if decision.channel_id and thread:
+        channel = decision.channel_id
+        posted = _try(
+            "post the review outcome in the thread",
+            lambda: platform.post(team, channel, outcome_view(result), thread=thread),
+        )
+        if posted is not None and result.replacement is not None:
+            set_record_message(
+                core,
+                team_id=team,
+                decision_id=int(result.replacement.id or 0),
+                ts=posted.id,
+                permalink=platform.permalink(team, posted),
+            )
+    for person in result.dissenters:
+        _try(
+            f"tell dissenter {person}",
+            lambda person=person: platform.dm(team, person, dissent_view(result)),  # type: ignore[misc]
+        )
+
+
+def _try(what: str, call: Callable[[], T]) -> T | None:
+    try:
+        return call()
+    except (PostFailed, PostUnconfirmed, Unreachable) as exc:
+        log.warning("could not %s: %s", what, exc)
+    except Exception:  # noqa: BLE001 - an adapter's own error on an update sent in turn
+        log.warning("could not %s", what, exc_info=True)
+    return None

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.core import Core
-from handlers import actions, commands, events, home, timers, views, work
+from handlers import actions, commands, events, home, views, work
 from handlers.errors import handle_error, mark_verified
 from handlers.middleware import (
     dedupe_events,
@@ -89,5 +89,4 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     views.register(app, core)
     events.register(app, core)
     home.register(app, core)
-    timers.register(app, core)
     return app

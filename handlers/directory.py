@@ -1,4 +1,4 @@
-"""Who may see which channel's decisions, people's names, direct messages: small Slack look-ups
+"""Who may see which channel's decisions, channel names, direct messages: small Slack look-ups
 with a short cache, so a page of the log does not cost a burst of API calls."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
@@ -114,11 +113,6 @@ def may_see(client: WebClient, user_id: str, channel_id: str) -> bool:
     return user_id in channel_members(client, channel_id)
 
 
-def hidden_channels(client: WebClient, user_id: str, channel_ids: Iterable[str]) -> frozenset[str]:
-    """The private channels among `channel_ids` that `user_id` is not a member of."""
-    return frozenset(c for c in channel_ids if not may_see(client, user_id, c))
-
-
 def viewer_of(
     client: WebClient, user_id: str, admin_user_ids: frozenset[str] = frozenset()
 ) -> Viewer:
@@ -132,74 +126,3 @@ def viewer_of(
 
 def open_dm(client: WebClient, user_id: str) -> str:
     return str(client.conversations_open(users=user_id)["channel"]["id"])
-
-
-class SlackNames(Mapping[str, str]):
-    """User id -> display name, looked up on demand (at most `limit` look-ups, then the names in
-    `known`, then ids). `on_name(user_id, name)` hears each name Slack gave."""
-
-    def __init__(
-        self,
-        client: WebClient,
-        limit: int = 300,
-        *,
-        known: Mapping[str, str] | None = None,
-        on_name: Callable[[str, str], None] | None = None,
-    ) -> None:
-        self.client = client
-        self.limit = limit
-        self.known = known or {}
-        self.on_name = on_name
-        self._names: dict[str, str] = {}
-
-    def __getitem__(self, user_id: str) -> str:
-        if user_id in self._names:
-            return self._names[user_id]
-        fallback = self.known.get(user_id, user_id)
-        if len(self._names) >= self.limit:
-            return fallback
-        try:
-            user = self.client.users_info(user=user_id).get("user") or {}
-            profile = user.get("profile") or {}
-            found = profile.get("display_name") or user.get("real_name") or user.get("name")
-            name = str(found or fallback)
-            if found and self.on_name is not None:
-                self.on_name(user_id, name)
-        except SlackApiError:
-            name = fallback
-        self._names[user_id] = name
-        return name
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
-class ChannelNames(Mapping[str, str]):
-    """Channel id -> name, from the cached conversations.info (else the names in `known`).
-    `on_name(channel_id, name)` hears each name Slack gave."""
-
-    def __init__(
-        self,
-        client: WebClient,
-        *,
-        known: Mapping[str, str] | None = None,
-        on_name: Callable[[str, str], None] | None = None,
-    ) -> None:
-        self.client = client
-        self.known = known or {}
-        self.on_name = on_name
-
-    def __getitem__(self, channel_id: str) -> str:
-        found = channel_info(self.client, channel_id).get("name")
-        if found and self.on_name is not None:
-            self.on_name(channel_id, str(found))
-        return str(found or self.known.get(channel_id) or channel_id)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from slack_bolt import BoltResponse
@@ -236,6 +237,30 @@ class SlackPlatform:
 
     def is_public(self, team: str, place: str) -> bool:
         return not channel_info(self.client_for(team), place).get("is_private")
+
+    def send_file(
+        self,
+        team: str,
+        to: str,
+        filename: str,
+        data: bytes | Path,
+        title: str,
+        *,
+        comment: object | None = None,
+    ) -> None:
+        client = self.client_for(team)
+        content = {"file": str(data)} if isinstance(data, Path) else {"content": data}
+        extra = {"initial_comment": render(comment)["text"]} if comment is not None else {}
+        try:
+            # A person (U…/W…) is sent the file in their direct message with the bot.
+            channel = open_dm(client, to) if to[:1] in ("U", "W") else to
+            client.files_upload_v2(
+                channel=channel, filename=filename, title=title, **content, **extra
+            )
+        except SlackApiError as exc:
+            raise PostFailed(str(exc.response.get("error"))) from exc
+        except UNANSWERED as exc:
+            raise Unreachable(str(exc)) from exc
 
 
 def remember_workspace(core: Core) -> Callable[..., BoltResponse | None]:

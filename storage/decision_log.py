@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
+from bot.vocabulary import DecisionStatus, Stance
 from storage.db import fold, folded
 from storage.models import (
     AndonPull,
@@ -28,10 +29,19 @@ from storage.models import (
     Vote,
 )
 
-DISSENT_CHOICES = ("disagree", "disagree_commit")
+DISSENT_CHOICES = (Stance.DISAGREE, Stance.DISAGREE_COMMIT)
 # Statuses of a decision that is still in force and so can come due for review.
-OPEN_STATUSES = ("active", "under_review", "halted")
-LOG_STATUSES = ("active", "under_review", "halted", "amended", "reversed", "superseded")
+OPEN_STATUSES = (DecisionStatus.ACTIVE, DecisionStatus.UNDER_REVIEW, DecisionStatus.HALTED)
+# Every status of a finalized decision (polls still voting are not in the log), in the order
+# people are shown them.
+LOG_STATUSES = (
+    DecisionStatus.ACTIVE,
+    DecisionStatus.UNDER_REVIEW,
+    DecisionStatus.HALTED,
+    DecisionStatus.AMENDED,
+    DecisionStatus.REVERSED,
+    DecisionStatus.SUPERSEDED,
+)
 
 
 @dataclass(frozen=True)
@@ -331,7 +341,12 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
         session.exec(
             select(func.count())
             .select_from(Decision)
-            .where(in_period, col(Decision.status).in_(("reversed", "amended", "superseded")))
+            .where(
+                in_period,
+                col(Decision.status).in_(
+                    (DecisionStatus.REVERSED, DecisionStatus.AMENDED, DecisionStatus.SUPERSEDED)
+                ),
+            )
         ).one()
     )
     # A review counts once it is settled either way: answered, or reminded (late).

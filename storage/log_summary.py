@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, or_, over
 from sqlmodel import Session, col, select
 
+from bot.vocabulary import DecisionStatus, ReviewAnswer, Stance
 from storage.db import days_between, month_of
 from storage.decision_log import DISSENT_CHOICES, LogQuery, _conditions
 from storage.models import (
@@ -31,7 +32,7 @@ from storage.models import (
 # Confidence bands: (label, lowest confidence in the band).
 BANDS = (("under 50%", 0), ("50–69%", 50), ("70–89%", 70), ("90% and over", 90))
 VERDICTS = ("kept", "amended", "reversed")
-_VERDICT_RANK = {"keep": 1, "amend": 2, "reverse": 3}
+_VERDICT_RANK = {ReviewAnswer.KEEP: 1, ReviewAnswer.AMEND: 2, ReviewAnswer.REVERSE: 3}
 # Owners shown on the summary (those with the most decisions).
 OWNER_LIMIT = 50
 
@@ -202,7 +203,7 @@ def log_summary(*, session: Session, team_id: str, query: LogQuery) -> Summary:
         .select_from(Vote)
         .where(
             *dissent_votes,
-            or_(Vote.choice == "disagree_commit", col(Vote.committed_at).is_not(None)),
+            or_(Vote.choice == Stance.DISAGREE_COMMIT, col(Vote.committed_at).is_not(None)),
         ),
     )
     pulls = _count(
@@ -221,7 +222,9 @@ def log_summary(*, session: Session, team_id: str, query: LogQuery) -> Summary:
     ).one()
     reversed_ = _count(
         session,
-        select(func.count()).select_from(Decision).where(*conds, Decision.status == "reversed"),
+        select(func.count())
+        .select_from(Decision)
+        .where(*conds, Decision.status == DecisionStatus.REVERSED),
     )
     reading = _reading(session, team_id, query)
     return Summary(

@@ -7,6 +7,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.port import MessageRef, PostFailed
 
@@ -30,6 +31,16 @@ class Told:
     place: str | None
 
 
+@dataclass
+class SentFile:
+    team: str
+    to: str
+    filename: str
+    data: bytes
+    title: str
+    comment: object | None
+
+
 class MemoryPlatform:
     """`bot.port.ChatPlatform` in memory. `members`, `admins`, `zones` and `names` are set by
     tests; `refuse` makes posts in a place fail with a reason (`PostFailed`); `private` places
@@ -49,6 +60,7 @@ class MemoryPlatform:
         self.heard: set[str] = set()  # places the bot listens in
         self.private: set[str] = set()
         self.part_counts: dict[type, int] = {}  # messages a view type takes (default 1)
+        self.files: list[SentFile] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -126,6 +138,21 @@ class MemoryPlatform:
 
     def is_public(self, team: str, place: str) -> bool:
         return place not in self.private
+    def send_file(
+        self,
+        team: str,
+        to: str,
+        filename: str,
+        data: bytes | Path,
+        title: str,
+        *,
+        comment: object | None = None,
+    ) -> None:
+        if to in self.refuse:
+            raise PostFailed(self.refuse[to])
+        content = data.read_bytes() if isinstance(data, Path) else data
+        with self._lock:
+            self.files.append(SentFile(team, to, filename, content, title, comment))
 
     # --- what tests read ------------------------------------------------------------------
 

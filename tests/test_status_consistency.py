@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot import decisions, reviews
 from bot.decision_log import record_decision, set_record_message
-from bot.reviews import ReviewAnswer, ReviewError
+from bot.reviews import Answer, ReviewError
 from handlers import coalesce
 from handlers.blocks.decisions import PULL_ANDON
 from storage.db import session_scope
@@ -101,7 +101,7 @@ def test_reversing_by_andon_during_a_review_stops_its_reminder_and_closes_it(
                 team_id=TEAM,
                 review_id=int(_review(bot).id or 0),
                 user_id=OWNER,
-                answer=ReviewAnswer(
+                answer=Answer(
                     outcome="amend", actual_confidence=50, learned="x", new_text="Ship monthly"
                 ),
             )
@@ -141,7 +141,7 @@ def test_reversing_a_halted_decision_in_its_review_resolves_the_andon_pull(
             team_id=TEAM,
             review_id=int(_review(bot).id or 0),
             user_id=OWNER,
-            answer=ReviewAnswer(outcome="reverse", actual_confidence=30, learned="Legal was right"),
+            answer=Answer(outcome="reverse", actual_confidence=30, learned="Legal was right"),
         )
         assert _row(bot, decision_id).status == "reversed"
         with session_scope(bot.core.engine) as session:
@@ -160,7 +160,7 @@ def test_an_amended_decision_cannot_be_halted_and_brought_back(bot: RunningBot) 
             team_id=TEAM,
             review_id=int(_review(bot).id or 0),
             user_id=OWNER,
-            answer=ReviewAnswer(
+            answer=Answer(
                 outcome="amend", actual_confidence=50, learned="Too fast", new_text="Ship monthly"
             ),
         )

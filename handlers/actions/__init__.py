@@ -5,7 +5,8 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import Core
-from handlers.actions import decisions, narratives, reflections, reviews
+from handlers import reviews
+from handlers.actions import decisions, narratives, reflections
 
 
 def register(app: App, core: Core) -> None:
@@ -13,4 +14,4 @@ def register(app: App, core: Core) -> None:
     reflections.register(app, core)
     narratives.register(app, core)
     decisions.register(app, core)
-    reviews.register(app, core)
+    reviews.register(app, core)  # the review buttons and forms

@@ -1,14 +1,29 @@
-"""Block Kit for the decision log: lists with pages, one full record, metrics, the Home tab."""
+"""Block Kit for the decision log: renderers of its views (`bot.views.decision_log`) — lists
+with pages, one full record, metrics, the Home tab, a logged decision's announcement."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.decision_log import STATUS_NAMES, DecisionRecord, LogEntry, LogPage, calibration_text
-from bot.inputs import parse_id
-from bot.proposals import confidence_note
+from bot.views.decision_log import (
+    HOME_COUNT_CAP,
+    HOME_STATUSES,
+    BandLine,
+    EntryLine,
+    HomeFilters,
+    HomeUnavailable,
+    HomeView,
+    LoggedReceipt,
+    LoggedView,
+    LogListView,
+    MetricsView,
+    PageLines,
+    RecordView,
+    ReviewLine,
+    SupersededView,
+)
+from bot.vocabulary import DecisionStatus, Stance
 from handlers.render import (
     VIEW_BLOCK_LIMIT,
     actions,
@@ -21,18 +36,25 @@ from handlers.render import (
     slack_date,
     split_text,
 )
-from storage.decision_log import LogMetrics
-from storage.models import Decision
+from handlers.slack_platform import mrkdwn, renders
+
+__all__ = ["HOME_COUNT_CAP", "HomeFilters"]
 
 PREVIEW_CHARS = 280
-CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
-# Past this many matches the Home tab says "1,000+" (see handlers.home.decision_log.COUNT_CAP).
-HOME_COUNT_CAP = 1000
-HOME_STATUSES = ("active", "under_review", "halted", "amended", "reversed", "superseded")
-
-
-def decision_text(decision: Decision) -> str:
-    return decision.final_text or decision.proposal
+CHOICE_NAMES = {
+    Stance.AGREE: "Agree",
+    Stance.DISAGREE_COMMIT: "Disagree, but commit",
+    Stance.DISAGREE: "Disagree",
+}
+STATUS_NAMES = {
+    DecisionStatus.VOTING: "voting",
+    DecisionStatus.ACTIVE: "active",
+    DecisionStatus.UNDER_REVIEW: "under review",
+    DecisionStatus.HALTED: "halted",
+    DecisionStatus.AMENDED: "amended",
+    DecisionStatus.REVERSED: "reversed",
+    DecisionStatus.SUPERSEDED: "superseded",
+}
 
 
 def _preview(text: str) -> str:
@@ -40,27 +62,26 @@ def _preview(text: str) -> str:
     return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
 
 
-def entry_text(entry: LogEntry) -> str:
+def entry_text(line: EntryLine) -> str:
     """One line of facts and a preview of the decision, for lists."""
-    d = entry.decision
     facts = [
-        f"*{entry.label}*",
-        STATUS_NAMES.get(d.status, d.status),
-        f"{d.confidence}% confidence",
-        f"{entry.dissent_count} dissent",
-        f"review {slack_date(d.review_on, '{date_short}')}",
+        f"*{line.label}*",
+        STATUS_NAMES.get(line.status, line.status),
+        f"{line.confidence}% confidence",
+        f"{line.dissent_count} dissent",
+        f"review {slack_date(line.review_on, '{date_short}')}",
     ]
-    if entry.overdue:
+    if line.overdue:
         facts.append(":warning: review overdue")
-    if d.permalink:
-        facts.append(f"<{d.permalink}|thread>")
-    owner = f"owner {mention(d.owner_id)}"
-    if d.channel_id:
-        owner += f" in <#{d.channel_id}>"
-    return " · ".join(facts) + f"\n{escape(_preview(decision_text(d)))}\n_{owner}_"
+    if line.permalink:
+        facts.append(f"<{line.permalink}|thread>")
+    owner = f"owner {mention(line.owner)}"
+    if line.place:
+        owner += f" in <#{line.place}>"
+    return " · ".join(facts) + f"\n{escape(_preview(line.text))}\n_{owner}_"
 
 
-def page_navigation(page: LogPage, action_prefix: str, state: dict[str, Any]) -> list[dict]:
+def page_navigation(page: PageLines, action_prefix: str, state: dict[str, Any]) -> list[dict]:
     """Previous/next buttons carrying the list's state (what it shows and which page)."""
     buttons = []
     if page.has_previous:
@@ -82,7 +103,7 @@ def page_navigation(page: LogPage, action_prefix: str, state: dict[str, Any]) ->
     return [actions(*buttons)] if buttons else []
 
 
-def build_log_list(title: str, page: LogPage, state: dict[str, Any]) -> list[dict[str, Any]]:
+def build_log_list(title: str, page: PageLines, state: dict[str, Any]) -> list[dict[str, Any]]:
     """A private answer to `/decisions …`: one page of entries with previous/next.
 
     `title` is mrkdwn (it may hold a channel link); user text in it must be escaped already."""
@@ -98,48 +119,51 @@ def build_log_list(title: str, page: LogPage, state: dict[str, Any]) -> list[dic
     return blocks
 
 
-def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
+@renders(LogListView)
+def render_log_list(view: LogListView) -> dict[str, Any]:
+    title = mrkdwn(view.title)
+    state = {"v": view.listing, "a": view.arg}
+    return {"text": title, "blocks": build_log_list(title, view.lines, state)}
+
+
+def build_record_blocks(record: RecordView) -> list[dict[str, Any]]:
     """Every field of one decision; long texts are split over several sections, never cut."""
-    d = record.decision
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{record.label}"}}
     ]
-    blocks += _long(f"*Decision:* {escape(decision_text(d))}")
-    if d.final_text and d.final_text != d.proposal:
-        blocks += _long(f"*Proposed as:* {escape(d.proposal)}")
-    note = confidence_note(d.confidence)
+    blocks += _long(f"*Decision:* {escape(record.text)}")
+    if record.proposal is not None:
+        blocks += _long(f"*Proposed as:* {escape(record.proposal)}")
+    note = record.confidence_note
     facts = [
-        f"*Status:* {STATUS_NAMES.get(d.status, d.status)}",
-        f"*Owner:* {mention(d.owner_id)}",
-        f"*Confidence:* {d.confidence}%" + (f" ({note})" if note else ""),
-        f"*Door:* {d.door}",
-        f"*Review:* {slack_date(d.review_on)}",
-        f"*Created:* {slack_date(d.created_at)}",
+        f"*Status:* {STATUS_NAMES.get(record.status, record.status)}",
+        f"*Owner:* {mention(record.owner)}",
+        f"*Confidence:* {record.confidence}%" + (f" ({note})" if note else ""),
+        f"*Door:* {record.door}",
+        f"*Review:* {slack_date(record.review_on)}",
+        f"*Created:* {slack_date(record.created_at)}",
     ]
-    if d.decided_at:
-        facts.append(f"*Decided:* {slack_date(d.decided_at)}")
-    if d.channel_id:
-        facts.append(f"*Channel:* <#{d.channel_id}>")
-    if d.permalink:
-        facts.append(f"*Thread:* <{d.permalink}|open>")
-    if record.replaces_label:
-        facts.append(f"*Replaces:* {record.replaces_label}")
-    if record.replaced_by_label:
-        facts.append(f"*Replaced by:* {record.replaced_by_label}")
+    if record.decided_at:
+        facts.append(f"*Decided:* {slack_date(record.decided_at)}")
+    if record.place:
+        facts.append(f"*Channel:* <#{record.place}>")
+    if record.permalink:
+        facts.append(f"*Thread:* <{record.permalink}|open>")
+    if record.replaces:
+        facts.append(f"*Replaces:* {record.replaces}")
+    if record.replaced_by:
+        facts.append(f"*Replaced by:* {record.replaced_by}")
     if record.narrative_title:
         facts.append(
             f"*Narrative:* {escape(record.narrative_title)} "
             f"({record.narrative_questions} questions)"
         )
     blocks.append(section("\n".join(facts)))
-    tally = record.tally()
-    if record.votes or record.voters_hidden:
+    if record.show_tally:
         blocks.append(
             section(
                 "*Tally:* "
-                + " · ".join(
-                    f"{CHOICE_NAMES[c]} {n}" for c, n in tally.items() if c in CHOICE_NAMES
-                )
+                + " · ".join(f"{CHOICE_NAMES[c]} {n}" for c, n in record.tally if c in CHOICE_NAMES)
             )
         )
     if record.voters_hidden:
@@ -149,24 +173,22 @@ def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
     if record.dissent:
         lines = ["*Dissent*"]
         for vote in record.dissent:
-            committed = vote.choice == "disagree_commit" or vote.committed_at is not None
-            status = "committed" if committed else "has not committed"
-            lines.append(f"• {mention(vote.user_id)} ({status}): {escape(vote.reason or '')}")
+            status = "committed" if vote.committed else "has not committed"
+            lines.append(f"• {mention(vote.person)} ({status}): {escape(vote.reason or '')}")
         blocks += _long("\n".join(lines))
-    changed = [v for v in record.votes if not v.current]
-    if changed:
+    if record.changed_votes:
         lines = ["*Changed votes*"] + [
-            f"• {mention(v.user_id)} first voted {CHOICE_NAMES.get(v.choice, v.choice)} "
+            f"• {mention(v.person)} first voted {CHOICE_NAMES.get(v.stance, v.stance)} "
             f"({slack_date(v.cast_at)})"
-            for v in changed
+            for v in record.changed_votes
         ]
         blocks += _long("\n".join(lines))
-    if record.andon_pulls:
+    if record.andon:
         lines = ["*Andon cord*"]
-        for pull in record.andon_pulls:
-            state = f"resolved ({pull.resolution})" if pull.resolved_at else "open"
+        for pull in record.andon:
+            state = f"resolved ({pull.resolution})" if pull.resolution is not None else "open"
             lines.append(
-                f"• {mention(pull.user_id)} {slack_date(pull.pulled_at)} — {state}: "
+                f"• {mention(pull.person)} {slack_date(pull.pulled_at)} — {state}: "
                 f"{escape(pull.reason)}"
             )
         blocks += _long("\n".join(lines))
@@ -175,19 +197,19 @@ def build_record_blocks(record: DecisionRecord) -> list[dict[str, Any]]:
         for review in record.reviews:
             lines.append("• " + review_line(review))
         blocks += _long("\n".join(lines))
-    if record.events:
+    if record.history:
         lines = ["*History*"]
-        for event in record.events:
-            who = f" {mention(event.user_id)}" if event.user_id else ""
+        for event in record.history:
+            who = f" {mention(event.person)}" if event.person else ""
             lines.append(f"• {slack_date(event.at)}{who}: {event_text(event.kind, event.detail)}")
         blocks += _long("\n".join(lines))
     return blocks
 
 
-def review_line(review: Any) -> str:
+def review_line(review: ReviewLine) -> str:
     due = slack_date(review.due_at, "{date_short}")
     if review.outcome is None:
-        state = "overdue" if review.reminded_at else "waiting for the owner"
+        state = "overdue" if review.reminded else "waiting for the owner"
         return f"due {due}: {state}"
     text = f"due {due}: *{review.outcome}* by {mention(review.answered_by or '')}"
     if review.actual_confidence is not None:
@@ -220,11 +242,32 @@ def _long(text: str) -> list[dict[str, Any]]:
     return [section(piece) for piece in split_text(text) if piece.strip()]
 
 
+def calibration_text(bands: tuple[BandLine, ...]) -> str:
+    """Calibration in words: per confidence band, how many reviewed decisions were kept,
+    amended and reversed ("—" where none was reviewed)."""
+    parts = []
+    for band in bands:
+        n = band.reviewed
+        if not n:
+            parts.append(f"{band.label}: —")
+            continue
+        shares = ", ".join(
+            f"{round(100 * count / n)}% {word}"
+            for count, word in (
+                (band.kept, "kept"),
+                (band.amended, "amended"),
+                (band.reversed, "reversed"),
+            )
+        )
+        parts.append(f"{band.label}: {n} reviewed ({shares})")
+    return "; ".join(parts)
+
+
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
 
-def metrics_lines(metrics: LogMetrics) -> list[str]:
+def metrics_lines(metrics: MetricsView) -> list[str]:
     median = f"{metrics.median_confidence:g}%" if metrics.median_confidence is not None else "—"
     per_narrative = f"{metrics.questions / metrics.narratives:.1f}" if metrics.narratives else "—"
     return [
@@ -241,13 +284,13 @@ def metrics_lines(metrics: LogMetrics) -> list[str]:
     ]
 
 
-def build_stats_blocks(metrics: LogMetrics) -> list[dict[str, Any]]:
+def build_stats_blocks(metrics: MetricsView) -> list[dict[str, Any]]:
     blocks = [section("*Decision log — input metrics*\n" + "\n".join(metrics_lines(metrics)))]
     if metrics.calibration:
         lines = ["*Confidence recorded vs. information actually had (from reviews)*"]
         for row in metrics.calibration:
             lines.append(
-                f"• {mention(row.owner_id)}: recorded {row.recorded_confidence:.0f}%, "
+                f"• {mention(row.owner)}: recorded {row.recorded_confidence:.0f}%, "
                 f"actually {row.actual_confidence:.0f}% ({row.reviews} reviews)"
             )
         blocks += _long("\n".join(lines))
@@ -255,51 +298,6 @@ def build_stats_blocks(metrics: LogMetrics) -> list[dict[str, Any]]:
 
 
 # --- the Home tab ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HomeFilters:
-    channel_id: str | None = None
-    owner_id: str | None = None
-    status: str | None = None
-    due: bool = False
-    page: int = 0
-
-    def to_metadata(self) -> str:
-        return json.dumps(
-            {
-                "c": self.channel_id,
-                "o": self.owner_id,
-                "s": self.status,
-                "d": self.due,
-                "p": self.page,
-            },
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_metadata(cls, raw: str | None) -> HomeFilters:
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        status = data.get("s")
-        return cls(
-            channel_id=_str(data.get("c")),
-            owner_id=_str(data.get("o")),
-            status=status if status in HOME_STATUSES else None,
-            due=bool(data.get("d")),
-            page=parse_id(data.get("p")) or 0,
-        )
-
-    def with_(self, **changes: Any) -> HomeFilters:
-        return replace(self, **changes)
-
-
-def _str(value: Any) -> str | None:
-    return str(value) if isinstance(value, str) and value else None
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -342,8 +340,18 @@ def home_filter_block(filters: HomeFilters) -> dict[str, Any]:
     return actions(channel, owner, status, due, block_id="home_filters")
 
 
+@renders(HomeView)
+def render_home(view: HomeView) -> dict[str, Any]:
+    """`views.publish` arguments of the Home tab."""
+    return {
+        "view": build_home_view(
+            filters=view.filters, page=view.lines, metrics=view.metrics, total=view.total
+        )
+    }
+
+
 def build_home_view(
-    *, filters: HomeFilters, page: LogPage, metrics: LogMetrics, total: int
+    *, filters: HomeFilters, page: PageLines, metrics: MetricsView, total: int
 ) -> dict[str, Any]:
     """The leaders' decision log browser: metrics, filters, one page of entries (≤100 blocks)."""
     blocks: list[dict[str, Any]] = [
@@ -369,7 +377,7 @@ def build_home_view(
             blocks.append(
                 section(
                     entry_text(entry),
-                    accessory=button("Open record", "home_open_record", str(entry.decision.id)),
+                    accessory=button("Open record", "home_open_record", str(entry.decision_id)),
                 )
             )
     blocks.extend(page_navigation(page, "home_page", {}))
@@ -383,6 +391,11 @@ NO_WORKSPACE_HOME = (
 )
 
 
+@renders(HomeUnavailable)
+def render_home_unavailable(_view: HomeUnavailable) -> dict[str, Any]:
+    return {"view": build_no_workspace_home()}
+
+
 def build_no_workspace_home() -> dict[str, Any]:
     """The Home tab of an org-wide install when the event names no workspace."""
     return {
@@ -394,7 +407,7 @@ def build_no_workspace_home() -> dict[str, Any]:
     }
 
 
-def build_record_modal(record: DecisionRecord) -> dict[str, Any]:
+def build_record_modal(record: RecordView) -> dict[str, Any]:
     blocks = build_record_blocks(record)
     if len(blocks) > VIEW_BLOCK_LIMIT:
         blocks = blocks[: VIEW_BLOCK_LIMIT - 1] + [
@@ -406,4 +419,46 @@ def build_record_modal(record: DecisionRecord) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": record.label[:24]},
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": blocks,
+    }
+
+
+@renders(MetricsView)
+def render_stats(view: MetricsView) -> dict[str, Any]:
+    return {"text": "Decision log metrics", "blocks": build_stats_blocks(view)}
+
+
+@renders(LoggedView)
+def render_logged(view: LoggedView) -> dict[str, Any]:
+    """The announcement of a decision recorded with `/decisions log`."""
+    note = view.confidence_note
+    return {
+        "text": (
+            f":ledger: {mention(view.author)} logged *{view.label}*: {escape(view.text)}\n"
+            f"Owner {mention(view.owner)} · {view.confidence}% confidence"
+            + (f" ({note})" if note else "")
+            + f" · {view.door} door · review {slack_date(view.review_on, '{date_short}')}"
+        )
+    }
+
+
+@renders(SupersededView)
+def render_superseded(view: SupersededView) -> dict[str, Any]:
+    new = f"*{view.new_label}*"
+    if view.new_text is not None:
+        new += f": {escape(view.new_text)}"
+    return {
+        "text": (
+            f":information_source: {mention(view.author)} superseded your decision "
+            f"*{view.older_label}* ({escape(view.older_text[:300])}) with {new}"
+        )
+    }
+
+
+@renders(LoggedReceipt)
+def render_logged_receipt(view: LoggedReceipt) -> dict[str, Any]:
+    note = view.confidence_note
+    return {
+        "text": f"Logged *{view.label}*. Confidence {view.confidence}%"
+        + (f" ({note})" if note else "")
+        + f"; review {slack_date(view.review_on)}."
     }

@@ -1,14 +1,20 @@
-"""Block Kit for reviews: the owner's direct message, the answer forms, the notes afterwards."""
+"""Block Kit for reviews: renderers of the owner's direct message, the answer forms and the
+notes afterwards (`bot.views.reviews`)."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
-from bot.proposals import confidence_note
-from bot.reviews import ReviewPrompt, ReviewResult
-from handlers.blocks.decision_log import decision_text
+from bot.views.reviews import (
+    ChangeForm,
+    DissentRelevantView,
+    KeepForm,
+    ReviewAnsweredView,
+    ReviewOutcomeView,
+    ReviewPromptView,
+)
+from bot.vocabulary import ReviewAnswer
 from handlers.render import (
     actions,
     button,
@@ -20,60 +26,58 @@ from handlers.render import (
     slack_date,
     split_text,
 )
-from storage.decisions import decision_label
-from storage.models import Decision, Review
+from handlers.slack_platform import renders
 
 OUTCOME_WORDS = {
-    "keep": "kept (still right)",
-    "amend": "amended",
-    "reverse": "reversed",
-    "snooze": "snoozed",
+    ReviewAnswer.KEEP: "kept (still right)",
+    ReviewAnswer.AMEND: "amended",
+    ReviewAnswer.REVERSE: "reversed",
+    ReviewAnswer.SNOOZE: "snoozed",
 }
 
 
-def build_review_message(prompt: ReviewPrompt) -> tuple[str, list[dict[str, Any]]]:
+@renders(ReviewPromptView)
+def render_review_prompt(view: ReviewPromptView) -> dict[str, Any]:
     """The owner's DM on the review date: decision, confidence, dissent, and four answers."""
-    d = prompt.decision
-    label = decision_label(d.number)
+    label = view.label
     head = (
         f":alarm_clock: Reminder: *{label}* still waits for your review."
-        if prompt.reminder
+        if view.reminder
         else f":mag: Time to review *{label}*: is it still right?"
     )
-    text = f"{'Reminder: ' if prompt.reminder else ''}Time to review {label}"
+    text = f"{'Reminder: ' if view.reminder else ''}Time to review {label}"
     blocks: list[dict[str, Any]] = [section(head)]
-    blocks += [section(p) for p in split_text(f"> {escape(decision_text(d))}") if p.strip()]
-    note = confidence_note(d.confidence)
-    facts = f"Decided with *{d.confidence}%* of the information you wished you had" + (
+    blocks += [section(p) for p in split_text(f"> {escape(view.decision_text)}") if p.strip()]
+    note = view.confidence_note
+    facts = f"Decided with *{view.confidence}%* of the information you wished you had" + (
         f" ({note})." if note else "."
     )
-    if d.decided_at:
-        facts += f" Decided {slack_date(d.decided_at)}."
-    if d.permalink:
-        facts += f" <{d.permalink}|Open the thread>"
+    if view.decided_at:
+        facts += f" Decided {slack_date(view.decided_at)}."
+    if view.permalink:
+        facts += f" <{view.permalink}|Open the thread>"
     blocks.append(section(facts))
-    pull = prompt.halted_by
+    pull = view.halted
     if pull is not None:
         blocks += [
             section(p)
             for p in split_text(
-                f":rotating_light: *Halted:* {mention(pull.user_id)} pulled the Andon cord "
+                f":rotating_light: *Halted:* {mention(pull.person)} pulled the Andon cord "
                 f"{slack_date(pull.pulled_at)}: {escape(pull.reason)}"
             )
             if p.strip()
         ]
-    if prompt.dissent:
+    if view.dissent:
         lines = ["*Recorded dissent*"]
-        for vote in prompt.dissent:
-            committed = vote.choice == "disagree_commit" or vote.committed_at is not None
+        for line in view.dissent:
             lines.append(
-                f"• {mention(vote.user_id)}{' (committed)' if committed else ''}: "
-                f"{escape(vote.reason or '')}"
+                f"• {mention(line.person)}{' (committed)' if line.committed else ''}: "
+                f"{escape(line.reason)}"
             )
         blocks += [section(p) for p in split_text("\n".join(lines)) if p.strip()]
     else:
         blocks.append(context("No dissent was recorded."))
-    value = str(prompt.review.id)
+    value = str(view.review_id)
     blocks.append(
         actions(
             button("Still right (keep)", "review_keep", value, style="primary"),
@@ -84,55 +88,50 @@ def build_review_message(prompt: ReviewPrompt) -> tuple[str, list[dict[str, Any]
             block_id="review_answers",
         )
     )
-    return text, blocks
+    return {"text": text, "blocks": blocks}
 
 
-def build_review_answered(result: ReviewResult) -> tuple[str, list[dict[str, Any]]]:
+@renders(ReviewAnsweredView)
+def render_review_answered(view: ReviewAnsweredView) -> dict[str, Any]:
     """The owner's DM once answered (the buttons are gone)."""
-    d, review = result.decision, result.review
-    label = decision_label(d.number)
-    text = f"{label} {OUTCOME_WORDS.get(review.outcome or '', review.outcome)}"
-    lines = [f":white_check_mark: *{label}* {OUTCOME_WORDS.get(review.outcome or '', '')}."]
-    if review.next_review_on and review.outcome in ("keep", "snooze"):
-        lines.append(f"Next review: {slack_date(review.next_review_on)}.")
-    if result.replacement is not None:
-        lines.append(f"Replaced by *{decision_label(result.replacement.number)}*.")
-    if review.learned:
-        lines.append(f"What we learned: {escape(review.learned)}")
+    label = view.label
+    text = f"{label} {OUTCOME_WORDS[view.outcome]}"
+    lines = [f":white_check_mark: *{label}* {OUTCOME_WORDS[view.outcome]}."]
+    if view.next_review_on:
+        lines.append(f"Next review: {slack_date(view.next_review_on)}.")
+    if view.replaced_by is not None:
+        lines.append(f"Replaced by *{view.replaced_by}*.")
+    if view.learned:
+        lines.append(f"What we learned: {escape(view.learned)}")
     blocks = [section(p) for p in split_text("\n".join(lines)) if p.strip()]
-    blocks.insert(1, section(f"> {fit(escape(decision_text(d)), 2900)}"))
-    return text, blocks
+    blocks.insert(1, section(f"> {fit(escape(view.decision_text), 2900)}"))
+    return {"text": text, "blocks": blocks}
 
 
-def thread_note(result: ReviewResult) -> str:
+@renders(ReviewOutcomeView)
+def render_review_outcome(view: ReviewOutcomeView) -> dict[str, Any]:
     """The short note in the decision's original thread."""
-    d, review = result.decision, result.review
-    label = decision_label(d.number)
-    note = f"Review of *{label}*: {OUTCOME_WORDS.get(review.outcome or '', review.outcome)} by {mention(review.answered_by or d.owner_id)}."
-    if result.replacement is not None:
-        note += (
-            f" Replaced by *{decision_label(result.replacement.number)}*: "
-            f"{escape(decision_text(result.replacement))}"
-        )
-    if review.learned:
-        note += f"\nWhat we learned: {escape(review.learned)}"
-    if review.next_review_on and review.outcome in ("keep", "snooze"):
-        note += f"\nNext review: {slack_date(review.next_review_on, '{date_short}')}."
-    return note
+    note = f"Review of *{view.label}*: {OUTCOME_WORDS[view.outcome]} by {mention(view.by)}."
+    if view.replacement_label is not None:
+        note += f" Replaced by *{view.replacement_label}*: {escape(view.replacement_text or '')}"
+    if view.learned:
+        note += f"\nWhat we learned: {escape(view.learned)}"
+    if view.next_review_on:
+        note += f"\nNext review: {slack_date(view.next_review_on, '{date_short}')}."
+    return {"text": note}
 
 
-def dissent_relevant(result: ReviewResult) -> str:
-    d = result.decision
-    label = decision_label(d.number)
+@renders(DissentRelevantView)
+def render_dissent_relevant(view: DissentRelevantView) -> dict[str, Any]:
     text = (
-        f"Your dissent on *{label}* was relevant: {mention(d.owner_id)} "
-        f"{OUTCOME_WORDS.get(result.review.outcome or '', '')} it on review."
+        f"Your dissent on *{view.label}* was relevant: {mention(view.owner)} "
+        f"{OUTCOME_WORDS[view.outcome]} it on review."
     )
-    if result.replacement is not None:
-        text += f" It is replaced by *{decision_label(result.replacement.number)}*."
-    if result.review.learned:
-        text += f"\nWhat we learned: {escape(result.review.learned)}"
-    return text
+    if view.replaced_by is not None:
+        text += f" It is replaced by *{view.replaced_by}*."
+    if view.learned:
+        text += f"\nWhat we learned: {escape(view.learned)}"
+    return {"text": text}
 
 
 def _confidence_select(initial: int | None) -> dict[str, Any]:
@@ -160,7 +159,9 @@ def _confidence_select(initial: int | None) -> dict[str, Any]:
     }
 
 
-def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = True) -> dict:
+def _text_input(
+    block_id: str, label: str, *, optional: bool, limit: int, multiline: bool = True
+) -> dict[str, Any]:
     return {
         "type": "input",
         "block_id": block_id,
@@ -170,64 +171,73 @@ def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = 
             "type": "plain_text_input",
             "action_id": "value",
             "multiline": multiline,
-            "max_length": 3000,
+            "max_length": limit,
         },
     }
 
 
-def build_keep_modal(
-    review: Review, decision: Decision, next_review: date, tz: str = "UTC"
-) -> dict[str, Any]:
+@renders(KeepForm)
+def render_keep_form(form: KeepForm) -> dict[str, Any]:
     """`tz`: the owner's time zone, in which the next review date is read (looked up when the
     form opens, so that answering it needs no look-up before its acknowledgement)."""
     return {
-        "type": "modal",
-        "callback_id": "review_keep",
-        "private_metadata": json.dumps({"review": review.id, "tz": tz}),
-        "title": {"type": "plain_text", "text": "Still right"},
-        "submit": {"type": "plain_text", "text": "Keep"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(
-                f"*{decision_label(decision.number)}*: {fit(escape(decision_text(decision)), 2800)}"
-            ),
-            {
-                "type": "input",
-                "block_id": "next_review",
-                "label": {"type": "plain_text", "text": "Next review date"},
-                "element": {
-                    "type": "datepicker",
-                    "action_id": "value",
-                    "initial_date": next_review.isoformat(),
+        "view": {
+            "type": "modal",
+            "callback_id": "review_keep",
+            "private_metadata": json.dumps({"review": form.review_id, "tz": form.tz}),
+            "title": {"type": "plain_text", "text": "Still right"},
+            "submit": {"type": "plain_text", "text": "Keep"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [
+                section(f"*{form.label}*: {fit(escape(form.decision_text), 2800)}"),
+                {
+                    "type": "input",
+                    "block_id": "next_review",
+                    "label": {"type": "plain_text", "text": "Next review date"},
+                    "element": {
+                        "type": "datepicker",
+                        "action_id": "value",
+                        "initial_date": form.next_review.isoformat(),
+                    },
                 },
-            },
-            _confidence_select(decision.confidence),
-            _text_input("learned", "What did we learn? (optional)", optional=True),
-        ],
+                _confidence_select(form.confidence),
+                _text_input(
+                    "learned",
+                    "What did we learn? (optional)",
+                    optional=True,
+                    limit=form.text_limit,
+                ),
+            ],
+        }
     }
 
 
-def build_change_modal(review: Review, decision: Decision, outcome: str) -> dict[str, Any]:
+@renders(ChangeForm)
+def render_change_form(form: ChangeForm) -> dict[str, Any]:
     """Amend or Reverse: the new text (for reverse: an optional replacing decision), what we
     learned, and how much information there actually was."""
-    amend = outcome == "amend"
+    amend = form.outcome == ReviewAnswer.AMEND
     return {
-        "type": "modal",
-        "callback_id": "review_change",
-        "private_metadata": json.dumps({"review": review.id, "outcome": outcome}),
-        "title": {"type": "plain_text", "text": "Amend decision" if amend else "Reverse decision"},
-        "submit": {"type": "plain_text", "text": "Amend" if amend else "Reverse"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(
-                f"*{decision_label(decision.number)}*: {fit(escape(decision_text(decision)), 2800)}"
-            ),
-            _text_input(
-                "new_text",
-                "The amended decision" if amend else "What we decide instead (optional)",
-                optional=not amend,
-            ),
-            _text_input("learned", "What did we learn?", optional=False),
-            _confidence_select(None),
-        ],
+        "view": {
+            "type": "modal",
+            "callback_id": "review_change",
+            "private_metadata": json.dumps({"review": form.review_id, "outcome": form.outcome}),
+            "title": {
+                "type": "plain_text",
+                "text": "Amend decision" if amend else "Reverse decision",
+            },
+            "submit": {"type": "plain_text", "text": "Amend" if amend else "Reverse"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [
+                section(f"*{form.label}*: {fit(escape(form.decision_text), 2800)}"),
+                _text_input(
+                    "new_text",
+                    "The amended decision" if amend else "What we decide instead (optional)",
+                    optional=not amend,
+                    limit=form.text_limit,
+                ),
+                _text_input("learned", "What did we learn?", optional=False, limit=form.text_limit),
+                _confidence_select(None),
+            ],
+        }
     }

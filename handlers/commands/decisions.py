@@ -1,4 +1,7 @@
-"""`/decisions`: the decision log — browse, search, one record, record, metrics, export."""
+"""`/decisions`: the decision log — browse, search, one record, record, metrics, export.
+
+One listener parses the subcommand and dispatches through `SUBCOMMANDS` (a new subcommand is
+one function and one line there); the core answers with views that are rendered here."""
 
 from __future__ import annotations
 
@@ -6,35 +9,31 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import decision_log
+from bot import decision_log, log_export
+from bot.access import Viewer
 from bot.core import Core
 from bot.inputs import InputTooLong, parse_id
-from bot.proposals import ProposalError, confidence_note, review_day_in
-from handlers.blocks.decision_log import (
-    build_log_list,
-    build_record_blocks,
-    build_stats_blocks,
-    decision_text,
-)
+from bot.views import Notice
+from bot.views.decision_log import HOME_STATUSES, Listing, RecordView
+from handlers.blocks.decision_log import build_record_blocks, render_logged_receipt
 from handlers.commands.decide import owner_as_id
-from handlers.directory import channel_info, hidden_channels, may_see, open_dm, viewer_of
-from handlers.exports import ExportRequest, start_export
-from handlers.render import chunk_blocks, ephemeral, escape, mention, slack_date
-from handlers.slack import team_id_of, user_timezone
+from handlers.directory import channel_info, viewer_of
+from handlers.exports import start_export
+from handlers.render import chunk_blocks, ephemeral, escape
+from handlers.slack import team_id_of
+from handlers.slack_platform import render
 from handlers.slack_text import to_plain
-from storage.decision_log import LOG_STATUSES, LogQuery
-from storage.decisions import decision_label
-from storage.models import Decision
 
 log = logging.getLogger(__name__)
 
-PER_PAGE = 10
 USAGE = (
     "*/decisions* browses the decision log (answers are private to you).\n"
     "• `/decisions` — latest decisions in this channel\n"
@@ -53,210 +52,163 @@ USAGE = (
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One `/decisions` request: how to answer it and who asked, where."""
+
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    core: Core
+    command: dict[str, Any]
+
+    @property
+    def team_id(self) -> str:
+        return team_id_of(self.command)
+
+    @property
+    def user(self) -> str:
+        return str(self.command["user_id"])
+
+    def viewer(self) -> Viewer:
+        return viewer_of(self.client, self.user, self.core.admin_user_ids)
+
+
 def register(app: App, core: Core) -> None:
-    @app.command("/decisions")
-    def decisions_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        text = (command.get("text") or "").strip()
-        word, _, rest = text.partition(" ")
-        word = word.lower()
-        rest = rest.strip()
-        if word in ("help", "?"):
-            ack(ephemeral(USAGE))
-        elif word == "log":
-            # Slack escapes & < > and sends owner:@user as <@U…>: hand the core plain text.
-            log_decision(ack, command, respond, client, core, owner_as_id(to_plain(rest)))
-        elif word == "export":
-            export(ack, command, client, core, rest)
-        elif word == "stats":
-            ack()
-            metrics = decision_log.metrics(core, team_id=team_id_of(command))
-            respond(text="Decision log metrics", blocks=build_stats_blocks(metrics))
-        elif word == "search" and not rest:
-            ack(ephemeral("Say what to search for, e.g. `/decisions search pricing`.\n\n" + USAGE))
-        elif word in ("", "search", "due", "mine"):
-            if word == "search":
-                try:
-                    decision_log.search_words(rest)
-                except InputTooLong as exc:
-                    ack(ephemeral(f":warning: {exc} Search for fewer words."))
-                    return
-            ack()
-            arg = {"": command["channel_id"], "search": to_plain(rest)}.get(word, "")
-            state = {"v": word or "channel", "a": arg}
-            show_list(respond, client, core, command, state, page=0)
-        elif decision_log.parse_label(text) is not None:
-            ack()
-            show_record(respond, client, core, command, decision_log.parse_label(text) or 0)
-        else:
-            ack(ephemeral(f"I don't know `{escape(text[:100])}`.\n\n" + USAGE))
+    app.command("/decisions")(partial(decisions_command, core=core))
+    app.action("log_page_next")(partial(page_action, core=core))
+    app.action("log_page_prev")(partial(page_action, core=core))
 
-    def page_action(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+
+def decisions_command(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, *, core: Core
+) -> None:
+    text = (command.get("text") or "").strip()
+    word, _, rest = text.partition(" ")
+    asked = Asked(ack, respond, client, core, command)
+    subcommand = SUBCOMMANDS.get(word.lower())
+    number = decision_log.parse_label(text)
+    if subcommand is not None:
+        subcommand(asked, rest.strip())
+    elif number is not None:
         ack()
-        try:
-            state = json.loads(body["actions"][0].get("value") or "{}")
-            page = parse_id(state.pop("p", 0)) or 0
-        except (ValueError, TypeError, AttributeError):
-            return
-        if not isinstance(state, dict):
-            return
-        try:
-            decision_log.search_words(str(state.get("a") or ""))
-        except InputTooLong:
-            return  # a tampered button: no list has such a search
-        show_list(respond, client, core, body, state, page=page, replace=True)
-
-    app.action("log_page_next")(page_action)
-    app.action("log_page_prev")(page_action)
+        show_record(asked, number)
+    else:
+        ack(ephemeral(f"I don't know `{escape(text[:100])}`.\n\n" + USAGE))
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
+def show_help(asked: Asked, _rest: str) -> None:
+    asked.ack(ephemeral(USAGE))
 
 
-def list_query(
-    core: Core, state: dict[str, Any], user: str, hidden: frozenset[str]
-) -> tuple[str, LogQuery]:
-    """What a list shows, from its state (kept in the page buttons' values)."""
-    kind, arg = str(state.get("v") or ""), str(state.get("a") or "")
-    if kind == "search":
-        words = decision_log.search_words(arg)
-        return f"Decisions matching “{escape(arg)}”", LogQuery(words=words, hidden_channels=hidden)
-    if kind == "due":
-        return "Reviews due or overdue", decision_log.due_query(
-            core, LogQuery(hidden_channels=hidden)
+def show_latest(asked: Asked, _rest: str) -> None:
+    asked.ack()
+    show_list(asked, Listing.CHANNEL, asked.command["channel_id"])
+
+
+def show_due(asked: Asked, _rest: str) -> None:
+    asked.ack()
+    show_list(asked, Listing.DUE, "")
+
+
+def show_mine(asked: Asked, _rest: str) -> None:
+    asked.ack()
+    show_list(asked, Listing.MINE, "")
+
+
+def search(asked: Asked, rest: str) -> None:
+    if not rest:
+        asked.ack(
+            ephemeral("Say what to search for, e.g. `/decisions search pricing`.\n\n" + USAGE)
         )
-    if kind == "mine":
-        return "Decisions you own", LogQuery(owner_id=user, hidden_channels=hidden)
-    return f"Latest decisions in <#{arg}>", LogQuery(channel_id=arg, hidden_channels=hidden)
-
-
-def show_list(
-    respond: Respond,
-    client: WebClient,
-    core: Core,
-    body: dict[str, Any],
-    state: dict[str, Any],
-    *,
-    page: int,
-    replace: bool = False,
-) -> None:
-    team_id = team_id_of(body)
-    user = _user(body)
-    hidden = hidden_channels(client, user, decision_log.decision_channels(core, team_id=team_id))
-    title, query = list_query(core, state, user, hidden)
-    if query.channel_id and query.channel_id in hidden:
-        query = LogQuery(channel_id="-", hidden_channels=hidden)
-    result = decision_log.browse(core, team_id=team_id, query=query, page=page, per_page=PER_PAGE)
-    blocks = build_log_list(title, result, state)
-    respond(text=title, blocks=blocks, response_type="ephemeral", replace_original=replace)
-
-
-def show_record(
-    respond: Respond, client: WebClient, core: Core, body: dict[str, Any], number: int
-) -> None:
-    viewer = viewer_of(client, _user(body), core.admin_user_ids)
-    record = decision_log.find_record(core, team_id=team_id_of(body), viewer=viewer, number=number)
-    if record is None:
-        respond(text=f"There is no decision {decision_label(number)} in this workspace.")
         return
-    # A long record is sent as several messages rather than cut.
-    for blocks in chunk_blocks(build_record_blocks(record)):
-        respond(text=record.label, blocks=blocks, response_type="ephemeral")
+    try:
+        decision_log.search_words(rest)
+    except InputTooLong as exc:
+        asked.ack(ephemeral(f":warning: {exc} Search for fewer words."))
+        return
+    asked.ack()
+    show_list(asked, Listing.SEARCH, to_plain(rest))
 
 
-def log_decision(
-    ack: Ack,
-    command: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    core: Core,
-    text: str,
+def show_stats(asked: Asked, _rest: str) -> None:
+    asked.ack()
+    asked.respond(**render(decision_log.stats(asked.core, team_id=asked.team_id)))
+
+
+def show_list(asked: Asked, listing: str, arg: str, *, page: int = 0, again: bool = False) -> None:
+    view = decision_log.list_page(
+        asked.core,
+        team_id=asked.team_id,
+        viewer=asked.viewer(),
+        listing=listing,
+        arg=arg,
+        page=page,
+    )
+    asked.respond(**render(view), response_type="ephemeral", replace_original=again)
+
+
+def show_record(asked: Asked, number: int) -> None:
+    found = decision_log.record_page(
+        asked.core, team_id=asked.team_id, viewer=asked.viewer(), number=number
+    )
+    if isinstance(found, RecordView):
+        # A long record is sent as several messages rather than cut.
+        for blocks in chunk_blocks(build_record_blocks(found)):
+            asked.respond(text=found.label, blocks=blocks, response_type="ephemeral")
+    else:
+        asked.respond(text=render(found)["text"])
+
+
+def page_action(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, *, core: Core
 ) -> None:
+    ack()
+    try:
+        state = json.loads(body["actions"][0].get("value") or "{}")
+        page = parse_id(state.pop("p", 0)) or 0
+    except (ValueError, TypeError, AttributeError):
+        return
+    if not isinstance(state, dict):
+        return
+    try:
+        decision_log.search_words(str(state.get("a") or ""))
+    except InputTooLong:
+        return  # a tampered button: no list has such a search
+    asked = Asked(ack, respond, client, core, {**body, "user_id": body["user"]["id"]})
+    listing, arg = str(state.get("v") or ""), str(state.get("a") or "")
+    show_list(asked, listing, arg, page=page, again=True)
+
+
+def log_decision(asked: Asked, rest: str) -> None:
+    # Slack escapes & < > and sends owner:@user as <@U…>: hand the core plain text.
+    text = owner_as_id(to_plain(rest))
     if not text:
-        ack(ephemeral("Write the decision after `/decisions log`.\n\n" + USAGE))
+        asked.ack(ephemeral("Write the decision after `/decisions log`.\n\n" + USAGE))
         return
-    user = command["user_id"]
     # Superseding asks Slack who may see and act on the older decision (membership, admin
     # standing): then the request is acknowledged first and answered through response_url.
-    answer: Callable[..., Any] = ack
+    answer: Callable[..., Any] = asked.ack
     if "replaces:" in text.lower():
-        ack()
-        answer = respond
-    try:
-        # A review given as a day is read in the author's time zone after the acknowledgement
-        # (asking Slack for it may be slow); the day is the same.
-        logged = decision_log.log_decision(
-            core,
-            team_id=team_id_of(command),
-            channel_id=command.get("channel_id"),
-            author_id=user,
-            text=text,
-            viewer=viewer_of(client, user, core.admin_user_ids),
-        )
-    except ProposalError as exc:
-        answer(ephemeral(f":warning: {exc}\n\n" + USAGE))
+        asked.ack()
+        answer = asked.respond
+    core, channel = asked.core, asked.command.get("channel_id")
+    logged = decision_log.log_from_command(
+        core, team_id=asked.team_id, channel_id=channel, author=asked.viewer(), text=text
+    )
+    if isinstance(logged, Notice):
+        answer(ephemeral(render(logged)["text"] + "\n\n" + USAGE))
         return
-    decision = logged.decision
-    label = decision_label(decision.number)
-    note = confidence_note(decision.confidence)
-    answer(
-        ephemeral(
-            f"Logged *{label}*. Confidence {decision.confidence}%"
-            + (f" ({note})" if note else "")
-            + f"; review {slack_date(decision.review_on)}."
-        )
+    answer(ephemeral(render_logged_receipt(decision_log.logged_receipt(logged))["text"]))
+    failed = decision_log.announce_logged(
+        core,
+        core.platform_for(asked.team_id),
+        logged,
+        text=text,
+        viewer_of=partial(viewer_of, asked.client, admin_user_ids=core.admin_user_ids),
     )
-    day = review_day_in(text)
-    if day is not None:
-        decision = decision_log.review_in_zone(
-            core,
-            team_id=decision.team_id,
-            decision_id=int(decision.id or 0),
-            day=day,
-            tz=user_timezone(client, user),
-        )
-    announcement = (
-        f":ledger: {mention(user)} logged *{label}*: {escape(decision_text(decision))}\n"
-        f"Owner {mention(decision.owner_id)} · {decision.confidence}% confidence"
-        + (f" ({note})" if note else "")
-        + f" · {decision.door} door · review {slack_date(decision.review_on, '{date_short}')}"
-    )
-    try:
-        posted = client.chat_postMessage(channel=command["channel_id"], text=announcement)
-        link = client.chat_getPermalink(channel=command["channel_id"], message_ts=posted["ts"])
-        decision_log.set_record_message(
-            core,
-            team_id=decision.team_id,
-            decision_id=int(decision.id or 0),
-            ts=str(posted["ts"]),
-            permalink=str(link.get("permalink") or "") or None,
-        )
-    except Exception:  # noqa: BLE001 - the decision is logged; the announcement is extra
-        log.warning("could not announce %s in %s", label, command.get("channel_id"), exc_info=True)
-        respond(text=f"{label} is in the log, but I could not post it in this channel.")
-    if logged.superseded is not None and logged.superseded.owner_id != user:
-        tell_superseded_owner(client, user, decision, logged.superseded)
-
-
-def tell_superseded_owner(
-    client: WebClient, author: str, decision: Decision, older: decision_log.Superseded
-) -> None:
-    """A direct message to the owner of a decision someone else (an admin) superseded. The new
-    decision's words are left out if its channel is one the owner cannot see."""
-    label = decision_label(decision.number)
-    new = f"*{label}*"
-    if decision.channel_id is None or may_see(client, older.owner_id, decision.channel_id):
-        new += f": {escape(decision_text(decision))}"
-    text = (
-        f":information_source: {mention(author)} superseded your decision *{older.label}* "
-        f"({escape(older.text[:300])}) with {new}"
-    )
-    try:
-        client.chat_postMessage(channel=open_dm(client, older.owner_id), text=text)
-    except Exception:  # noqa: BLE001 - the log has the change; the message is extra
-        log.warning("could not tell the owner that %s was superseded", older.label, exc_info=True)
+    if failed is not None:
+        asked.respond(text=render(failed)["text"])
 
 
 def parse_export_args(
@@ -287,10 +239,10 @@ def parse_export_args(
             wanted = tuple(
                 s.strip().replace(" ", "_").replace("-", "_") for s in lower[7:].split(",")
             )
-            unknown = [s for s in wanted if s not in LOG_STATUSES]
+            unknown = [s for s in wanted if s not in HOME_STATUSES]
             if unknown or not wanted:
                 raise ValueError(
-                    f"status must be one or more of {', '.join(LOG_STATUSES)} (comma-separated)."
+                    f"status must be one or more of {', '.join(HOME_STATUSES)} (comma-separated)."
                 )
             statuses = wanted
         else:
@@ -301,36 +253,55 @@ def parse_export_args(
     return channel, everything, since, statuses
 
 
-def export(ack: Ack, command: dict[str, Any], client: WebClient, core: Core, text: str) -> None:
+def export(asked: Asked, rest: str) -> None:
     try:
-        channel, _everything, since, statuses = parse_export_args(text)
+        channel, _everything, since, statuses = parse_export_args(rest)
     except ValueError as exc:
-        ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
+        asked.ack(ephemeral(f":warning: {exc}\n\n" + USAGE))
         return
-    viewer = viewer_of(client, command["user_id"], core.admin_user_ids)
+    viewer = asked.viewer()
     if channel and channel.startswith("#"):
-        # Without escaping, Slack sends `#name`: look it up among the log's channels the
-        # person may see (a private channel they are not in is answered like no channel).
-        wanted = channel[1:].lower()
-        found = [
-            c
-            for c in decision_log.decision_channels(core, team_id=team_id_of(command))
-            if str(channel_info(client, c).get("name") or "").lower() == wanted and viewer.sees(c)
-        ]
-        if not found:
-            ack(ephemeral(f"No decisions were made in `{escape(channel)}`."))
+        channel = named_channel(asked, channel, viewer)
+        if channel is None:
             return
-        channel = found[0]
     elif channel and not viewer.sees(channel):
-        ack(ephemeral("No decisions were made in that channel."))
+        asked.ack(ephemeral("No decisions were made in that channel."))
         return
-    ack(ephemeral("Preparing your export… it will arrive as a direct message."))
-    start_export(
-        client,
-        core,
-        ExportRequest(
-            team_id=team_id_of(command),
-            user_id=command["user_id"],
-            query=LogQuery(channel_id=channel, since=since, statuses=statuses),
-        ),
+    asked.ack(ephemeral("Preparing your export… it will arrive as a direct message."))
+    request = log_export.export_request(
+        team_id=asked.team_id,
+        user_id=asked.user,
+        channel_id=channel,
+        since=since,
+        statuses=statuses,
     )
+    start_export(asked.client, asked.core, request)
+
+
+def named_channel(asked: Asked, name: str, viewer: Viewer) -> str | None:
+    """Without escaping, Slack sends `#name`: look it up among the log's channels the person
+    may see (a private channel they are not in is answered like no channel)."""
+    wanted = name[1:].lower()
+    found = [
+        c
+        for c in decision_log.decision_channels(asked.core, team_id=asked.team_id)
+        if str(channel_info(asked.client, c).get("name") or "").lower() == wanted and viewer.sees(c)
+    ]
+    if not found:
+        asked.ack(ephemeral(f"No decisions were made in `{escape(name)}`."))
+        return None
+    return found[0]
+
+
+# The subcommands of `/decisions`, by their first word (a `D-42` shows that record).
+SUBCOMMANDS: dict[str, Callable[[Asked, str], None]] = {
+    "": show_latest,
+    "help": show_help,
+    "?": show_help,
+    "search": search,
+    "due": show_due,
+    "mine": show_mine,
+    "log": log_decision,
+    "stats": show_stats,
+    "export": export,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import Core
-from handlers.views import decisions, narratives, reflections, reviews
+from handlers.views import decisions, narratives, reflections
 
 
 def register(app: App, core: Core) -> None:
@@ -13,4 +13,4 @@ def register(app: App, core: Core) -> None:
     reflections.register(app, core)
     narratives.register(app, core)
     decisions.register(app, core)
-    reviews.register(app, core)
+    # Review forms: with the review buttons (`handlers.reviews`).

@@ -1,27 +1,21 @@
-"""The review forms: Keep (next date) and Amend/Reverse (new text, what we learned)."""
+"""The review forms submitted: Keep (next date) and Amend/Reverse (new text, what we learned).
+Registered in `handlers.reviews`."""
 
 from __future__ import annotations
 
 import json
-import logging
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import reviews
 from bot.core import Core
 from bot.inputs import clean, parse_id
-from handlers.actions.reviews import NOT_YOURS
-from handlers.decision_messages import DecisionMessages
-from handlers.reconcile import UNANSWERED
-from handlers.reviews import announce_answer
-from handlers.slack import is_admin, team_id_of, user_timezone
-
-log = logging.getLogger(__name__)
+from bot.reviews import FormAnswer, Refresh
+from bot.views import FormErrors
+from handlers.slack import team_id_of
 
 
 def _value(values: dict[str, Any], block: str) -> Any:
@@ -42,88 +36,56 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _at_nine(day: str | None, tz: str) -> datetime | None:
-    if not day:
-        return None
+def _day(raw: Any) -> date | None:
     try:
-        parsed = date.fromisoformat(day)
+        return date.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
-    try:
-        zone = ZoneInfo(tz)
-    except Exception:  # noqa: BLE001 - an unknown zone falls back to UTC
-        zone = ZoneInfo("UTC")
-    return datetime.combine(parsed, time(9, 0), tzinfo=zone)
 
 
-def tell_privately(client: WebClient, user: str, text: str) -> None:
-    """After the form closed: a direct message (the form was submitted from anywhere)."""
-    try:
-        channel = client.conversations_open(users=user)["channel"]["id"]
-        client.chat_postMessage(channel=channel, text=text)
-    except (SlackApiError, *UNANSWERED):
-        log.warning("could not tell %s about their review answer", user)
+def form_answer(view: dict[str, Any], outcome: str | None) -> tuple[int, FormAnswer]:
+    """The review a submitted form answers, and its fields."""
+    meta = _metadata(view)
+    values = view["state"]["values"]
+    tz = meta.get("tz")
+    return parse_id(meta.get("review")) or 0, FormAnswer(
+        outcome=outcome or str(meta.get("outcome") or ""),
+        actual_confidence=parse_id(_value(values, "actual")),
+        learned=_value(values, "learned"),
+        new_text=_value(values, "new_text"),
+        next_review_day=_day(_value(values, "next_review")),
+        tz=tz if isinstance(tz, str) else None,
+    )
 
 
-def _int(raw: Any) -> int | None:
-    return parse_id(raw)
+def _asked(body: dict[str, Any], review_id: int) -> dict[str, Any]:
+    """Who answers which review, in the words of the core's functions."""
+    return {"team_id": team_id_of(body), "user_id": body["user"]["id"], "review_id": review_id}
 
 
-def register(app: App, core: Core) -> None:
-    def submit(ack: Ack, body: dict[str, Any], client: WebClient, outcome: str | None) -> None:
-        view = body["view"]
-        meta = _metadata(view)
-        values = view["state"]["values"]
-        user = body["user"]["id"]
-        team_id = team_id_of(body)
-        review_id = _int(meta.get("review")) or 0
-        outcome = outcome or str(meta.get("outcome") or "")
-        found = reviews.review_with_decision(core, team_id=team_id, review_id=review_id)
-        if found is None or outcome not in ("keep", "amend", "reverse"):
-            ack(response_action="errors", errors={"learned": "This review no longer exists."})
-            return
-        _review, decision = found
-        # The owner (or a NARRATIVE_ADMINS admin) is answered in the form; anyone else's admin
-        # standing is asked of Slack after the acknowledgement, and refusals told privately.
-        known = user == decision.owner_id or user in core.admin_user_ids
-        if not known:
-            ack()
-            if not is_admin(client, user, core.admin_user_ids):
-                tell_privately(client, user, NOT_YOURS)
-                return
-        # The zone was looked up when the form opened; a form opened by an older version of
-        # the bot has none, and the zone is asked for now.
-        tz = meta.get("tz")
-        if outcome == "keep" and not isinstance(tz, str):
-            tz = user_timezone(client, user)
-        answer = reviews.ReviewAnswer(
-            outcome=outcome,
-            actual_confidence=_int(_value(values, "actual")),
-            learned=_value(values, "learned"),
-            new_text=_value(values, "new_text"),
-            next_review_on=_at_nine(_value(values, "next_review"), str(tz))
-            if outcome == "keep"
-            else None,
-        )
-        try:
-            result = reviews.answer_review(
-                core, team_id=team_id, review_id=review_id, user_id=user, answer=answer
-            )
-        except reviews.ReviewError as exc:
-            if not known:
-                tell_privately(client, user, f":warning: {exc}")
-                return
-            # Errors without a field of their own show under "learned", which every form has.
-            ack(response_action="errors", errors={exc.field or "learned": str(exc)})
-            return
-        if known:
-            ack()
-        announce_answer(client, core, result, DecisionMessages.for_app(app, core))
-
-    @app.view("review_keep")
-    def keep_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        submit(ack, body, client, "keep")
-
-    @app.view("review_change")
-    def change_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        submit(ack, body, client, None)
+def submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    *,
+    core: Core,
+    refresh: Refresh,
+    outcome: str | None,
+) -> None:
+    review_id, form = form_answer(body["view"], outcome)
+    asked = _asked(body, review_id)
+    in_form = reviews.answers_in_form(core, **asked)
+    if in_form is None:
+        ack(response_action="errors", errors={reviews.DEFAULT_FIELD: reviews.GONE})
+        return
+    if not in_form:
+        ack()  # asking the platform who is an admin may be slow
+    platform = core.platform_for(asked["team_id"])
+    result = reviews.submit_form(core, platform, form=form, in_form=in_form, **asked)
+    if isinstance(result, FormErrors):
+        ack(response_action="errors", errors=dict(result.errors))
+        return
+    if in_form:
+        ack()
+    if result is not None:
+        reviews.announce(core, platform, result, refresh)

@@ -10,8 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot import reviews
-from bot.decision_log import REVIEW_DUE, REVIEW_REMINDER, record_decision
+from bot.decision_log import record_decision
 from bot.proposals import ProposalError
+from bot.vocabulary import TimerKind
 from storage.db import session_scope
 from storage.decisions import get_decision
 from storage.models import Decision, DecisionEvent, Timer
@@ -74,7 +75,7 @@ def test_logged_decision_gets_default_review_and_timer(engine: Engine) -> None:
     assert high.review_on == now + timedelta(days=180)
     assert custom.review_on == now + timedelta(days=10)
     assert (low.number, custom.number) == (1, 4)
-    [timer] = _timer(engine, REVIEW_DUE, int(low.id or 0))
+    [timer] = _timer(engine, TimerKind.REVIEW_DUE, int(low.id or 0))
     assert timer.due_at == low.review_on and timer.team_id == TEAM
 
 
@@ -112,8 +113,8 @@ def test_a_logged_decision_can_supersede_one_in_force(engine: Engine) -> None:
         kinds = {(e.decision_id, e.kind) for e in session.exec(select(DecisionEvent)).all()}
     assert {(old.id, "superseded"), (new.id, "supersedes")} <= kinds
     # The superseded decision is no longer reviewed; the new one is.
-    assert _timer(engine, REVIEW_DUE, int(old.id or 0)) == []
-    assert len(_timer(engine, REVIEW_DUE, int(new.id or 0))) == 1
+    assert _timer(engine, TimerKind.REVIEW_DUE, int(old.id or 0)) == []
+    assert len(_timer(engine, TimerKind.REVIEW_DUE, int(new.id or 0))) == 1
 
 
 @pytest.mark.parametrize(
@@ -141,7 +142,7 @@ def test_superseding_needs_a_decision_in_force_of_this_workspace(
 
 
 def _fire(core, engine: Engine, decision: Decision, tz: str = "UTC"):  # type: ignore[no-untyped-def]
-    [timer] = _timer(engine, REVIEW_DUE, int(decision.id or 0))
+    [timer] = _timer(engine, TimerKind.REVIEW_DUE, int(decision.id or 0))
     with session_scope(engine) as session:  # claimed, as the scheduler would
         session.get(Timer, timer.id).status = "running"  # type: ignore[union-attr]
     return reviews.start_review(core, timer=timer, tz=tz)
@@ -154,13 +155,13 @@ def test_review_starts_once_and_moves_to_working_hours(engine: Engine) -> None:
         core.timers.add(
             session=session,
             team_id=TEAM,
-            kind=REVIEW_DUE,
+            kind=TimerKind.REVIEW_DUE,
             ref_id=int(decision.id or 0),
             due_at=decision.review_on,
         )
     with freeze_time("2026-12-05 21:00:00"):
         assert _fire(core, engine, decision, "Europe/Berlin") is None
-    moved = _timer(engine, REVIEW_DUE, int(decision.id or 0))
+    moved = _timer(engine, TimerKind.REVIEW_DUE, int(decision.id or 0))
     assert [t.due_at for t in moved] == [datetime(2026, 12, 7, 8, 0, tzinfo=UTC)]
     with freeze_time("2026-12-07 08:00:00"):
         prompt = _fire(core, engine, decision, "Europe/Berlin")
@@ -170,7 +171,7 @@ def test_review_starts_once_and_moves_to_working_hours(engine: Engine) -> None:
         )
         # A second run (a retry, a second process) sends nothing more.
         assert reviews.start_review(core, timer=moved[0], tz="Europe/Berlin") is None
-    [reminder] = _timer(engine, REVIEW_REMINDER, int(prompt.review.id or 0))
+    [reminder] = _timer(engine, TimerKind.REVIEW_REMINDER, int(prompt.review.id or 0))
     assert reminder.due_at == datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
 
 
@@ -181,14 +182,14 @@ def test_reminder_once_then_overdue(engine: Engine) -> None:
         core.timers.add(
             session=session,
             team_id=TEAM,
-            kind=REVIEW_DUE,
+            kind=TimerKind.REVIEW_DUE,
             ref_id=int(decision.id or 0),
             due_at=decision.review_on,
         )
     with freeze_time("2026-12-31 10:00:00"):
         prompt = _fire(core, engine, decision)
         assert prompt is not None
-    [timer] = _timer(engine, REVIEW_REMINDER, int(prompt.review.id or 0))
+    [timer] = _timer(engine, TimerKind.REVIEW_REMINDER, int(prompt.review.id or 0))
     with freeze_time("2027-01-04 10:00:00"):
         reminder = reviews.due_reminder(core, timer=timer, tz="UTC")
         assert reminder is not None and reminder.reminder
@@ -205,7 +206,7 @@ def _started(core, engine: Engine, decision: Decision):  # type: ignore[no-untyp
         core.timers.add(
             session=session,
             team_id=TEAM,
-            kind=REVIEW_DUE,
+            kind=TimerKind.REVIEW_DUE,
             ref_id=int(decision.id or 0),
             due_at=decision.review_on,
         )
@@ -227,7 +228,7 @@ def test_keep_sets_next_review(engine: Engine) -> None:
                 team_id=TEAM,
                 review_id=int(prompt.review.id or 0),
                 user_id="U0OWNER",
-                answer=reviews.ReviewAnswer(outcome="keep", next_review_on=next_on),
+                answer=reviews.Answer(outcome="keep", next_review_on=next_on),
             )
         assert missing.value.field == "actual"
         result = reviews.answer_review(
@@ -235,9 +236,7 @@ def test_keep_sets_next_review(engine: Engine) -> None:
             team_id=TEAM,
             review_id=int(prompt.review.id or 0),
             user_id="U0OWNER",
-            answer=reviews.ReviewAnswer(
-                outcome="keep", actual_confidence=60, next_review_on=next_on
-            ),
+            answer=reviews.Answer(outcome="keep", actual_confidence=60, next_review_on=next_on),
         )
         with pytest.raises(reviews.ReviewError, match="already answered"):
             reviews.answer_review(
@@ -245,12 +244,14 @@ def test_keep_sets_next_review(engine: Engine) -> None:
                 team_id=TEAM,
                 review_id=int(prompt.review.id or 0),
                 user_id="U0OWNER",
-                answer=reviews.ReviewAnswer(outcome="snooze", snooze="week"),
+                answer=reviews.Answer(outcome="snooze", snooze="week"),
             )
     assert result.decision.status == "active" and result.decision.review_on == next_on
     assert result.dissenters == ()
-    assert [t.due_at for t in _timer(engine, REVIEW_DUE, int(decision.id or 0))] == [next_on]
-    assert _timer(engine, REVIEW_REMINDER, int(prompt.review.id or 0)) == []
+    assert [t.due_at for t in _timer(engine, TimerKind.REVIEW_DUE, int(decision.id or 0))] == [
+        next_on
+    ]
+    assert _timer(engine, TimerKind.REVIEW_REMINDER, int(prompt.review.id or 0)) == []
 
 
 def test_review_in_another_workspace_is_not_found(engine: Engine) -> None:
@@ -263,7 +264,7 @@ def test_review_in_another_workspace_is_not_found(engine: Engine) -> None:
             team_id="T0OTHER",
             review_id=int(prompt.review.id or 0),
             user_id="U0OWNER",
-            answer=reviews.ReviewAnswer(outcome="snooze", snooze="week"),
+            answer=reviews.Answer(outcome="snooze", snooze="week"),
         )
     assert (
         reviews.review_with_decision(core, team_id="T0OTHER", review_id=int(prompt.review.id or 0))
@@ -281,7 +282,7 @@ def test_snooze_moves_the_review(engine: Engine) -> None:
             team_id=TEAM,
             review_id=int(prompt.review.id or 0),
             user_id="U0OWNER",
-            answer=reviews.ReviewAnswer(outcome="snooze", snooze="month"),
+            answer=reviews.Answer(outcome="snooze", snooze="month"),
         )
     assert result.decision.review_on == datetime(2027, 1, 31, 10, 0, tzinfo=UTC)
     assert result.review.outcome == "snooze"
@@ -303,7 +304,7 @@ def test_amend_with_replacement_links_both_and_names_dissenters(engine: Engine) 
                 team_id=TEAM,
                 review_id=int(prompt.review.id or 0),
                 user_id="U0OWNER",
-                answer=reviews.ReviewAnswer(outcome="amend", actual_confidence=30, learned="x"),
+                answer=reviews.Answer(outcome="amend", actual_confidence=30, learned="x"),
             )
         assert no_text.value.field == "new_text"
         result = reviews.answer_review(
@@ -311,7 +312,7 @@ def test_amend_with_replacement_links_both_and_names_dissenters(engine: Engine) 
             team_id=TEAM,
             review_id=int(prompt.review.id or 0),
             user_id="U0OWNER",
-            answer=reviews.ReviewAnswer(
+            answer=reviews.Answer(
                 outcome="amend",
                 actual_confidence=30,
                 learned="we knew less",
@@ -323,8 +324,8 @@ def test_amend_with_replacement_links_both_and_names_dissenters(engine: Engine) 
     assert result.decision.replaced_by_id == result.replacement.id
     assert result.replacement.confidence == 30 and result.replacement.source == "review"
     assert set(result.dissenters) == {"U0DAN", "U0EVE"}
-    assert _timer(engine, REVIEW_DUE, int(decision.id or 0)) == []
-    assert len(_timer(engine, REVIEW_DUE, int(result.replacement.id or 0))) == 1
+    assert _timer(engine, TimerKind.REVIEW_DUE, int(decision.id or 0)) == []
+    assert len(_timer(engine, TimerKind.REVIEW_DUE, int(result.replacement.id or 0))) == 1
     with session_scope(engine) as session:
         kinds = [
             e.kind
@@ -349,9 +350,7 @@ def test_reverse_without_replacement(engine: Engine) -> None:
             team_id=TEAM,
             review_id=int(prompt.review.id or 0),
             user_id="U0OWNER",
-            answer=reviews.ReviewAnswer(
-                outcome="reverse", actual_confidence=50, learned="wrong market"
-            ),
+            answer=reviews.Answer(outcome="reverse", actual_confidence=50, learned="wrong market"),
         )
     assert result.decision.status == "reversed" and result.replacement is None
     assert result.decision.replaced_by_id is None
@@ -368,7 +367,7 @@ def _started_or_none(core, engine: Engine, decision: Decision):  # type: ignore[
         core.timers.add(
             session=session,
             team_id=TEAM,
-            kind=REVIEW_DUE,
+            kind=TimerKind.REVIEW_DUE,
             ref_id=int(decision.id or 0),
             due_at=decision.review_on,
         )
@@ -386,7 +385,7 @@ def test_review_answer_on_both_databases(any_db_url: str) -> None:
         decision = add_decision(engine, review_in=timedelta(days=30))
         add_vote(engine, decision, "U0DAN", "disagree", "no")
         prompt = _started(core, engine, decision)
-        answer = reviews.ReviewAnswer(
+        answer = reviews.Answer(
             outcome="reverse", actual_confidence=20, learned="x", new_text="Instead"
         )
         with freeze_time("2027-01-01 10:00:00"):

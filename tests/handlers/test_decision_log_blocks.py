@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.decision_log import DecisionRecord, LogEntry, LogPage
-from bot.reviews import ReviewPrompt
+from bot.decision_log import (
+    DecisionRecord,
+    LogEntry,
+    LogPage,
+    entry_line,
+    metrics_view,
+    page_lines,
+    record_view,
+)
+from bot.reviews import ReviewPrompt, prompt_view
 from handlers.blocks.decision_log import (
     HOME_COUNT_CAP,
     HomeFilters,
@@ -17,7 +25,7 @@ from handlers.blocks.decision_log import (
     entry_text,
     event_text,
 )
-from handlers.blocks.reviews import build_review_message
+from handlers.blocks.reviews import render_review_prompt
 from storage.decision_log import LogMetrics
 from storage.models import Decision, Review, Vote
 
@@ -45,11 +53,11 @@ def _decision(n: int = 1, text: str = "We launch <!channel> & co", **extra: obje
     return Decision(**values)
 
 
-METRICS = LogMetrics(3, 2, 1, 55.0, 1, 1, 4, 3, 1, 5, ())
+METRICS = metrics_view(LogMetrics(3, 2, 1, 55.0, 1, 1, 4, 3, 1, 5, ()))
 
 
 def test_entry_escapes_user_text_and_shows_facts() -> None:
-    text = entry_text(LogEntry(_decision(), dissent_count=2, overdue=True))
+    text = entry_text(entry_line(LogEntry(_decision(), dissent_count=2, overdue=True)))
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp; co" in text
     for fact in ("*D-1*", "active", "40% confidence", "2 dissent", "overdue", "|thread>", "<#C1>"):
         assert fact in text
@@ -88,19 +96,19 @@ def test_long_record_is_split_never_cut() -> None:
         replaces_label=None,
         replaced_by_label="D-7",
     )
-    blocks = build_record_blocks(record)
+    blocks = build_record_blocks(record_view(record))
     texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert all(len(t) <= 3000 for t in texts)
     joined = "".join(texts)
     assert joined.count("word") == 2000 and joined.count("because") == 800
     assert "Replaced by:* D-7" in joined and "information actually 30%" in joined
-    modal = build_record_modal(record)
+    modal = build_record_modal(record_view(record))
     assert len(modal["blocks"]) <= 100 and modal["type"] == "modal"
 
 
 def test_home_view_stays_within_limits_and_keeps_filters() -> None:
     entries = tuple(LogEntry(_decision(n), 0, False) for n in range(1, 21))
-    page = LogPage(entries=entries, page=1, per_page=20, has_next=True)
+    page = page_lines(LogPage(entries=entries, page=1, per_page=20, has_next=True))
     filters = HomeFilters(channel_id="C1", owner_id="U1", status="halted", due=True, page=1)
     view = build_home_view(filters=filters, page=page, metrics=METRICS, total=100)
     assert view["type"] == "home" and len(view["blocks"]) <= 100
@@ -113,7 +121,7 @@ def test_home_view_stays_within_limits_and_keeps_filters() -> None:
 
 def test_home_view_says_more_than_the_cap_for_a_huge_log() -> None:
     entries = tuple(LogEntry(_decision(n), 0, False) for n in range(1, 16))
-    page = LogPage(entries=entries, page=0, per_page=15, has_next=True)
+    page = page_lines(LogPage(entries=entries, page=0, per_page=15, has_next=True))
     view = build_home_view(
         filters=HomeFilters(), page=page, metrics=METRICS, total=HOME_COUNT_CAP + 1
     )
@@ -129,11 +137,13 @@ def test_home_filters_from_garbage() -> None:
 
 def test_log_list_navigation() -> None:
     entries = (LogEntry(_decision(), 0, False),)
-    first = build_log_list("T", LogPage(entries, 0, 10, has_next=True), {"v": "due", "a": ""})
+    first = build_log_list(
+        "T", page_lines(LogPage(entries, 0, 10, has_next=True)), {"v": "due", "a": ""}
+    )
     nav = first[-1]["elements"]
     assert [e["action_id"] for e in nav] == ["log_page_next"]
     assert json.loads(nav[0]["value"]) == {"v": "due", "a": "", "p": 1}
-    empty = build_log_list("T", LogPage((), 0, 10, has_next=False), {})
+    empty = build_log_list("T", page_lines(LogPage((), 0, 10, has_next=False)), {})
     assert "No decisions found" in empty[0]["text"]["text"]
 
 
@@ -153,7 +163,8 @@ def test_review_message_has_decision_confidence_dissent_and_buttons() -> None:
             ),
         ),
     )
-    text, blocks = build_review_message(prompt)
+    message = render_review_prompt(prompt_view(prompt))
+    text, blocks = message["text"], message["blocks"]
     dumped = json.dumps(blocks)
     assert "D-1" in text and "40%" in dumped and "little information" in dumped
     assert "&lt;b&gt;" in dumped and "(committed)" in dumped and "<!channel>" not in dumped

@@ -146,7 +146,7 @@ def test_an_event_listener_that_raises_is_logged_and_acknowledged(
     def broken(**_kwargs: object) -> dict[str, str]:
         raise RuntimeError(LEAKY)
 
-    monkeypatch.setattr("handlers.home.decision_log.build_home_view", broken)
+    monkeypatch.setattr("handlers.blocks.decision_log.build_home_view", broken)
 
     assert bot.client.event(home_opened()).status == 200
 
