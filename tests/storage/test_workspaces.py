@@ -65,6 +65,8 @@ def test_two_processes_recording_one_workspace_agree(pg_url: str) -> None:
                         " AND datname = current_database()"
                     )
                 ).scalar_one()
+                # pg_stat_activity is read once per transaction: end it to look again.
+                conn.rollback()
                 if waiting:
                     break
                 time.sleep(0.01)
