@@ -578,7 +578,6 @@ def send_reminder(core: Core, timer: Timer) -> None:
 
 # Brings a poll's own messages (the poll and its record) up to date after a review changed its
 # decision; given by the platform edge until the decisions feature does this through the port.
-Refresh = Callable[[str, int], None]
 
 
 def _answerable(
@@ -653,7 +652,7 @@ def snooze(
     user_id: str,
     review_id: int,
     period: str,
-    refresh: Refresh | None = None,
+
 ) -> Reply:
     """Snooze a week or a month: answered at once, then announced."""
     found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
@@ -669,7 +668,7 @@ def snooze(
         )
     except ReviewError as exc:
         return notice(str(exc))
-    announce(core, platform, result, refresh)
+    announce(core, platform, result)
     return None
 
 
@@ -736,15 +735,21 @@ def submit_form(
 
 
 def announce(
-    core: Core, platform: ChatPlatform, result: ReviewResult, refresh: Refresh | None = None
+    core: Core, platform: ChatPlatform, result: ReviewResult
 ) -> None:
     """Everything shown after a review was answered: the poll's messages, the owner's direct
     message, the outcome in the decision's thread, a word to each recorded dissenter. Each step
     is best effort: the answer is recorded, and one failed post must not hide the others."""
     review, decision = result.review, result.decision
     team = decision.team_id
-    if refresh is not None and decision.poll_ts:
-        _try("refresh the decision's messages", lambda: refresh(team, int(decision.id or 0)))
+    if decision.poll_ts:
+        # Imported here: the decisions module reads reviews' schedule (a cycle at import time).
+        from bot import decisions
+
+        _try(
+            "refresh the decision's messages",
+            lambda: decisions.show(core, team_id=team, decision_id=int(decision.id or 0)),
+        )
     if review.dm_channel and review.dm_ts:
         ref = MessageRef(review.dm_channel, review.dm_ts)
         _try(

@@ -11,12 +11,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot import decisions
 from bot.core import Core
-from bot.decisions import Afterwards, DecisionError, DecisionSnapshot
+from bot.decisions import Afterwards, DecisionError
 from bot.inputs import clean, parse_id
 from bot.views import OpenForm, ReplaceCard
 
@@ -128,17 +127,3 @@ def defer_afterwards(
 ) -> None:
     """After acknowledging: `later` in its place's lane, not on a listener thread."""
     defer(core, body, client, partial(tell_afterwards, core, body, later), lane=later.place)
-
-
-class DecisionMessages:
-    """What the review listeners still use: show a decision's latest state on its messages."""
-
-    def __init__(self, core: Core) -> None:
-        self.core = core
-
-    @classmethod
-    def for_app(cls, app: App, core: Core) -> DecisionMessages:
-        return cls(core)
-
-    def refresh(self, snap: DecisionSnapshot) -> None:
-        decisions.show(self.core, team_id=snap.decision.team_id, decision_id=snap.id)

@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from bot import reviews
 from bot.core import Core
 from bot.inputs import parse_id
-from bot.reviews import Refresh
 from bot.views import Notice, OpenForm, Reply
 from bot.vocabulary import ReviewAnswer
 from handlers.slack import team_id_of
@@ -61,10 +60,9 @@ def snooze(
     *,
     core: Core,
     period: str,
-    refresh: Refresh,
 ) -> None:
     ack()
     asked = _asked(body)
     platform = core.platform_for(asked["team_id"])
-    reply = reviews.snooze(core, platform, period=period, refresh=refresh, **asked)
+    reply = reviews.snooze(core, platform, period=period, **asked)
     deliver(core, client, body, reply)

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot import reviews
 from bot.core import Core
 from bot.inputs import clean, parse_id
-from bot.reviews import FormAnswer, Refresh
+from bot.reviews import FormAnswer
 from bot.views import FormErrors
 from handlers.slack import team_id_of
 
@@ -69,7 +69,6 @@ def submitted(
     client: WebClient,
     *,
     core: Core,
-    refresh: Refresh,
     outcome: str | None,
 ) -> None:
     review_id, form = form_answer(body["view"], outcome)
@@ -88,4 +87,4 @@ def submitted(
     if in_form:
         ack()
     if result is not None:
-        reviews.announce(core, platform, result, refresh)
+        reviews.announce(core, platform, result)
