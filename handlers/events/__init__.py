@@ -4,6 +4,7 @@ Bolt answers an unmatched event with 404, which Slack counts as a failure and re
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -19,21 +20,22 @@ log = logging.getLogger(__name__)
 def register(app: App, core: Core) -> None:
     # `app.event("message")` matches every subtype (message_changed, message_deleted,
     # bot_message, channel_join, ...), so none of them is left unmatched.
-    @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        log.debug("message event subtype=%s", event.get("subtype"))
-        team_id = team_id_of(body)
-        # A thread reply belongs to at most one narrative or reflection round.
-        if narratives.on_message(event, core, client, team_id=team_id):
-            return
-        reflections.on_message({**event, "team": team_id}, core, client)
+    app.event("message")(partial(on_message, core=core))
+    app.event("reaction_added")(partial(on_reaction, core=core, added=True))
+    app.event("reaction_removed")(partial(on_reaction, core=core, added=False))
 
-    @app.event("reaction_added")
-    def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
-        log.debug("reaction_added %s", event.get("reaction"))
-        narratives.on_reaction(event, True, core, team_id=team_id_of(body))
 
-    @app.event("reaction_removed")
-    def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
-        log.debug("reaction_removed %s", event.get("reaction"))
-        narratives.on_reaction(event, False, core, team_id=team_id_of(body))
+def on_message(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, *, core: Core
+) -> None:
+    log.debug("message event subtype=%s", event.get("subtype"))
+    team_id = team_id_of(body)
+    # A thread reply belongs to at most one narrative or reflection round.
+    if narratives.on_message(event, core, client, team_id=team_id):
+        return
+    reflections.on_message({**event, "team": team_id}, core, client)
+
+
+def on_reaction(event: dict[str, Any], body: dict[str, Any], *, core: Core, added: bool) -> None:
+    log.debug("reaction %s %s", "added" if added else "removed", event.get("reaction"))
+    narratives.on_reaction(event, added, core, team_id=team_id_of(body))
