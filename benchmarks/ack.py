@@ -84,7 +84,7 @@ def bench_ack(
             # Room for the whole burst: this measures the acknowledgement path. At the default
             # bound (1,000) a burst that posts slower than it is acknowledged fills the queue,
             # and acknowledgements then come at the rate polls are posted (backpressure, see
-            # handlers.work; tests/handlers/test_work.py covers it).
+            # handlers.slack.work; tests/handlers/slack/test_work.py covers it).
             "WORK_QUEUE_LIMIT": str(requests + 200),
         }
         narrative = BotProcess(cwd=work, env=env)

@@ -1,7 +1,7 @@
 """Decision-log browsing: building and publishing the Home tab at 1,000 and at 100,000 decisions.
 
 Each size gets its own SQLite file (3 votes per decision). The whole Home tab path runs as when a
-user opens it (`handlers.home.decision_log.publish_home`: private-channel check, one page of the
+user opens it (`handlers.slack.home.decision_log.publish_home`: private-channel check, one page of the
 log, the total, the 30-day metrics, the Block Kit view, `views.publish` to the Slack test double
 on loopback), for the plain tab, a channel filter, a deep page and the reviews-due filter. The
 figure is the median of several runs after one warm-up; the target is the large log within 2x of
@@ -24,9 +24,9 @@ from benchmarks.decision_data import CHANNELS, TEAM, build, end_of
 from benchmarks.report import Table, machine
 from bot.core import Core
 from bot.timers import TimerService
-from handlers.blocks.decision_log import HomeFilters
-from handlers.directory import clear_cache
-from handlers.home.decision_log import publish_home
+from handlers.slack.blocks.decision_log import HomeFilters
+from handlers.slack.directory import clear_cache
+from handlers.slack.home.decision_log import publish_home
 from tests.slack_double import SlackDouble
 
 SIZES = (1_000, 100_000)

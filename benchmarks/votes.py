@@ -26,8 +26,8 @@ from sqlmodel import col, select
 from benchmarks.report import Table, machine
 from bot.config import load_settings
 from bot.core import build_core
-from handlers.app import build_app, build_client
-from handlers.blocks.decisions import CHOICE_LABELS, REASON_VIEW, VOTE_ACTIONS
+from handlers.slack.app import build_app, build_client
+from handlers.slack.blocks.decisions import CHOICE_LABELS, REASON_VIEW, VOTE_ACTIONS
 from handlers.web import HttpServer
 from storage.db import session_scope
 from storage.models import Decision, Vote

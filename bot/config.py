@@ -41,7 +41,7 @@ class Settings:
     slack_timeout_seconds: float = 10.0
     # "text" for people, "json" (one object a line) for log collectors.
     log_format: str = "text"
-    # Work acknowledged but not yet started, at most (see handlers.work).
+    # Work acknowledged but not yet started, at most (see handlers.slack.work).
     work_queue_limit: int = 1000
 
     def redacted(self) -> dict[str, str]:

@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = sqlite_file(settings.database_url)
         created = database is not None and not database.exists()
         core = _open_core(settings)
-        from handlers.runtime import run
+        from handlers.slack.runtime import run
 
         run(settings, core, database_created=created)
         return 0
@@ -208,8 +208,8 @@ def _check(settings: Settings) -> int:
             f"                       note: created a new, empty database at {database}; the "
             "bot must run with the same DATABASE_URL (or in this folder) to use it"
         )
-    from handlers.app import build_client
-    from handlers.runtime import verify_app_token, verify_token
+    from handlers.slack.app import build_client
+    from handlers.slack.runtime import verify_app_token, verify_token
 
     client = build_client(settings)
     who = verify_token(client)

@@ -21,7 +21,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
 from bot.core import Core
-from handlers.work import pool_for
+from handlers.slack.work import pool_for
 from storage.db import ping
 
 log = logging.getLogger(__name__)

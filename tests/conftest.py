@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings, load_settings
 from bot.core import Core, build_core
-from handlers.app import build_app, build_client
+from handlers.slack.app import build_app, build_client
 from handlers.web import HttpServer
 from storage.db import make_engine, migrate
 from tests.signed import SignedClient
@@ -139,7 +139,7 @@ class RunningBot:
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every request sent so far is fully handled (listeners and deferred work):
         the exact moment to assert that something did not happen."""
-        from handlers.work import wait_idle
+        from handlers.slack.work import wait_idle
 
         assert wait_idle(self.core, timeout), f"the bot was still busy after {timeout}s"
 

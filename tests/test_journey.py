@@ -17,12 +17,12 @@ from freezegun import freeze_time
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from handlers import coalesce
-from handlers.blocks.decisions import PROPOSE_FROM_NARRATIVE, PROPOSE_VIEW
+from handlers.slack import coalesce
+from handlers.slack.blocks.decisions import PROPOSE_FROM_NARRATIVE, PROPOSE_VIEW
 from storage.db import session_scope
 from storage.models import Review, Timer
 from tests.conftest import RunningBot
-from tests.handlers.decision_helpers import (
+from tests.handlers.slack.decision_helpers import (
     CHANNEL,
     as_dict,
     decision_row,
@@ -33,8 +33,8 @@ from tests.handlers.decision_helpers import (
     wait_shown,
     wait_until,
 )
-from tests.handlers.test_decisions_e2e import finalize, form_values
-from tests.handlers.test_narratives_e2e import (
+from tests.handlers.slack.test_decisions_e2e import finalize, form_values
+from tests.handlers.slack.test_narratives_e2e import (
     ANA,
     BEN,
     CAT,
@@ -51,7 +51,7 @@ from tests.handlers.test_narratives_e2e import (
     reply_in_thread,
     start,
 )
-from tests.handlers.test_reflections import _answer_button, _modal_values, _round_posts
+from tests.handlers.slack.test_reflections import _answer_button, _modal_values, _round_posts
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from sqlmodel import select
 from bot import decisions, reviews
 from bot.decision_log import record_decision, set_record_message
 from bot.reviews import Answer, ReviewError
-from handlers import coalesce
-from handlers.blocks.decisions import PULL_ANDON
+from handlers.slack import coalesce
+from handlers.slack.blocks.decisions import PULL_ANDON
 from storage.db import session_scope
 from storage.models import AndonPull, Decision, Review
 from tests.conftest import TEAM, RunningBot
-from tests.handlers.decision_helpers import (
+from tests.handlers.slack.decision_helpers import (
     CHANNEL,
     action_ids,
     propose,
@@ -25,7 +25,7 @@ from tests.handlers.decision_helpers import (
     wait_row,
     wait_shown,
 )
-from tests.handlers.test_decisions_e2e import finalize
+from tests.handlers.slack.test_decisions_e2e import finalize
 
 OWNER = "U0OWNER"
 

@@ -1,7 +1,7 @@
 """What decision messages, direct messages and forms say, as neutral values.
 
 A `DecisionCard` is a decision as people see it (no table row, no markup); each message is a
-small view around it. Platforms render them (`handlers/blocks/decisions.py` for Slack).
+small view around it. Platforms render them (`handlers/slack/blocks/decisions.py` for Slack).
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def test_the_walk_finds_every_form_of_import() -> None:
         "    pass\n"
         "from . import slack_sdk_like\n"
         "import slackish\n"
-        "from handlers.runtime import run\n"
+        "from handlers.slack.runtime import run\n"
         "import handlers\n"
         "from microsoft_agents.hosting.core import TurnContext\n"
         "if True:\n"
@@ -151,7 +151,7 @@ def test_the_walk_finds_every_form_of_import() -> None:
         "slack_sdk.errors",
         "slack_bolt",
         "slack_sdk.web",
-        "handlers.runtime",
+        "handlers.slack.runtime",
         "handlers",
         "microsoft_agents.hosting.core",
         "aiohttp",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.port import ChatPlatform
 from bot.views import Code, Link, Person, Place, Strong, plain, text, warning
-from handlers.slack_platform import SlackPlatform, mrkdwn, render
+from handlers.slack.platform import SlackPlatform, mrkdwn, render
 from tests.memory_port import MemoryPlatform
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from handlers.app import build_app
+from handlers.slack.app import build_app
 from handlers.web import HttpServer
 from tests.conftest import RunningBot
 

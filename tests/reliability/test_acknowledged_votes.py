@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlmodel import Session, col, select
 
-from handlers.blocks.decisions import VOTE_ACTIONS
+from handlers.slack.blocks.decisions import VOTE_ACTIONS
 from storage.models import Decision, Vote
 from tests.conftest import RunningBot, bot_env
-from tests.handlers.decision_helpers import CHANNEL, OWNER, wait_row, wait_until
+from tests.handlers.slack.decision_helpers import CHANNEL, OWNER, wait_row, wait_until
 from tests.process import BotProcess
 from tests.slack_double import SlackDouble
 

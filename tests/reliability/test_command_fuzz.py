@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from handlers.errors import GENERIC_ERROR
+from handlers.slack.errors import GENERIC_ERROR
 from tests.conftest import RunningBot
 from tests.signed import Reply
 from tests.slack_double import Call

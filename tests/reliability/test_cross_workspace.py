@@ -17,7 +17,7 @@ from bot.names import name_book
 from storage.db import session_scope
 from storage.models import AndonPull, Decision, Narrative, Review
 from tests.conftest import TEAM, RunningBot
-from tests.handlers.decision_helpers import OWNER, propose, wait_until
+from tests.handlers.slack.decision_helpers import OWNER, propose, wait_until
 
 OTHER = "T0OTHER"
 INTRUDER = "U0INTRUDER"

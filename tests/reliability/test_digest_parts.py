@@ -10,13 +10,13 @@ from collections import Counter
 from freezegun import freeze_time
 from sqlmodel import select
 
-from handlers.blocks.narratives import END
-from handlers.errors import GENERIC_ERROR
+from handlers.slack.blocks.narratives import END
+from handlers.slack.errors import GENERIC_ERROR
 from storage.db import session_scope
 from storage.models import Timer
 from tests.conftest import RunningBot
-from tests.handlers.decision_helpers import wait_until
-from tests.handlers.test_narratives_e2e import (
+from tests.handlers.slack.decision_helpers import wait_until
+from tests.handlers.slack.test_narratives_e2e import (
     ANA,
     CHANNEL,
     OWNER,

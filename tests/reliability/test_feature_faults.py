@@ -12,11 +12,11 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from handlers import coalesce
+from handlers.slack import coalesce
 from storage.db import session_scope
 from storage.models import Decision, Question, Timer, Vote
 from tests.conftest import RunningBot, bot_env
-from tests.handlers.decision_helpers import CHANNEL, OWNER, propose, shown, vote, wait_until
+from tests.handlers.slack.decision_helpers import CHANNEL, OWNER, propose, shown, vote, wait_until
 from tests.signed import SignedClient
 from tests.slack_double import Call, SlackDouble
 

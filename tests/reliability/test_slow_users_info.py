@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from freezegun import freeze_time
 from sqlmodel import select
 
-from handlers.blocks.decisions import FINALIZE_VIEW, PROPOSE_VIEW
+from handlers.slack.blocks.decisions import FINALIZE_VIEW, PROPOSE_VIEW
 from storage.db import session_scope
 from storage.models import Decision, Timer
 from tests.conftest import RunningBot
-from tests.handlers.decision_helpers import (
+from tests.handlers.slack.decision_helpers import (
     CHANNEL,
     OWNER,
     as_dict,
@@ -22,9 +22,9 @@ from tests.handlers.decision_helpers import (
     propose,
     wait_row,
 )
-from tests.handlers.test_decisions_e2e import form_values
-from tests.handlers.test_reviews_slack import OWNER as REVIEW_OWNER
-from tests.handlers.test_reviews_slack import _started
+from tests.handlers.slack.test_decisions_e2e import form_values
+from tests.handlers.slack.test_reviews_slack import OWNER as REVIEW_OWNER
+from tests.handlers.slack.test_reviews_slack import _started
 
 ADMIN = "U0ADMIN"
 # 09:00 in Berlin (the double's time zone for everyone) on the review date.

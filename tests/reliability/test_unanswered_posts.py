@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from handlers.blocks.decisions import FINALIZE_VIEW
-from handlers.blocks.narratives import DONE
-from handlers.errors import GENERIC_ERROR
+from handlers.slack.blocks.decisions import FINALIZE_VIEW
+from handlers.slack.blocks.narratives import DONE
+from handlers.slack.errors import GENERIC_ERROR
 from storage.db import session_scope
 from storage.models import Narrative
 from tests.conftest import RunningBot, bot_env
-from tests.handlers.decision_helpers import (
+from tests.handlers.slack.decision_helpers import (
     CHANNEL,
     OWNER,
     decision_row,

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import col, select
 
-from handlers.blocks.decisions import CHOICE_LABELS
+from handlers.slack.blocks.decisions import CHOICE_LABELS
 from storage.db import session_scope
 from storage.models import Vote
 from tests.conftest import RunningBot
-from tests.handlers.decision_helpers import CHANNEL, propose, shown, vote, wait_until
+from tests.handlers.slack.decision_helpers import CHANNEL, propose, shown, vote, wait_until
 
 VOTERS = 200
 THREADS = 20

@@ -1,0 +1,1 @@
+"""Slack: Bolt listeners, Block Kit renderers and the Web API side of the port."""
