@@ -96,6 +96,8 @@ class _Column:
 
 def _clean(text: str) -> str:
     """Text as a cell can hold it: no control characters, at most 32,767 characters."""
+    if text.isprintable():  # most text; a faster check than the pattern (line breaks fail it)
+        return text[:CELL_TEXT_MAX]
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_TEXT_MAX]
 
 
