@@ -9,7 +9,8 @@ decision's message and, on review dates, overdue ones highlighted. Pages print l
 to width. Names of people and channels are shown where known, ids otherwise.
 
 Only openpyxl's public API: plain values go to `append` as they are; values that need a style
-or must stay text are `WriteOnlyCell`s with named styles registered once.
+or must stay text are cells with named styles registered once (on data sheets, one cell per
+styled column, given each row's value: `append` writes the row out before it returns).
 
 Text from users is always stored as a text cell: a value such as `=HYPERLINK(...)` never
 becomes a formula (formula injection), whatever character it starts with.
