@@ -380,9 +380,10 @@ def write_workbook(
         )
         labels: dict[int, str] = {}
         for batch in export_rows.decision_batches(session=session, team_id=team_id, query=query):
-            ids = [d[0] for d in batch]
+            # Rows of export_rows.DECISION_FIELDS, by name where it costs nothing per cell.
+            ids = [d.id for d in batch]
             for d in batch:
-                labels[d[0]] = decision_label(d[1])
+                labels[d.id] = decision_label(d.number)
             found = {
                 model: export_rows.by_decision(
                     session=session, team_id=team_id, model=model, decision_ids=ids
@@ -390,16 +391,16 @@ def write_workbook(
                 for model in (Vote, Review, AndonPull)
             }
             batch_votes, batch_reviews, batch_pulls = found[Vote], found[Review], found[AndonPull]
-            linked = {d[15] for d in batch} | {d[16] for d in batch}
+            linked = {d.replaces_id for d in batch} | {d.replaced_by_id for d in batch}
             unlabelled = {i for i in linked if i is not None and i not in labels}
             _label_links(session, team_id, unlabelled, labels, query)
             narratives = log_rows.narratives_by_id(
                 session=session,
                 team_id=team_id,
-                narrative_ids=[d[14] for d in batch if d[14] is not None],
+                narrative_ids=[d.narrative_id for d in batch if d.narrative_id is not None],
             )
             for d in batch:
-                decision_id, confidence = d[0], d[11]
+                decision_id, confidence = d.id, d.confidence
                 label = labels[decision_id]
                 decision_votes = batch_votes.get(decision_id, _NONE)
                 decisions.append(
