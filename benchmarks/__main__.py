@@ -33,6 +33,9 @@ def main() -> None:
         "--database", help="catchup: also run on this scratch database (its timers are deleted)"
     )
     parser.add_argument("--instances", type=int, default=1, help="catchup: timer services")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="export: rounds, alternating which writer goes first"
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.names) - set(NAMES))
     if unknown:
@@ -53,7 +56,7 @@ def main() -> None:
             text=args.text,
         ),
         "votes": bench_vote_burst,
-        "export": bench_export,
+        "export": lambda: bench_export(rounds=args.rounds),
         "home": bench_home,
         "catchup": lambda: bench_catchup(
             timers=args.timers, database=args.database, instances=args.instances

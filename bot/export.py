@@ -9,7 +9,8 @@ decision's message and, on review dates, overdue ones highlighted. Pages print l
 to width. Names of people and channels are shown where known, ids otherwise.
 
 Only openpyxl's public API: plain values go to `append` as they are; values that need a style
-or must stay text are `WriteOnlyCell`s with named styles registered once.
+or must stay text are cells with named styles registered once (on data sheets, one cell per
+styled column, given each row's value: `append` writes the row out before it returns).
 
 Text from users is always stored as a text cell: a value such as `=HYPERLINK(...)` never
 becomes a formula (formula injection), whatever character it starts with.
@@ -18,9 +19,9 @@ becomes a formula (formula injection), whatever character it starts with.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -37,11 +38,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy.engine import Engine
 
 from storage import decision_log as log_rows
-from storage import log_summary
+from storage import export_rows, log_summary
 from storage.db import read_scope
 from storage.decision_log import LogQuery
 from storage.decisions import decision_label
-from storage.models import AndonPull, Decision, Review, Vote
+from storage.models import AndonPull, Review, Vote
 
 SUMMARY = "Summary"
 SHEETS = ("Decisions", "Votes", "Reviews", "Questions", "Reflections")
@@ -96,6 +97,8 @@ class _Column:
 
 def _clean(text: str) -> str:
     """Text as a cell can hold it: no control characters, at most 32,767 characters."""
+    if text.isprintable():  # most text; a faster check than the pattern (line breaks fail it)
+        return text[:CELL_TEXT_MAX]
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_TEXT_MAX]
 
 
@@ -163,11 +166,15 @@ class _Sheet:
             "name": self._plain,
             "date": _same,
             "day": _same,
-            "percent": self._percent,
             "link": self._link,
         }
         converters = [
-            self._text_for(int(c.width)) if c.kind == "text" else convert[c.kind] for c in columns
+            self._text_for(int(c.width))
+            if c.kind == "text"
+            else self._percent_for()
+            if c.kind == "percent"
+            else convert[c.kind]
+            for c in columns
         ]
         # Only the columns whose values need converting are visited per row.
         self._converters = [(i, f) for i, f in enumerate(converters) if f is not _same]
@@ -202,21 +209,32 @@ class _Sheet:
     def _text_for(self, width: int) -> Callable[[Any], Any]:
         """User text in a column `width` characters wide: wrapped when it is longer than that
         or has several lines (shorter text looks the same either way and costs no style)."""
+        # One styled cell for the column, given each row's value: `append` in write-only mode
+        # writes the row out before it returns, and a cell made per value costs as much again.
+        cell = Cell(self.ws, row=1, column=1, style_array=self.wrap)
 
         def text(value: Any) -> Any:
             if type(value) is not str:
                 return value
             value = _clean(value)
             if len(value) > width or "\n" in value or value[:1] == "=" or value in ERROR_CODES:
-                cell = Cell(self.ws, row=1, column=1, value=value, style_array=self.wrap)
+                cell.value = value
                 cell.data_type = "s"
                 return cell
             return value
 
         return text
 
-    def _percent(self, value: Any) -> Any:
-        return self._styled(value / 100, PERCENT_STYLE)
+    def _percent_for(self) -> Callable[[Any], Any]:
+        """Whole percentages as fractions shown with a percent sign (one cell per column, as
+        for text)."""
+        cell = Cell(self.ws, row=1, column=1, style_array=self.styles[PERCENT_STYLE])
+
+        def percent(value: Any) -> Any:
+            cell.value = value / 100
+            return cell
+
+        return percent
 
     def _link(self, url: Any) -> Any:
         url = str(url)
@@ -268,21 +286,49 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _local(tz: ZoneInfo) -> Callable[[datetime | None], datetime | None]:
-    def convert(at: datetime | None) -> datetime | None:
+class _LocalTime:
+    """Stored dates (naive UTC as export_rows reads them, or aware) as local dates and times in
+    one zone, without a zone: Excel has none, the header names it.
+
+    The offset from UTC is looked up once per UTC day and added: converting each of a million
+    dates through the zone costs over a second. Days on which the zone changes its offset take
+    the exact path."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._offsets: dict[int, timedelta | None] = {}
+
+    def _exact(self, at: datetime) -> datetime:
+        return at.replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None, microsecond=0)
+
+    def _offset(self, day: int) -> timedelta | None:
+        start = datetime.fromordinal(day).replace(tzinfo=UTC)
+        first = start.astimezone(self.zone).utcoffset()
+        last = (start + timedelta(days=1, microseconds=-1)).astimezone(self.zone).utcoffset()
+        return first if first == last else None
+
+    def at(self, at: datetime | None) -> datetime | None:
+        """A date and time, to the second."""
         if at is None:
             return None
-        # Excel has no time zones: the value is local time in `tz`, named in the header.
-        return at.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        if at.tzinfo is not None:
+            at = at.astimezone(UTC).replace(tzinfo=None)
+        day = at.toordinal()
+        offset = self._offsets.get(day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = self._offsets[day] = self._offset(day)
+        if offset is None:
+            return self._exact(at)
+        local = at + offset
+        return local.replace(microsecond=0) if local.microsecond else local
 
-    return convert
+    def day(self, at: datetime | None) -> date | None:
+        """The day alone."""
+        local = self.at(at)
+        return local.date() if local is not None else None
 
 
-def _day(tz: ZoneInfo) -> Callable[[datetime | None], date | None]:
-    def convert(at: datetime | None) -> date | None:
-        return at.astimezone(tz).date() if at is not None else None
-
-    return convert
+_UNKNOWN = timedelta.max
 
 
 def write_workbook(
@@ -299,8 +345,8 @@ def write_workbook(
     """Write the workbook of `team_id`'s decisions matching `query` (and the questions and
     reflections of the same channels and period) to `out`."""
     zone = ZoneInfo(tz)
-    local = _local(zone)
-    day = _day(zone)
+    clock = _LocalTime(zone)
+    local, day = clock.at, clock.day
     # Not `names or {}`: a directory that looks names up on demand is empty (falsy) at first.
     names = {} if names is None else names
     channel_names = {} if channel_names is None else channel_names
@@ -333,19 +379,18 @@ def write_workbook(
             summary_ws, figures, query, who, where, (now or datetime.now(UTC)).astimezone(zone)
         )
         labels: dict[int, str] = {}
-        for batch in log_rows.iter_decisions(session=session, team_id=team_id, query=query):
-            ids = [int(d.id or 0) for d in batch]
+        for batch in export_rows.decision_batches(session=session, team_id=team_id, query=query):
+            # Rows of export_rows.DECISION_FIELDS, by name where it costs nothing per cell.
+            ids = [d.id for d in batch]
             for d in batch:
-                labels[int(d.id or 0)] = decision_label(d.number)
-            batch_votes: list[Vote] = log_rows.rows_for_decisions(
-                session=session, team_id=team_id, model=Vote, decision_ids=ids
-            )
-            batch_reviews: list[Review] = log_rows.rows_for_decisions(
-                session=session, team_id=team_id, model=Review, decision_ids=ids
-            )
-            batch_pulls: list[AndonPull] = log_rows.rows_for_decisions(
-                session=session, team_id=team_id, model=AndonPull, decision_ids=ids
-            )
+                labels[d.id] = decision_label(d.number)
+            found = {
+                model: export_rows.by_decision(
+                    session=session, team_id=team_id, model=model, decision_ids=ids
+                )
+                for model in (Vote, Review, AndonPull)
+            }
+            batch_votes, batch_reviews, batch_pulls = found[Vote], found[Review], found[AndonPull]
             linked = {d.replaces_id for d in batch} | {d.replaced_by_id for d in batch}
             unlabelled = {i for i in linked if i is not None and i not in labels}
             _label_links(session, team_id, unlabelled, labels, query)
@@ -354,44 +399,64 @@ def write_workbook(
                 team_id=team_id,
                 narrative_ids=[d.narrative_id for d in batch if d.narrative_id is not None],
             )
-            by_decision: dict[int, dict[str, list[Any]]] = {}
-            for kind, found in (
-                ("votes", batch_votes),
-                ("reviews", batch_reviews),
-                ("pulls", batch_pulls),
-            ):
-                for row in found:
-                    by_decision.setdefault(row.decision_id, {}).setdefault(kind, []).append(row)
             for d in batch:
-                rows = by_decision.get(int(d.id or 0), _NO_ROWS)
-                decisions.append(_decision_row(d, rows, labels, narratives, who, where, local, day))
-                for vote in rows.get("votes", ()):
+                decision_id, confidence = d.id, d.confidence
+                label = labels[decision_id]
+                decision_votes = batch_votes.get(decision_id, _NONE)
+                decisions.append(
+                    _decision_row(
+                        d,
+                        label,
+                        decision_votes,
+                        batch_reviews.get(decision_id, _NONE),
+                        batch_pulls.get(decision_id, _NONE),
+                        labels,
+                        narratives,
+                        who,
+                        where,
+                        local,
+                        day,
+                    )
+                )
+                for _, user_id, choice, reason, cast_at, current, committed_at in decision_votes:
                     votes.append(
                         (
-                            labels[vote.decision_id],
-                            who(vote.user_id),
-                            CHOICE_NAMES.get(vote.choice, vote.choice),
-                            vote.reason,
-                            local(vote.cast_at),
-                            "Yes" if vote.current else "No (changed)",
-                            local(vote.committed_at),
+                            label,
+                            who(user_id),
+                            CHOICE_NAMES.get(choice, choice),
+                            reason,
+                            local(cast_at),
+                            "Yes" if current else "No (changed)",
+                            local(committed_at),
                         )
                     )
-                for review in rows.get("reviews", ()):
+                for (
+                    _,
+                    due_at,
+                    sent_at,
+                    reminded_at,
+                    answered_at,
+                    answered_by,
+                    outcome,
+                    actual_confidence,
+                    learned,
+                    new_text,
+                    next_review_on,
+                ) in batch_reviews.get(decision_id, _NONE):
                     reviews.append(
                         (
-                            labels[review.decision_id],
-                            day(review.due_at),
-                            local(review.sent_at),
-                            local(review.reminded_at),
-                            local(review.answered_at),
-                            who(review.answered_by),
-                            _outcome(review),
-                            d.confidence,
-                            review.actual_confidence,
-                            review.learned,
-                            review.new_text,
-                            day(review.next_review_on),
+                            label,
+                            day(due_at),
+                            local(sent_at),
+                            local(reminded_at),
+                            local(answered_at),
+                            who(answered_by),
+                            _outcome(outcome, reminded_at),
+                            confidence,
+                            actual_confidence,
+                            learned,
+                            new_text,
+                            day(next_review_on),
                         )
                     )
         for qbatch in log_rows.iter_questions(
@@ -448,10 +513,10 @@ def write_workbook(
     return ExportSummary(rows={name: s.rows for name, s in zip(SHEETS, sheets, strict=True)})
 
 
-def _outcome(review: Review) -> str:
-    if review.outcome:
-        return OUTCOME_WORDS.get(review.outcome, review.outcome)
-    return "Overdue" if review.reminded_at else "Open"
+def _outcome(outcome: str | None, reminded_at: datetime | None) -> str:
+    if outcome:
+        return OUTCOME_WORDS.get(outcome, outcome)
+    return "Overdue" if reminded_at else "Open"
 
 
 def _label_links(
@@ -476,12 +541,15 @@ def _question_text(raw: str, index: int | None) -> str | None:
         return None
 
 
-_NO_ROWS: dict[str, list[Any]] = {}
+_NONE: list[Any] = []
 
 
 def _decision_row(
-    d: Decision,
-    rows: dict[str, list[Any]],
+    d: Sequence[Any],
+    label: str,
+    votes: list[Any],
+    reviews: list[Any],
+    pulls: list[Any],
     labels: dict[int, str],
     narratives: dict[int, tuple[str, int]],
     who: Callable[[str | None], str | None],
@@ -489,54 +557,77 @@ def _decision_row(
     local: Callable[[datetime | None], datetime | None],
     day: Callable[[datetime | None], date | None],
 ) -> tuple[Any, ...]:
+    """One Decisions row from a decision (export_rows.DECISION_FIELDS) and its rows (*_FIELDS)."""
+    (
+        _,
+        _,
+        final_text,
+        proposal,
+        status,
+        owner_id,
+        proposed_by,
+        channel_id,
+        source,
+        created_at,
+        decided_at,
+        confidence,
+        door,
+        review_on,
+        narrative_id,
+        replaces_id,
+        replaced_by_id,
+        permalink,
+    ) = d
     tally = dict.fromkeys(CHOICE_NAMES, 0)
     dissent = []
-    for v in rows.get("votes", ()):
-        if v.current:
-            if v.choice in tally:
-                tally[v.choice] += 1
-            if v.choice in log_rows.DISSENT_CHOICES:
+    # Votes: decision_id user_id choice reason cast_at current committed_at.
+    for v in votes:
+        if v[5]:
+            choice = v[2]
+            if choice in tally:
+                tally[choice] += 1
+            if choice in log_rows.DISSENT_CHOICES:
                 dissent.append(v)
     dissent_text = "\n".join(
-        f"{who(v.user_id)} ({CHOICE_NAMES[v.choice]}"
-        + (", committed" if v.choice == "disagree_commit" or v.committed_at else "")
-        + f"): {v.reason or ''}"
+        f"{who(v[1])} ({CHOICE_NAMES[v[2]]}"
+        + (", committed" if v[2] == "disagree_commit" or v[6] else "")
+        + f"): {v[3] or ''}"
         for v in dissent
     )
-    pulls = "\n".join(
-        f"{who(p.user_id)}: {p.reason}"
-        + (f" (resolved: {p.resolution})" if p.resolved_at else " (open)")
-        for p in rows.get("pulls", ())
+    # Pulls: decision_id user_id reason resolution resolved_at.
+    pulls_text = "\n".join(
+        f"{who(p[1])}: {p[2]}" + (f" (resolved: {p[3]})" if p[4] else " (open)") for p in pulls
     )
-    answered = [r for r in rows.get("reviews", ()) if r.outcome]
-    narrative = narratives.get(d.narrative_id or 0)
+    # Reviews: outcome is the seventh field.
+    answered = [r[6] for r in reviews if r[6]]
+    narrative = narratives.get(narrative_id or 0)
     return (
-        decision_label(d.number),
-        d.final_text or d.proposal,
-        d.proposal,
-        STATUS_WORDS.get(d.status, d.status),
-        who(d.owner_id),
-        who(d.proposed_by),
-        where(d.channel_id),
-        SOURCE_WORDS.get(d.source, d.source),
-        local(d.created_at),
-        local(d.decided_at),
-        d.confidence,
-        DOOR_WORDS.get(d.door, d.door),
-        day(d.review_on),
+        label,
+        final_text or proposal,
+        proposal,
+        STATUS_WORDS.get(status, status),
+        who(owner_id),
+        who(proposed_by),
+        where(channel_id),
+        SOURCE_WORDS.get(source, source),
+        local(created_at),
+        local(decided_at),
+        confidence,
+        DOOR_WORDS.get(door, door),
+        day(review_on),
         tally["agree"],
         tally["disagree_commit"],
         tally["disagree"],
         len(dissent),
         dissent_text or None,
-        pulls or None,
+        pulls_text or None,
         narrative[0] if narrative else None,
         narrative[1] if narrative else None,
-        labels.get(d.replaces_id) if d.replaces_id else None,
-        labels.get(d.replaced_by_id) if d.replaced_by_id else None,
+        labels.get(replaces_id) if replaces_id else None,
+        labels.get(replaced_by_id) if replaced_by_id else None,
         len(answered),
-        OUTCOME_WORDS.get(answered[-1].outcome or "", answered[-1].outcome) if answered else None,
-        d.permalink,
+        OUTCOME_WORDS.get(answered[-1], answered[-1]) if answered else None,
+        permalink,
     )
 
 

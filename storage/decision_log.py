@@ -453,44 +453,6 @@ def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> lis
 # --- export batches -----------------------------------------------------------------------------
 
 
-def iter_decisions(
-    *, session: Session, team_id: str, query: LogQuery, batch: int = 2000
-) -> Iterator[list[Any]]:
-    """Every matching decision, oldest first, in id-keyset batches (memory stays flat).
-
-    Rows are plain read-only records (attribute access like a Decision), not ORM objects:
-    building entities costs more than the export's writing for large logs."""
-    last = 0
-    table = Decision.__table__  # type: ignore[attr-defined]
-    # Batches walk the primary key: a team condition SQLite could serve from an index would have
-    # it read (and sort) every decision of the workspace again for each batch.
-    conds = [_same_team(table.c.team_id, team_id), *_conditions(team_id, query)[1:]]
-    while True:
-        stmt = select(table).where(*conds, table.c.id > last).order_by(table.c.id).limit(batch)
-        rows = list(session.execute(stmt).all())
-        if not rows:
-            return
-        yield rows
-        last = int(rows[-1].id)
-
-
-def rows_for_decisions(
-    *, session: Session, team_id: str, model: Any, decision_ids: Sequence[int]
-) -> list[Any]:
-    """Rows of `model`'s table (Vote, Review, AndonPull) for a batch of decisions, as read-only
-    records."""
-    if not decision_ids:
-        return []
-    table = model.__table__
-    stmt = (
-        select(table)
-        # By decision: the team index would name every vote of the workspace for each batch.
-        .where(_same_team(table.c.team_id, team_id), table.c.decision_id.in_(list(decision_ids)))
-        .order_by(table.c.decision_id, table.c.id)
-    )
-    return list(session.execute(stmt).all())
-
-
 def narratives_by_id(
     *, session: Session, team_id: str, narrative_ids: Sequence[int]
 ) -> dict[int, tuple[str, int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -294,3 +294,43 @@ def test_any_text_is_stored_as_text_that_a_cell_can_hold(engine: Engine, tmp_pat
     assert row["Owner"].value == "#N/A" and row["Owner"].data_type == "s"
     reason = wb["Votes"]["D"][1]
     assert reason.value == "x" * 32_767 and reason.alignment.wrap_text
+
+
+def test_each_row_keeps_its_own_styled_values(engine: Engine, tmp_path: Path) -> None:
+    """Percentages and wrapped text, the cells that carry a style, show each row's own value
+    and style, however many rows share the column."""
+    texts = [f"{n}: " + "a decision long enough to be wrapped in its column " * 2 for n in range(5)]
+    for n, text in enumerate(texts):
+        add_decision(engine, text=text, confidence=10 * n + 5)
+    add_decision(engine, text="Short", confidence=99)
+    out = tmp_path / "log.xlsx"
+    write_workbook(engine=engine, team_id=TEAM, query=LogQuery(), out=out)
+    ws = load_workbook(out)["Decisions"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
+    assert [r["Decision"].value for r in rows] == [*texts, "Short"]
+    assert [r["Confidence"].value for r in rows] == [0.05, 0.15, 0.25, 0.35, 0.45, 0.99]
+    assert all(r["Confidence"].number_format == "0%" for r in rows)
+    assert [bool(r["Decision"].alignment.wrap_text) for r in rows] == [True] * 5 + [False]
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"]
+)
+def test_local_times_are_the_zone_s_on_every_hour_of_two_years(zone: str) -> None:
+    """Offsets are looked up once a day: days on which the zone changes its offset (here by an
+    hour, or half an hour on Lord Howe Island) still convert exactly, to the second."""
+    from zoneinfo import ZoneInfo
+
+    from bot.export import _LocalTime
+
+    tz = ZoneInfo(zone)
+    clock = _LocalTime(tz)
+    start = datetime(2025, 1, 1, 0, 0, 0, 250_000)
+    for hour in range(2 * 365 * 24):
+        at = start + timedelta(hours=hour, minutes=hour % 60)
+        exact = at.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None, microsecond=0)
+        assert clock.at(at) == exact, at
+        assert clock.at(at.replace(tzinfo=UTC)) == exact, at
+        assert clock.day(at) == exact.date(), at
+    assert clock.at(None) is None and clock.day(None) is None

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from storage import decision_log as q
+from storage import export_rows
 from storage.db import make_engine, migrate, session_scope
 from storage.decision_log import LogQuery
 from storage.models import Narrative, NarrativeReader, Question, Review
@@ -90,7 +91,9 @@ def test_filters_search_and_pages(db: Engine) -> None:
             "C0GENERAL",
             "C0SALES",
         ]
-        batches = list(q.iter_decisions(session=session, team_id=TEAM, query=LogQuery(), batch=10))
+        batches = list(
+            export_rows.decision_batches(session=session, team_id=TEAM, query=LogQuery(), batch=10)
+        )
         assert [len(b) for b in batches] == [10, 10, 7]
 
 

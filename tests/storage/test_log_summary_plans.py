@@ -29,16 +29,16 @@ def test_calibration_over_a_window_reads_its_reviews_by_index(engine: Engine) ->
 
 
 def test_export_batches_walk_decisions_by_key_and_votes_by_decision(engine: Engine) -> None:
-    from storage import decision_log as log_rows
+    from storage import export_rows
     from storage.models import Vote
 
     decision = add_decision(engine)
     ids = [int(decision.id or 0)]
 
     def read(session: object) -> None:
-        for _ in log_rows.iter_decisions(session=session, team_id=TEAM, query=LogQuery()):  # type: ignore[arg-type]
+        for _ in export_rows.decision_batches(session=session, team_id=TEAM, query=LogQuery()):  # type: ignore[arg-type]
             pass
-        log_rows.rows_for_decisions(session=session, team_id=TEAM, model=Vote, decision_ids=ids)  # type: ignore[arg-type]
+        export_rows.by_decision(session=session, team_id=TEAM, model=Vote, decision_ids=ids)  # type: ignore[arg-type]
 
     found = plans(engine, read)
     # Each batch of decisions continues along the primary key (not every decision of the
