@@ -1222,7 +1222,7 @@ def _as_owner(
 
 
 def submit_finalize(
-    core: Core, *, team_id: str, decision_id: int | None, user_id: str, final_text: str
+    core: Core, *, team_id: str, decision_id: int | None, user_id: str, final_text: str | None
 ) -> Afterwards:
     """The finalize form (see `_as_owner`); afterwards the decision is published."""
 
@@ -1233,7 +1233,7 @@ def submit_finalize(
             decision_id=int(decision_id or 0),
             user_id=user_id,
             is_admin=admin,
-            final_text=final_text,
+            final_text=final_text or "",
         )
 
     return _as_owner(
@@ -1320,12 +1320,14 @@ def open_andon(core: Core, *, team_id: str, decision_id: int | None) -> Reply:
 
 
 def submit_andon(
-    core: Core, *, team_id: str, decision_id: int | None, user_id: str, reason: str
+    core: Core, *, team_id: str, decision_id: int | None, user_id: str, reason: str | None
 ) -> Afterwards:
     """The Andon form: the decision halts before acknowledging (a DecisionError keeps the form
     open); afterwards its messages show it and the owner is told."""
     snap = _load_or_notice(core, team_id, decision_id)
-    halted = pull_andon(core, team_id=team_id, decision_id=snap.id, user_id=user_id, reason=reason)
+    halted = pull_andon(
+        core, team_id=team_id, decision_id=snap.id, user_id=user_id, reason=reason or ""
+    )
 
     def announce() -> None:
         _show(core, team_id, halted.id, _refs(halted.decision))

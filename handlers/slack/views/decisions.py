@@ -6,6 +6,8 @@ stored, or the form's errors), then queues what is left in the channel's lane.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -13,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import decisions
 from bot.core import Core
-from bot.decisions import DecisionError, FormError, ProposalValues
+from bot.decisions import Afterwards, DecisionError, FormError, ProposalValues
 from handlers.slack.api import team_id_of
 from handlers.slack.blocks.decisions import (
     AMEND_VIEW,
@@ -34,13 +36,23 @@ from handlers.slack.decision_messages import (
 
 Body = dict[str, Any]
 
+# Forms of one text field: (view, core function, field, the function's argument for it).
+TEXT_FORMS = (
+    (FINALIZE_VIEW, decisions.submit_finalize, "final_text", "final_text"),
+    (ANDON_VIEW, decisions.submit_andon, "reason", "reason"),
+    (AMEND_VIEW, decisions.submit_amend, "final_text", "new_text"),
+)
+
 
 def register(app: App, core: Core) -> None:
     app.view(PROPOSE_VIEW)(with_core(propose_submitted, core))
     app.view(REASON_VIEW)(with_core(reason_submitted, core))
-    app.view(FINALIZE_VIEW)(with_core(finalize_submitted, core))
-    app.view(ANDON_VIEW)(with_core(andon_submitted, core))
-    app.view(AMEND_VIEW)(with_core(amend_submitted, core))
+    for view_id, submit, field, argument in TEXT_FORMS:
+        app.view(view_id)(
+            partial(
+                decision_form_submitted, core=core, submit=submit, field=field, argument=argument
+            )
+        )
 
 
 def proposal_values(view: dict[str, Any]) -> ProposalValues:
@@ -93,55 +105,29 @@ def reason_submitted(ack: Ack, body: Body, view: dict[str, Any], core: Core) -> 
     ack()
 
 
-def finalize_submitted(
-    ack: Ack, body: Body, view: dict[str, Any], client: WebClient, core: Core
+def decision_form_submitted(
+    ack: Ack,
+    body: Body,
+    view: dict[str, Any],
+    client: WebClient,
+    core: Core,
+    *,
+    submit: Callable[..., Afterwards | None],
+    field: str,
+    argument: str,
 ) -> None:
+    """Finalize, Andon and amend forms: one text field handed to one core function; its errors
+    keep the form open, what follows goes to the channel's lane."""
     try:
-        later = decisions.submit_finalize(
+        later = submit(
             core,
             team_id=team_id_of(body),
             decision_id=form_decision_id(view),
             user_id=user_of(body),
-            final_text=form_value(view, "final_text") or "",
+            **{argument: form_value(view, field)},
         )
     except DecisionError as exc:
-        form_errors(ack, "final_text", exc)
-        return
-    ack()
-    defer_afterwards(core, body, client, later)
-
-
-def andon_submitted(
-    ack: Ack, body: Body, view: dict[str, Any], client: WebClient, core: Core
-) -> None:
-    try:
-        later = decisions.submit_andon(
-            core,
-            team_id=team_id_of(body),
-            decision_id=form_decision_id(view),
-            user_id=user_of(body),
-            reason=form_value(view, "reason") or "",
-        )
-    except DecisionError as exc:
-        form_errors(ack, "reason", exc)
-        return
-    ack()
-    defer_afterwards(core, body, client, later)
-
-
-def amend_submitted(
-    ack: Ack, body: Body, view: dict[str, Any], client: WebClient, core: Core
-) -> None:
-    try:
-        later = decisions.submit_amend(
-            core,
-            team_id=team_id_of(body),
-            decision_id=form_decision_id(view),
-            user_id=user_of(body),
-            new_text=form_value(view, "final_text"),
-        )
-    except DecisionError as exc:
-        form_errors(ack, "final_text", exc)
+        form_errors(ack, field, exc)
         return
     ack()
     defer_afterwards(core, body, client, later)
