@@ -17,7 +17,7 @@ from bot.port import ChatPlatform
 from bot.timers import TimerService
 from bot.vocabulary import PlatformName
 from storage import workspaces
-from storage.db import make_engine, migrate, read_scope, session_scope
+from storage.db import make_engine, migrate, ping, read_scope, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,10 @@ class Core:
             self._shared[name] = made
         self.on_close(lambda: close(made), first=first)
         return made
+
+    def database_answers(self) -> bool:
+        """Whether the database answers a trivial query now (for `/healthz`)."""
+        return ping(self.engine)
 
     def add_platform(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform

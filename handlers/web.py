@@ -22,7 +22,6 @@ from slack_bolt.request import BoltRequest
 
 from bot.core import Core
 from handlers.slack.work import pool_for
-from storage.db import ping
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +189,7 @@ class HttpServer:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(HEALTH_SECONDS):
-                healthy = await loop.run_in_executor(self._health, ping, self._core.engine)
+                healthy = await loop.run_in_executor(self._health, self._core.database_answers)
         except TimeoutError:
             healthy = False
         queue = pool_for(self._core)

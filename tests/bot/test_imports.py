@@ -187,3 +187,17 @@ def test_the_walk_finds_slack_markup_in_strings_not_docstrings() -> None:
     assert [line for line, _text in slack_markup(source)] == [7, 8, 9, 10, 11, 12, 13, 14]
     assert (8, "{}* is final") not in string_constants(source)
     assert (8, "*{}* is final") in string_constants(source)
+
+
+def test_the_edge_does_not_read_storage() -> None:
+    """Platforms render what the core returns, not table rows; only the command line (migrate,
+    export) opens the database itself."""
+    edge = ROOT / "handlers"
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in sorted(edge.rglob("*.py"))
+        if path != edge / "cli.py"
+        for line, name in imported_modules(path.read_text(encoding="utf-8"))
+        if name.split(".")[0] == "storage"
+    ]
+    assert offenders == []
