@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
-from storage.db import fold, folded
+from storage import search
+from storage.db import folded
 from storage.models import (
     AndonPull,
     Decision,
@@ -53,13 +54,14 @@ class LogQuery:
     hidden_channels: frozenset[str] = field(default_factory=frozenset)
 
 
-def _like(word: str) -> str:
-    escaped = str(fold(word)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _conditions(team_id: str, query: LogQuery) -> list[Any]:
-    conds: list[Any] = [Decision.team_id == team_id]
+def _conditions(team_id: str, query: LogQuery, *, ranked: bool = False) -> list[Any]:
+    """The WHERE of `query`; with `ranked`, the caller joins `storage.search.ranked` itself
+    for the indexed words."""
+    indexed = search.indexed_words(query.words)
+    # With words, the search index names the few candidate decisions: SQLite must start from
+    # them, not from the team index (every decision of the workspace).
+    team = _same_team(col(Decision.team_id), team_id) if indexed else Decision.team_id == team_id
+    conds: list[Any] = [team]
     statuses = query.statuses or LOG_STATUSES
     if query.due_by is not None:
         statuses = tuple(s for s in statuses if s in OPEN_STATUSES)
@@ -78,8 +80,13 @@ def _conditions(team_id: str, query: LogQuery) -> list[Any]:
                 col(Decision.channel_id).not_in(sorted(query.hidden_channels)),
             )
         )
+    if indexed and not ranked:
+        conds.append(search.matches(col(Decision.id), query.words))
     for word in query.words:
-        pattern = _like(word)
+        if len(word) >= search.INDEXED_LENGTH:
+            continue
+        # Too short for trigrams: checked on the decisions the other words found.
+        pattern = search.like_pattern(word)
         # Correlated on the vote's decision only: the decision is already this team's, and a
         # team condition here makes SQLite scan every vote of the team per decision.
         reason_matches = exists().where(
@@ -99,7 +106,17 @@ def _conditions(team_id: str, query: LogQuery) -> list[Any]:
 def list_decisions(
     *, session: Session, team_id: str, query: LogQuery, offset: int, limit: int
 ) -> list[Decision]:
-    """One page, newest first (due lists: soonest review first)."""
+    """One page, newest first (due lists: soonest review first; searches: best match first)."""
+    if query.due_by is None and search.indexed_words(query.words):
+        dialect = session.get_bind().dialect.name
+        found = search.ranked(dialect, query.words)
+        stmt = (
+            select(Decision)
+            .join(found, found.c.id == col(Decision.id))
+            .where(*_conditions(team_id, query, ranked=True))
+            .order_by(found.c.rank, col(Decision.created_at).desc(), col(Decision.id).desc())
+        )
+        return list(session.exec(stmt.offset(max(offset, 0)).limit(limit)))
     stmt = select(Decision).where(*_conditions(team_id, query))
     if query.due_by is not None:
         stmt = stmt.order_by(col(Decision.review_on), col(Decision.id))
