@@ -183,7 +183,9 @@ def test_digest_counts_only_this_narratives_upvotes(engine: Engine, rows: dict[s
     [(_statement, plan)] = found
     assert scoped(plan, "question", "narrative_id"), plan
     # The 👍 are looked up by question (the primary key), not grouped for the whole workspace.
-    assert re.search(r"SEARCH question_upvote USING \w+ ?\w* INDEX \w+ \(question_id=\?", plan), plan
+    assert re.search(r"SEARCH question_upvote USING \w+ ?\w* INDEX \w+ \(question_id=\?", plan), (
+        plan
+    )
     assert "AUTOMATIC" not in plan and "SCAN" not in plan and "MATERIALIZE" not in plan, plan
 
 
