@@ -21,6 +21,7 @@ from bot.inputs import TEXT_CHARS, too_long
 from bot.proposals import default_review_on
 from storage import andon as andon_rows
 from storage import decision_log as log_rows
+from storage import log_summary
 from storage.db import session_scope
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import AndonPull, Decision, Review, Timer, Vote
@@ -320,9 +321,11 @@ def answer_review(
             )
             dissenters = tuple(dict.fromkeys(v.user_id for v in votes))
         session.flush()
-        return ReviewResult(
+        result = ReviewResult(
             review=review, decision=decision, replacement=replacement, dissenters=dissenters
         )
+    log_summary.forget_metrics(team_id=team_id)  # calibration changed: no stale figures
+    return result
 
 
 def _validate(answer: ReviewAnswer, now: datetime) -> None:

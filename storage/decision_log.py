@@ -413,7 +413,7 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
         readers_done=done,
         narratives=narratives,
         questions=questions,
-        calibration=tuple(owner_calibration(session=session, team_id=team_id)),
+        calibration=tuple(owner_calibration(session=session, team_id=team_id, since=since)),
     )
 
 
@@ -427,8 +427,19 @@ def _median_confidence(session: Session, where: Any, count: int) -> float | None
     return (int(low) + int(high)) / 2
 
 
-def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> list[OwnerCalibration]:
-    """Per owner: the confidence decisions were recorded with vs. what reviews said they had."""
+def owner_calibration(
+    *, session: Session, team_id: str, since: datetime | None = None, limit: int = 20
+) -> list[OwnerCalibration]:
+    """Per owner: the confidence decisions were recorded with vs. what reviews said they had,
+    from the reviews due since `since` (then the cost follows the reviews of that window, read
+    through the (team, due date) index, instead of every review the workspace ever had)."""
+    conds: list[Any] = [
+        Review.team_id == team_id,
+        Decision.team_id == team_id,
+        col(Review.actual_confidence).is_not(None),
+    ]
+    if since is not None:
+        conds.append(Review.due_at >= since)
     stmt = (
         select(
             Decision.owner_id,
@@ -437,13 +448,9 @@ def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> lis
             func.avg(Review.actual_confidence),
         )
         .join(Decision, Decision.id == Review.decision_id)
-        .where(
-            Review.team_id == team_id,
-            Decision.team_id == team_id,
-            col(Review.actual_confidence).is_not(None),
-        )
+        .where(*conds)
         .group_by(Decision.owner_id)
-        .order_by(func.count().desc())
+        .order_by(func.count().desc(), Decision.owner_id)
         .limit(limit)
     )
     return [
