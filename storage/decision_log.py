@@ -373,9 +373,12 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
             )
         ).one()
     )
+    # Readers and questions of the period's narratives: found through the narratives (team,
+    # start) index and then by narrative, not among every reader or question of the workspace.
     readers = select(func.count()).select_from(NarrativeReader).join(Narrative)
     reader_filter = (
-        NarrativeReader.team_id == team_id,
+        Narrative.team_id == team_id,
+        _same_team(col(NarrativeReader.team_id), team_id),
         Narrative.started_at >= since,
         col(NarrativeReader.expected).is_(True),
     )
@@ -396,7 +399,8 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
             .select_from(Question)
             .join(Narrative)
             .where(
-                Question.team_id == team_id,
+                Narrative.team_id == team_id,
+                _same_team(col(Question.team_id), team_id),
                 Narrative.started_at >= since,
                 col(Question.deleted_at).is_(None),
             )

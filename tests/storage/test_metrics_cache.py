@@ -5,6 +5,7 @@ per owner counts only the period's reviews, read through the (team, due date) in
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -102,3 +103,19 @@ def test_owner_calibration_reads_the_periods_reviews_only(engine: Engine) -> Non
     )
     assert "SEARCH review USING INDEX ix_review_team_due (team_id=? AND due_at>?)" in plan, plan
     assert "SCAN review" not in plan and "SCAN decision" not in plan, plan
+
+
+def test_period_metrics_read_the_periods_rows_only(engine: Engine) -> None:
+    add_decision(engine, created_at=NOW - timedelta(days=3))
+    since = NOW - timedelta(days=30)
+    found = plans(
+        engine,
+        lambda s: log_summary.period_metrics(
+            session=s, team_id=TEAM, since=since, now=NOW, cache_for=timedelta(0)
+        ),
+    )
+    assert len(found) >= 10, found
+    for _statement, plan in found:
+        # Never every row of a table, nor every row of the workspace through its team index.
+        assert not re.search(r"SCAN (decision|vote|review|narrative|question)\w*( |$)", plan), plan
+        assert not re.search(r"INDEX \w+ \(team_id=\?\)", plan), plan
