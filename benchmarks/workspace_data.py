@@ -22,7 +22,8 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
 from benchmarks.decision_data import CHANNELS, TEAM, decision_row, vote_rows
-from storage.db import make_engine, migrate
+from storage import search
+from storage.db import make_engine, migrate, session_scope
 from storage.models import (
     Decision,
     DecisionEvent,
@@ -60,10 +61,15 @@ def created_at(i: int, total: int) -> datetime:
     return NOW - timedelta(minutes=30 * DENSE) - timedelta(hours=from_end - DENSE + 1)
 
 
+def review_delay(i: int) -> timedelta:
+    """From a decision to its first review: a week to five months."""
+    return timedelta(days=7 + (i * 37) % 150)
+
+
 def _decision(i: int, total: int) -> dict[str, Any]:
     row = decision_row(i, total)
     created = created_at(i, total)
-    review_on = created + timedelta(days=30 + i % 150)
+    review_on = created + review_delay(i)
     status = row["status"]
     if review_on < NOW and status not in ("amended", "reversed", "superseded"):
         status = ("amended", "reversed", "superseded", "active")[i % 4]
@@ -112,7 +118,7 @@ def _review_and_timers(d: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     i = int(d["id"]) - 1
     reviews: list[dict[str, Any]] = []
     timers: list[dict[str, Any]] = []
-    first_review = d["created_at"] + timedelta(days=30 + i % 150)
+    first_review = d["created_at"] + review_delay(i)
     if first_review < NOW:
         late = i % 7 == 0
         reviews.append(
@@ -264,6 +270,8 @@ def build(url: str, total: int) -> tuple[Engine, dict[str, int]]:
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                     f"(SELECT max(id) FROM {name}))"
                 )
+    with session_scope(engine) as session:
+        search.tidy(session=session)  # as the migration does after indexing a log
     if engine.dialect.name == "postgresql":
         # Statistics, as autovacuum keeps them on a real server (SQLite has none unless someone
         # runs ANALYZE, and Narrative does not: its plans must be right without them).

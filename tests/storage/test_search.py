@@ -196,3 +196,14 @@ def test_sqlite_search_starts_from_the_index(engine: Engine) -> None:
         # Each match's decision by its key: never the workspace's decisions through an index.
         assert "SEARCH decision USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
         assert "ix_decision" not in plan and "SCAN decision " not in plan, plan
+
+
+def test_tidying_the_index_keeps_what_it_finds(db: Engine) -> None:
+    from storage.search import tidy
+
+    for i in range(30):
+        add_decision(db, text=f"decision {i} on topic{i % 3}")
+    before = found(db, "topic1")
+    with session_scope(db) as session:
+        tidy(session=session)
+    assert found(db, "topic1") == before and len(before) == 10

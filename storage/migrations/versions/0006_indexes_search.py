@@ -90,6 +90,8 @@ SQLITE_UP = [
         || coalesce((SELECT group_concat(v.reason, char(10)) FROM vote v
                      WHERE v.decision_id = d.id), '')
     FROM decision d""",
+    # One segment instead of the many a bulk insert leaves.
+    "INSERT INTO decision_fts(decision_fts) VALUES ('optimize')",
 ]
 SQLITE_DOWN = [
     *(
