@@ -58,16 +58,6 @@ class FixedClock:
         return self.at
 
 
-def _median_ms(run: Callable[[int], Any], runs: int = RUNS) -> float:
-    run(-1)  # warm-up
-    times = []
-    for k in range(runs):
-        started = time.perf_counter()
-        run(k)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def operations(engine: Engine, total: int, slack: SlackDouble) -> dict[str, Callable[[int], Any]]:
     """The operations of the table, in order, each a function of the run's number (-1: the
     warm-up); a vote goes to the poll the last `/decide` made."""
@@ -147,9 +137,24 @@ def operations(engine: Engine, total: int, slack: SlackDouble) -> dict[str, Call
     }
 
 
-def measure(engine: Engine, total: int, slack: SlackDouble) -> dict[str, float]:
-    """Median milliseconds per operation on a built workspace of `total` decisions."""
-    return {name: _median_ms(run) for name, run in operations(engine, total, slack).items()}
+def measure(engines: dict[int, Engine], slack: SlackDouble) -> dict[int, dict[str, float]]:
+    """Median milliseconds per operation and size. The sizes take turns run by run, so that
+    other work on the machine slows both alike."""
+    ops = {size: operations(engine, size, slack) for size, engine in engines.items()}
+    names = list(next(iter(ops.values())))
+    times: dict[int, dict[str, list[float]]] = {size: {n: [] for n in names} for size in ops}
+    for name in names:
+        for size in ops:
+            ops[size][name](-1)  # warm-up
+        for k in range(RUNS):
+            for size in ops:
+                started = time.perf_counter()
+                ops[size][name](k)
+                times[size][name].append((time.perf_counter() - started) * 1000)
+    return {
+        size: {n: statistics.median(values) for n, values in by_name.items()}
+        for size, by_name in times.items()
+    }
 
 
 def _target(name: str) -> float:
@@ -168,41 +173,38 @@ def bench_scale(sizes: tuple[int, ...] = SIZES, postgresql: str | None = PG_ADMI
     results: dict[str, dict[int, dict[str, float]]] = {}
     notes: list[str] = []
     slack = SlackDouble().start()
+    admin = create_engine(postgresql, isolation_level="AUTOCOMMIT") if postgresql else None
+    scratch: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
-            results["SQLite"] = {}
-            for size in sizes:
-                started = time.perf_counter()
-                engine, counts = build(f"sqlite:///{Path(folder) / f'scale-{size}.db'}", size)
-                loaded = time.perf_counter() - started
-                try:
-                    results["SQLite"][size] = measure(engine, size, slack)
-                finally:
-                    engine.dispose()
-                notes.append(f"SQLite {size:,}: loaded in {loaded:.0f} s, rows {counts}")
-        if postgresql:
-            results["PostgreSQL"] = {}
-            admin = create_engine(postgresql, isolation_level="AUTOCOMMIT")
-            for size in sizes:
-                name = f"bench_scale_{size}_{uuid.uuid4().hex[:6]}"
-                with admin.connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
-                url = postgresql.rsplit("/", 1)[0] + f"/{name}"
-                try:
-                    started = time.perf_counter()
-                    engine, counts = build(url, size)
-                    loaded = time.perf_counter() - started
-                    try:
-                        results["PostgreSQL"][size] = measure(engine, size, slack)
-                    finally:
-                        engine.dispose()
-                    notes.append(f"PostgreSQL {size:,}: loaded in {loaded:.0f} s")
-                finally:
+            urls = {"SQLite": {s: f"sqlite:///{Path(folder) / f'scale-{s}.db'}" for s in sizes}}
+            if admin is not None and postgresql:
+                urls["PostgreSQL"] = {}
+                for size in sizes:
+                    name = f"bench_scale_{size}_{uuid.uuid4().hex[:6]}"
                     with admin.connect() as conn:
-                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+                        conn.execute(text(f'CREATE DATABASE "{name}"'))
+                    scratch.append(name)
+                    urls["PostgreSQL"][size] = postgresql.rsplit("/", 1)[0] + f"/{name}"
+            for db, by_size in urls.items():
+                engines: dict[int, Engine] = {}
+                try:
+                    for size, url in by_size.items():
+                        started = time.perf_counter()
+                        engines[size], counts = build(url, size)
+                        loaded = time.perf_counter() - started
+                        notes.append(f"{db} {size:,}: built in {loaded:.0f} s; rows {counts}")
+                    results[db] = measure(engines, slack)
+                finally:
+                    for engine in engines.values():
+                        engine.dispose()
     finally:
         slack.stop()
+        if admin is not None:
+            for name in scratch:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
     small, large = sizes[0], sizes[-1]
     columns = ["operation"]
     for db in results:
