@@ -46,13 +46,13 @@ OLD_INDEXES = (
     ("ix_decision_event_decision_id", "decision_event", ["decision_id"]),
 )
 
-# The document of decision `{id}`: proposal, final text and the reasons of its votes.
-_SQLITE_DOCUMENT = """
-SELECT d.id, d.proposal || char(10) || coalesce(d.final_text, '') || char(10)
+# A decision's document: proposal, final text and the reasons of its votes. The trigram
+# tokenizer folds case itself; the Turkish dotted capital I it would keep is made a plain `i`
+# first, as `storage.db.fold` (and PostgreSQL's lower()) do.
+_SQLITE_TEXT = """replace(d.proposal || char(10) || coalesce(d.final_text, '') || char(10)
     || coalesce((SELECT group_concat(v.reason, char(10)) FROM vote v
-                 WHERE v.decision_id = d.id), '')
-FROM decision d WHERE d.id = {id}
-"""
+                 WHERE v.decision_id = d.id), ''), 'İ', 'i')"""
+_SQLITE_DOCUMENT = f"SELECT d.id, {_SQLITE_TEXT} FROM decision d WHERE d.id = {{id}}"
 
 
 def _sqlite_refresh(ref: str) -> str:
@@ -85,11 +85,7 @@ SQLITE_UP = [
         {_sqlite_refresh("OLD.decision_id")}
     END""",
     # Existing decisions.
-    """INSERT INTO decision_fts(rowid, document)
-    SELECT d.id, d.proposal || char(10) || coalesce(d.final_text, '') || char(10)
-        || coalesce((SELECT group_concat(v.reason, char(10)) FROM vote v
-                     WHERE v.decision_id = d.id), '')
-    FROM decision d""",
+    f"INSERT INTO decision_fts(rowid, document) SELECT d.id, {_SQLITE_TEXT} FROM decision d",
     # One segment instead of the many a bulk insert leaves.
     "INSERT INTO decision_fts(decision_fts) VALUES ('optimize')",
 ]
