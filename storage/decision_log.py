@@ -373,19 +373,30 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
             )
         ).one()
     )
+
     # Readers and questions of the period's narratives: found through the narratives (team,
-    # start) index and then by narrative, not among every reader or question of the workspace.
-    readers = select(func.count()).select_from(NarrativeReader).join(Narrative)
-    reader_filter = (
-        Narrative.team_id == team_id,
-        _same_team(col(NarrativeReader.team_id), team_id),
-        Narrative.started_at >= since,
-        col(NarrativeReader.expected).is_(True),
-    )
-    expected = int(session.exec(readers.where(*reader_filter)).one())
-    done = int(
-        session.exec(readers.where(*reader_filter, col(NarrativeReader.done_at).is_not(None))).one()
-    )
+    # start) index and then by narrative, not among every reader or question of the workspace
+    # (counted per narrative, as PostgreSQL would otherwise hash all the workspace's readers).
+    def readers_of(*extra: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(NarrativeReader)
+            .where(
+                NarrativeReader.narrative_id == Narrative.id,
+                col(NarrativeReader.expected).is_(True),
+                *extra,
+            )
+            .correlate(Narrative)
+            .scalar_subquery()
+        )
+
+    expected, done = session.exec(
+        select(
+            func.coalesce(func.sum(readers_of()), 0),
+            func.coalesce(func.sum(readers_of(col(NarrativeReader.done_at).is_not(None))), 0),
+        ).where(Narrative.team_id == team_id, Narrative.started_at >= since)
+    ).one()
+    expected, done = int(expected), int(done)
     narratives = int(
         session.exec(
             select(func.count())
