@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from benchmarks.report import Table, machine
 
-NAMES = ("ack", "votes", "export", "home", "catchup")
+NAMES = ("ack", "votes", "export", "home", "catchup", "scale")
 
 
 def main() -> None:
@@ -27,6 +27,14 @@ def main() -> None:
     parser.add_argument("--command", default="/decide", help="ack: slash command")
     parser.add_argument(
         "--text", default="We launch the new pricing in March", help="ack: its text"
+    )
+    parser.add_argument(
+        "--large", type=int, default=100_000, help="ack: decisions in the large database (0: none)"
+    )
+    parser.add_argument(
+        "--postgresql",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        help="scale: the admin database to create scratch databases from ('' to skip)",
     )
     parser.add_argument("--timers", type=int, default=10_000, help="catchup: due timers")
     parser.add_argument(
@@ -41,11 +49,14 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     logging.basicConfig(level=logging.WARNING)
+    # Votes schedule timers no service runs in the scaling benchmark: not its warnings.
+    logging.getLogger("bot.timers").setLevel(logging.ERROR)
 
     from benchmarks.ack import bench_ack
     from benchmarks.catchup import bench_catchup
     from benchmarks.export import bench_export
     from benchmarks.home import bench_home
+    from benchmarks.scale import bench_scale
     from benchmarks.votes import bench_vote_burst
 
     benches: dict[str, Callable[[], Table]] = {
@@ -54,10 +65,12 @@ def main() -> None:
             concurrency=args.concurrency,
             command=args.command,
             text=args.text,
+            large=args.large,
         ),
         "votes": bench_vote_burst,
         "export": lambda: bench_export(rounds=args.rounds),
         "home": bench_home,
+        "scale": lambda: bench_scale(postgresql=args.postgresql or None),
         "catchup": lambda: bench_catchup(
             timers=args.timers, database=args.database, instances=args.instances
         ),

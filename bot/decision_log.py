@@ -564,14 +564,12 @@ def _label_of(session: Session, team_id: str, decision_id: int | None) -> str | 
 
 
 def metrics(core: Core, *, team_id: str, period: timedelta = METRICS_PERIOD) -> LogMetrics:
-    since = core.clock.now() - period
+    now = core.clock.now()
     with read_scope(core.engine) as session:
-        found = log_rows.log_metrics(session=session, team_id=team_id, since=since)
-        # One GROUP BY over the reviews due in the period (the review index's range).
-        bands = log_summary.calibration(
-            session=session, team_id=team_id, query=LogQuery(), due_since=since
+        # Cached per workspace for a minute (storage.log_summary.METRICS_CACHE_FOR).
+        return log_summary.period_metrics(
+            session=session, team_id=team_id, since=now - period, now=now
         )
-    return replace(found, bands=bands)
 
 
 def decision_channels(core: Core, *, team_id: str) -> list[str]:

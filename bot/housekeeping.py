@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.timers import TimerService
+from storage import search as search_rows
 from storage import timers as timer_rows
 from storage.db import read_scope, session_scope
 from storage.events import purge_events, recent_event_ids, record_event
@@ -41,6 +42,8 @@ def register(timers: TimerService) -> None:
                 session=session, before=now - KEEP_FINISHED_TIMERS
             )
             _ensure_purge(timers, session, due_at=now + PURGE_EVERY)
+        with session_scope(timers.engine) as session:
+            search_rows.tidy(session=session)  # daily: searches read one index segment
         # Nothing purged (as at every start of a new bot) is not news at INFO.
         log.log(
             logging.INFO if removed or finished else logging.DEBUG,

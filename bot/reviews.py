@@ -43,6 +43,7 @@ from bot.views.reviews import (
 from bot.vocabulary import DecisionStatus, ReviewAnswer, Stance, TimerKind
 from storage import andon as andon_rows
 from storage import decision_log as log_rows
+from storage import log_summary
 from storage.db import session_scope
 from storage.decisions import add_decision_event, decision_label, get_decision, insert_decision
 from storage.models import AndonPull, Decision, Review, Timer, Vote
@@ -356,9 +357,11 @@ def answer_review(
             )
             dissenters = tuple(dict.fromkeys(v.user_id for v in votes))
         session.flush()
-        return ReviewResult(
+        result = ReviewResult(
             review=review, decision=decision, replacement=replacement, dissenters=dissenters
         )
+    log_summary.forget_metrics(team_id=team_id)  # calibration changed: no stale figures
+    return result
 
 
 def _validate(answer: Answer, now: datetime) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from bot.vocabulary import DecisionStatus, Stance
-from storage.db import fold, folded
+from storage import search
+from storage.db import folded
 from storage.models import (
     AndonPull,
     Decision,
@@ -63,13 +64,14 @@ class LogQuery:
     hidden_channels: frozenset[str] = field(default_factory=frozenset)
 
 
-def _like(word: str) -> str:
-    escaped = str(fold(word)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _conditions(team_id: str, query: LogQuery) -> list[Any]:
-    conds: list[Any] = [Decision.team_id == team_id]
+def _conditions(team_id: str, query: LogQuery, *, ranked: bool = False) -> list[Any]:
+    """The WHERE of `query`; with `ranked`, the caller joins `storage.search.ranked` itself
+    for the indexed words."""
+    indexed = search.indexed_words(query.words)
+    # With words, the search index names the few candidate decisions: SQLite must start from
+    # them, not from the team index (every decision of the workspace).
+    team = _same_team(col(Decision.team_id), team_id) if indexed else Decision.team_id == team_id
+    conds: list[Any] = [team]
     statuses = query.statuses or LOG_STATUSES
     if query.due_by is not None:
         statuses = tuple(s for s in statuses if s in OPEN_STATUSES)
@@ -88,8 +90,13 @@ def _conditions(team_id: str, query: LogQuery) -> list[Any]:
                 col(Decision.channel_id).not_in(sorted(query.hidden_channels)),
             )
         )
+    if indexed and not ranked:
+        conds.append(search.matches(col(Decision.id), query.words))
     for word in query.words:
-        pattern = _like(word)
+        if len(word) >= search.INDEXED_LENGTH:
+            continue
+        # Too short for trigrams: checked on the decisions the other words found.
+        pattern = search.like_pattern(word)
         # Correlated on the vote's decision only: the decision is already this team's, and a
         # team condition here makes SQLite scan every vote of the team per decision.
         reason_matches = exists().where(
@@ -109,7 +116,17 @@ def _conditions(team_id: str, query: LogQuery) -> list[Any]:
 def list_decisions(
     *, session: Session, team_id: str, query: LogQuery, offset: int, limit: int
 ) -> list[Decision]:
-    """One page, newest first (due lists: soonest review first)."""
+    """One page, newest first (due lists: soonest review first; searches: best match first)."""
+    if query.due_by is None and search.indexed_words(query.words):
+        dialect = session.get_bind().dialect.name
+        found = search.ranked(dialect, query.words)
+        stmt = (
+            select(Decision)
+            .join(found, found.c.id == col(Decision.id))
+            .where(*_conditions(team_id, query, ranked=True))
+            .order_by(found.c.rank, col(Decision.created_at).desc(), col(Decision.id).desc())
+        )
+        return list(session.exec(stmt.offset(max(offset, 0)).limit(limit)))
     stmt = select(Decision).where(*_conditions(team_id, query))
     if query.due_by is not None:
         stmt = stmt.order_by(col(Decision.review_on), col(Decision.id))
@@ -371,16 +388,30 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
             )
         ).one()
     )
-    readers = select(func.count()).select_from(NarrativeReader).join(Narrative)
-    reader_filter = (
-        NarrativeReader.team_id == team_id,
-        Narrative.started_at >= since,
-        col(NarrativeReader.expected).is_(True),
-    )
-    expected = int(session.exec(readers.where(*reader_filter)).one())
-    done = int(
-        session.exec(readers.where(*reader_filter, col(NarrativeReader.done_at).is_not(None))).one()
-    )
+
+    # Readers and questions of the period's narratives: found through the narratives (team,
+    # start) index and then by narrative, not among every reader or question of the workspace
+    # (counted per narrative, as PostgreSQL would otherwise hash all the workspace's readers).
+    def readers_of(*extra: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(NarrativeReader)
+            .where(
+                NarrativeReader.narrative_id == Narrative.id,
+                col(NarrativeReader.expected).is_(True),
+                *extra,
+            )
+            .correlate(Narrative)
+            .scalar_subquery()
+        )
+
+    expected, done = session.exec(
+        select(
+            func.coalesce(func.sum(readers_of()), 0),
+            func.coalesce(func.sum(readers_of(col(NarrativeReader.done_at).is_not(None))), 0),
+        ).where(Narrative.team_id == team_id, Narrative.started_at >= since)
+    ).one()
+    expected, done = int(expected), int(done)
     narratives = int(
         session.exec(
             select(func.count())
@@ -394,7 +425,8 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
             .select_from(Question)
             .join(Narrative)
             .where(
-                Question.team_id == team_id,
+                Narrative.team_id == team_id,
+                _same_team(col(Question.team_id), team_id),
                 Narrative.started_at >= since,
                 col(Question.deleted_at).is_(None),
             )
@@ -411,7 +443,7 @@ def log_metrics(*, session: Session, team_id: str, since: datetime) -> LogMetric
         readers_done=done,
         narratives=narratives,
         questions=questions,
-        calibration=tuple(owner_calibration(session=session, team_id=team_id)),
+        calibration=tuple(owner_calibration(session=session, team_id=team_id, since=since)),
     )
 
 
@@ -425,8 +457,19 @@ def _median_confidence(session: Session, where: Any, count: int) -> float | None
     return (int(low) + int(high)) / 2
 
 
-def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> list[OwnerCalibration]:
-    """Per owner: the confidence decisions were recorded with vs. what reviews said they had."""
+def owner_calibration(
+    *, session: Session, team_id: str, since: datetime | None = None, limit: int = 20
+) -> list[OwnerCalibration]:
+    """Per owner: the confidence decisions were recorded with vs. what reviews said they had,
+    from the reviews due since `since` (then the cost follows the reviews of that window, read
+    through the (team, due date) index, instead of every review the workspace ever had)."""
+    conds: list[Any] = [
+        Review.team_id == team_id,
+        Decision.team_id == team_id,
+        col(Review.actual_confidence).is_not(None),
+    ]
+    if since is not None:
+        conds.append(Review.due_at >= since)
     stmt = (
         select(
             Decision.owner_id,
@@ -435,13 +478,9 @@ def owner_calibration(*, session: Session, team_id: str, limit: int = 20) -> lis
             func.avg(Review.actual_confidence),
         )
         .join(Decision, Decision.id == Review.decision_id)
-        .where(
-            Review.team_id == team_id,
-            Decision.team_id == team_id,
-            col(Review.actual_confidence).is_not(None),
-        )
+        .where(*conds)
         .group_by(Decision.owner_id)
-        .order_by(func.count().desc())
+        .order_by(func.count().desc(), Decision.owner_id)
         .limit(limit)
     )
     return [

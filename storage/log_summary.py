@@ -7,8 +7,9 @@ Calibration: a reviewed decision's verdict is the strongest answer any of its re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, over
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.vocabulary import DecisionStatus, ReviewAnswer, Stance
 from storage.db import days_between, month_of
-from storage.decision_log import DISSENT_CHOICES, LogQuery, _conditions
+from storage.decision_log import DISSENT_CHOICES, LogMetrics, LogQuery, _conditions, log_metrics
 from storage.models import (
     AndonPull,
     Decision,
@@ -413,3 +414,57 @@ def _owners(
         )
         for o, n in top
     )
+
+
+# --- the figures of /decisions stats and the Home tab, cached per workspace ------------------
+
+# How long the figures of a workspace are reused. They are over a period (30 days), so their
+# cost follows that period, not the log; the cache spares opening the Home tab again and again
+# even that. Answering a review forgets them at once in this process (`forget_metrics`); other
+# processes, and votes and new decisions, show in them at most this late.
+METRICS_CACHE_FOR = timedelta(seconds=60)
+_METRICS_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class _Cached:
+    at: datetime
+    metrics: LogMetrics
+
+
+_metrics: dict[tuple[str, str, float], _Cached] = {}
+_metrics_lock = threading.Lock()
+
+
+def period_metrics(
+    *,
+    session: Session,
+    team_id: str,
+    since: datetime,
+    now: datetime,
+    cache_for: timedelta = METRICS_CACHE_FOR,
+) -> LogMetrics:
+    """The input metrics of the period from `since` to `now` with its calibration bands; the
+    same workspace's figures for the same period length are reused for `cache_for`."""
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    key = (database, team_id, (now - since).total_seconds())
+    with _metrics_lock:
+        hit = _metrics.get(key)
+    if hit is not None and hit.at <= now < hit.at + cache_for:
+        return hit.metrics
+    found = log_metrics(session=session, team_id=team_id, since=since)
+    # One GROUP BY over the reviews due in the period (the review index's range).
+    bands = calibration(session=session, team_id=team_id, query=LogQuery(), due_since=since)
+    metrics = replace(found, bands=bands)
+    with _metrics_lock:
+        if len(_metrics) >= _METRICS_LIMIT:
+            _metrics.clear()  # many workspaces in one process: start over rather than grow
+        _metrics[key] = _Cached(at=now, metrics=metrics)
+    return metrics
+
+
+def forget_metrics(*, team_id: str) -> None:
+    """Drop a workspace's cached figures (a review was answered: calibration changed)."""
+    with _metrics_lock:
+        for key in [k for k in _metrics if k[1] == team_id]:
+            del _metrics[key]

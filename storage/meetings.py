@@ -242,21 +242,20 @@ def digest_questions(
     *, session: Session, team_id: str, narrative_id: int
 ) -> list[tuple[Question, int]]:
     """The questions of the reading period (not deleted, not asked after it) with their 👍."""
-    votes = (
-        select(QuestionUpvote.question_id, func.count().label("n"))
-        .where(QuestionUpvote.team_id == team_id)
-        .group_by(col(QuestionUpvote.question_id))
-        .subquery()
+    # Counted per question of this narrative through the (question, person) key: grouping the
+    # workspace's 👍 first made the digest grow with every narrative ever held.
+    upvotes = (
+        select(func.count())
+        .select_from(QuestionUpvote)
+        .where(QuestionUpvote.question_id == col(Question.id))
+        .correlate(Question)
+        .scalar_subquery()
     )
-    stmt = (
-        select(Question, func.coalesce(votes.c.n, 0))
-        .outerjoin(votes, votes.c.question_id == col(Question.id))
-        .where(
-            Question.team_id == team_id,
-            Question.narrative_id == narrative_id,
-            col(Question.deleted_at).is_(None),
-            col(Question.after_reading).is_(False),
-        )
+    stmt = select(Question, upvotes).where(
+        Question.team_id == team_id,
+        Question.narrative_id == narrative_id,
+        col(Question.deleted_at).is_(None),
+        col(Question.after_reading).is_(False),
     )
     return [(q, int(n)) for q, n in session.exec(stmt)]
 

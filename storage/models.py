@@ -51,6 +51,8 @@ class ProcessedEvent(SQLModel, table=True):
     """An event id a platform delivered; a retried delivery finds its row and is ignored."""
 
     __tablename__ = "processed_event"
+    # Housekeeping forgets old ids, and start-up reads the recent ones, by time.
+    __table_args__ = (Index("ix_processed_event_received", "received_at"),)
     team_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     event_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     received_at: datetime = Field(sa_column=_utc())
@@ -68,10 +70,11 @@ class Timer(SQLModel, table=True):
     __tablename__ = "timer"
     __table_args__ = (
         Index("ix_timer_status_due", "status", "due_at"),
-        Index("ix_timer_ref", "kind", "ref_id"),
+        # A row's pending timers (looked up inside a vote's write lock).
+        Index("ix_timer_kind_ref_status", "kind", "ref_id", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
+    team_id: str = Field(max_length=ID_LENGTH)
     kind: str = Field(max_length=64)
     ref_id: int
     due_at: datetime = Field(sa_column=_utc())
@@ -91,9 +94,13 @@ class Narrative(SQLModel, table=True):
     """A narrative and its silent reading period."""
 
     __tablename__ = "narrative"
-    __table_args__ = (Index("ix_narrative_channel_state", "team_id", "channel_id", "state"),)
+    __table_args__ = (
+        Index("ix_narrative_channel_state", "team_id", "channel_id", "state"),
+        # Metrics over a period: the narratives started in it.
+        Index("ix_narrative_team_started", "team_id", "started_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
+    team_id: str = Field(max_length=ID_LENGTH)
     channel_id: str = Field(max_length=ID_LENGTH)
     owner_id: str = Field(max_length=ID_LENGTH)
     title: str = Field(sa_column=_text(nullable=False))
@@ -120,10 +127,11 @@ class NarrativeReader(SQLModel, table=True):
     """An expected reader, or anyone who pressed "I'm done reading"."""
 
     __tablename__ = "narrative_reader"
+    # The unique key (narrative, person) serves every lookup: all go by narrative.
     __table_args__ = (UniqueConstraint("narrative_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
-    narrative_id: int = Field(foreign_key="narrative.id", index=True)
+    team_id: str = Field(max_length=ID_LENGTH)
+    narrative_id: int = Field(foreign_key="narrative.id")
     user_id: str = Field(max_length=ID_LENGTH)
     expected: bool = False
     done_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -133,10 +141,13 @@ class Question(SQLModel, table=True):
     """A question asked during (or after) a reading period: a thread reply or a private one."""
 
     __tablename__ = "question"
-    __table_args__ = (UniqueConstraint("narrative_id", "message_ts"),)
+    __table_args__ = (
+        UniqueConstraint("narrative_id", "message_ts"),
+        Index("ix_question_narrative", "narrative_id", "team_id", "asked_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
-    narrative_id: int = Field(foreign_key="narrative.id", index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)  # the export reads a workspace's questions
+    narrative_id: int = Field(foreign_key="narrative.id")
     author_id: str = Field(max_length=ID_LENGTH)
     text: str = Field(sa_column=_text(nullable=False))
     private: bool = False
@@ -151,7 +162,8 @@ class QuestionUpvote(SQLModel, table=True):
     """A 👍 on a question, one per person, so adds and removes count exactly."""
 
     __tablename__ = "question_upvote"
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
+    # Counted by question: the primary key (question, person) serves it.
+    team_id: str = Field(max_length=ID_LENGTH)
     question_id: int = Field(foreign_key="question.id", primary_key=True)
     user_id: str = Field(max_length=ID_LENGTH, primary_key=True)
 
@@ -205,9 +217,13 @@ class Vote(SQLModel, table=True):
     """One vote cast. Changing a vote adds a row and clears `current` on the old one."""
 
     __tablename__ = "vote"
-    __table_args__ = (Index("ix_vote_decision_user", "decision_id", "user_id", "current"),)
+    __table_args__ = (
+        Index("ix_vote_decision_user", "decision_id", "user_id", "current"),
+        # A decision's votes (current ones first) in the order they were cast.
+        Index("ix_vote_decision_current", "decision_id", "team_id", "current", "cast_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
+    team_id: str = Field(max_length=ID_LENGTH, index=True)  # the export summary's dissent, per workspace
     decision_id: int = Field(foreign_key="decision.id")
     user_id: str = Field(max_length=ID_LENGTH)
     choice: str = Field(max_length=24)  # agree | disagree_commit | disagree
@@ -221,9 +237,10 @@ class AndonPull(SQLModel, table=True):
     """Someone pulled the Andon cord on a decision: it is halted until the owner resolves it."""
 
     __tablename__ = "andon_pull"
+    __table_args__ = (Index("ix_andon_pull_decision", "decision_id", "team_id", "pulled_at"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
-    decision_id: int = Field(foreign_key="decision.id", index=True)
+    team_id: str = Field(max_length=ID_LENGTH)
+    decision_id: int = Field(foreign_key="decision.id")
     user_id: str = Field(max_length=ID_LENGTH)
     reason: str = Field(sa_column=_text(nullable=False))
     pulled_at: datetime = Field(sa_column=_utc())
@@ -236,10 +253,13 @@ class Review(SQLModel, table=True):
     """A scheduled look back at a decision, and its outcome."""
 
     __tablename__ = "review"
-    __table_args__ = (Index("ix_review_team_due", "team_id", "due_at"),)
+    __table_args__ = (
+        Index("ix_review_team_due", "team_id", "due_at"),
+        Index("ix_review_decision", "decision_id", "team_id", "due_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=ID_LENGTH)
-    decision_id: int = Field(foreign_key="decision.id", index=True)
+    decision_id: int = Field(foreign_key="decision.id")
     due_at: datetime = Field(sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     reminded_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -258,9 +278,10 @@ class DecisionEvent(SQLModel, table=True):
     """The history of a decision: who did what, when (votes, edits, reviews, Andon pulls)."""
 
     __tablename__ = "decision_event"
+    __table_args__ = (Index("ix_decision_event_decision", "decision_id", "team_id", "at"),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)
-    decision_id: int = Field(foreign_key="decision.id", index=True)
+    team_id: str = Field(max_length=ID_LENGTH)
+    decision_id: int = Field(foreign_key="decision.id")
     at: datetime = Field(sa_column=_utc())
     user_id: str | None = Field(default=None, max_length=ID_LENGTH)
     kind: str = Field(max_length=32)
@@ -326,7 +347,10 @@ class ReflectionAnswer(SQLModel, table=True):
     """An answer to one question of a round (question_index None: a free thread reply)."""
 
     __tablename__ = "reflection_answer"
-    __table_args__ = (Index("ix_answer_round_user", "round_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_answer_round_user", "round_id", "user_id"),
+        Index("ix_reflection_answer_round", "round_id", "team_id", "answered_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=ID_LENGTH, index=True)
     round_id: int = Field(foreign_key="reflection_round.id")

@@ -16,11 +16,18 @@ def test_percentile_is_nearest_rank() -> None:
     )
 
 
-def test_ack_benchmark_runs_both_servers_without_errors() -> None:
-    table = bench_ack(requests=40, concurrency=4, rounds=2)
+def test_ack_benchmark_runs_every_server_without_errors() -> None:
+    table = bench_ack(requests=40, concurrency=4, rounds=2, large=300)
     rows = {row[0]: row for row in table.rows}
-    assert set(rows) == {"bare Bolt app (floor)", "Narrative"}
-    assert [rows[name][1:3] for name in rows] == [["40", "0"], ["40", "0"]]
+    assert set(rows) == {
+        "bare Bolt app (floor)",
+        "Narrative, empty database",
+        "Narrative, 300 decisions",
+    }
+    assert [rows[name][1:3] for name in rows] == [["40", "0"], ["40", "0"], ["40", "0"]]
+    # Every poll posted, and an end-to-end throughput for each Narrative.
+    assert all(rows[name][7] != "-" for name in rows if name.startswith("Narrative"))
+    assert any("every poll posted (280)" in note for note in table.notes), table.notes
 
 
 def test_catch_up_benchmark_fires_each_timer_once() -> None:

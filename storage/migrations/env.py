@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from storage.db import compare_type
+from storage.search import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=compare_type,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
