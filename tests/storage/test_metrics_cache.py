@@ -80,7 +80,7 @@ def test_a_review_answered_here_shows_at_once(engine: Engine) -> None:
             team_id=TEAM,
             review_id=review_id,
             user_id="U0OWNER",
-            answer=reviews.ReviewAnswer(
+            answer=reviews.Answer(
                 outcome="keep", actual_confidence=55, next_review_on=NOW + timedelta(days=90)
             ),
         )
