@@ -37,6 +37,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy.engine import Engine
 
+from bot.vocabulary import DecisionStatus, ReviewAnswer, Stance
 from storage import decision_log as log_rows
 from storage import export_rows, log_summary
 from storage.db import read_scope
@@ -55,17 +56,26 @@ FORMULA_LINK_MAX = 255
 # The most characters an Excel cell holds (openpyxl cuts longer text there too).
 CELL_TEXT_MAX = 32_767
 LINK_TEXT = "Open in Slack"
-CHOICE_NAMES = {"agree": "Agree", "disagree_commit": "Disagree, but commit", "disagree": "Disagree"}
-STATUS_WORDS = {
-    "voting": "Voting",
-    "active": "Active",
-    "under_review": "Under review",
-    "halted": "Halted",
-    "amended": "Amended",
-    "reversed": "Reversed",
-    "superseded": "Superseded",
+CHOICE_NAMES = {
+    Stance.AGREE: "Agree",
+    Stance.DISAGREE_COMMIT: "Disagree, but commit",
+    Stance.DISAGREE: "Disagree",
 }
-OUTCOME_WORDS = {"keep": "Kept", "amend": "Amended", "reverse": "Reversed", "snooze": "Snoozed"}
+STATUS_WORDS = {
+    DecisionStatus.VOTING: "Voting",
+    DecisionStatus.ACTIVE: "Active",
+    DecisionStatus.UNDER_REVIEW: "Under review",
+    DecisionStatus.HALTED: "Halted",
+    DecisionStatus.AMENDED: "Amended",
+    DecisionStatus.REVERSED: "Reversed",
+    DecisionStatus.SUPERSEDED: "Superseded",
+}
+OUTCOME_WORDS = {
+    ReviewAnswer.KEEP: "Kept",
+    ReviewAnswer.AMEND: "Amended",
+    ReviewAnswer.REVERSE: "Reversed",
+    ReviewAnswer.SNOOZE: "Snoozed",
+}
 SOURCE_WORDS = {"poll": "Poll", "log": "Recorded", "modal": "Form", "thread": "Thread reply"}
 DOOR_WORDS = {"one-way": "One-way", "two-way": "Two-way"}
 # Statuses still in force, whose passed review date means an overdue review.
@@ -590,7 +600,7 @@ def _decision_row(
                 dissent.append(v)
     dissent_text = "\n".join(
         f"{who(v[1])} ({CHOICE_NAMES[v[2]]}"
-        + (", committed" if v[2] == "disagree_commit" or v[6] else "")
+        + (", committed" if v[2] == Stance.DISAGREE_COMMIT or v[6] else "")
         + f"): {v[3] or ''}"
         for v in dissent
     )
@@ -615,9 +625,9 @@ def _decision_row(
         confidence,
         DOOR_WORDS.get(door, door),
         day(review_on),
-        tally["agree"],
-        tally["disagree_commit"],
-        tally["disagree"],
+        tally[Stance.AGREE],
+        tally[Stance.DISAGREE_COMMIT],
+        tally[Stance.DISAGREE],
         len(dissent),
         dissent_text or None,
         pulls_text or None,
@@ -754,7 +764,7 @@ def _write_summary(
 
     # Months (UTC): statuses, dissent, reviews.
     rows.add(("By month (UTC)", HEADER_STYLE))
-    statuses = [w for k, w in STATUS_WORDS.items() if k != "voting"]
+    statuses = [w for k, w in STATUS_WORDS.items() if k != DecisionStatus.VOTING]
     month_first = (
         rows.header(
             "Month", *statuses, "Decisions", "Dissent rate", "Reviews on time", "Reviews late"
@@ -764,7 +774,7 @@ def _write_summary(
     for m in s.months:
         rows.add(
             m.month,
-            *(m.by_status.get(k, 0) for k in STATUS_WORDS if k != "voting"),
+            *(m.by_status.get(k, 0) for k in STATUS_WORDS if k != DecisionStatus.VOTING),
             m.decisions,
             _pct(_share(m.with_dissent, m.decisions)) if m.decisions else None,
             m.reviews_on_time,

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.vocabulary import DecisionStatus
 from storage.types import UTCDateTime
 
 # Room for any platform's ids (see the module's doc).
@@ -204,7 +205,7 @@ class Decision(SQLModel, table=True):
     review_on: datetime = Field(sa_column=_utc())
     closes_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     anonymous: bool = False
-    status: str = Field(default="voting", max_length=16)
+    status: str = Field(default=DecisionStatus.VOTING.value, max_length=16)
     source: str = Field(default="poll", max_length=8)
     narrative_id: int | None = Field(default=None, foreign_key="narrative.id")
     created_at: datetime = Field(sa_column=_utc())
