@@ -33,9 +33,9 @@ from bot.access import Viewer, everyone_sees
 from bot.core import Core
 from bot.proposals import ProposalOptions
 from bot.timers import TimerService
-from handlers.blocks.decision_log import HomeFilters
-from handlers.directory import clear_cache
-from handlers.home.decision_log import publish_home
+from handlers.slack.blocks.decision_log import HomeFilters
+from handlers.slack.directory import clear_cache
+from handlers.slack.home.decision_log import publish_home
 from storage import log_summary
 from storage.decision_log import LogQuery
 from tests.slack_double import SlackDouble

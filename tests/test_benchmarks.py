@@ -34,3 +34,17 @@ def test_catch_up_benchmark_fires_each_timer_once() -> None:
     table = bench_catchup(timers=50)
     [row] = table.rows
     assert row[4:] == ["50", "0", "50"]
+
+
+def test_every_benchmark_module_imports() -> None:
+    """A benchmark that cannot even be imported (a module moved under it) fails here, not in
+    the middle of a measuring session."""
+    import importlib
+    import pkgutil
+
+    import benchmarks
+
+    names = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name != "__main__"]
+    assert {"ack", "export", "scale", "votes"} <= set(names)
+    for name in names:
+        importlib.import_module(f"benchmarks.{name}")
