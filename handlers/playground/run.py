@@ -1,0 +1,88 @@
+"""Starting the playground: the real core on SQLite (a throwaway file unless `--db` is given),
+the playground platform and clock, and the web server on loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.core import Core, build_core
+from bot.vocabulary import PlatformName
+from handlers.playground.platform import TEAM, PlaygroundClock, PlaygroundPlatform
+from handlers.playground.server import Playground
+
+NO_SIGN_IN = (
+    "warning: the playground has no sign-in; anyone who can reach {host}:{port} can act as "
+    "anyone in it. Use it on 127.0.0.1 unless you mean to share it."
+)
+
+
+def settings_for(database_url: str) -> Settings:
+    """What the core needs: the database. No token, no setting."""
+    return Settings(
+        slack_bot_token="",
+        slack_signing_secret=None,
+        slack_app_token=None,
+        database_url=database_url,
+        port=0,
+        log_level="INFO",
+        slack_api_url="http://127.0.0.1:9/api/",
+        mode="http",
+        timer_sweep_seconds=60.0,
+        admin_user_ids=frozenset(),
+    )
+
+
+@dataclass
+class Started:
+    playground: Playground
+    core: Core
+    database: Path
+
+
+def build(db: Path | None = None, *, now: datetime | None = None) -> Started:
+    """The core, the platform and the clock; `now` starts the clock elsewhere than today."""
+    if db is None:
+        db = Path(tempfile.mkdtemp(prefix="narrative-playground-")) / "playground.db"
+    offset = (now - datetime.now(UTC)) if now is not None else None
+    clock = PlaygroundClock(lambda: datetime.now(UTC))
+    if offset is not None:
+        clock.advance(offset)
+    core = build_core(settings_for(f"sqlite:///{db}"), clock=clock)
+    platform = PlaygroundPlatform(clock)
+    core.add_platform(platform)
+    core.record_workspace(TEAM, PlatformName.PLAYGROUND)
+    return Started(Playground(core, platform, clock), core, db)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(*, host: str, port: int, db: Path | None, demo: bool) -> int:
+    started = build(db)
+    if demo:
+        from handlers.playground.demo import fill
+
+        print("Filling the playground with a month of decisions…")
+        fill(started.playground)
+    if not is_loopback(host):
+        print(NO_SIGN_IN.format(host=host, port=port))
+    print(f"Narrative playground: http://{host}:{port}  (database {started.database})")
+    print("Press Ctrl+C to stop.")
+    try:
+        web.run_app(started.playground.app(), host=host, port=port, print=None)
+    finally:
+        started.core.close()
+    return 0
