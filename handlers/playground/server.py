@@ -52,6 +52,7 @@ VISIBLE_TIMERS = (
     TimerKind.REFLECTION_CLOSE,
 )
 SWEEP_SECONDS = 1.0
+SWEEP = web.AppKey("sweep", asyncio.Task[None])
 NOTICES_SHOWN = 8
 MAX_BODY = 256 * 1024
 
@@ -87,10 +88,10 @@ class Playground:
         return app
 
     async def _start_sweeping(self, app: web.Application) -> None:
-        app["sweep"] = asyncio.create_task(self._sweep())
+        app[SWEEP] = asyncio.create_task(self._sweep())
 
     async def _stop_sweeping(self, app: web.Application) -> None:
-        app["sweep"].cancel()
+        app[SWEEP].cancel()
         self.worker.shutdown(wait=True)
 
     async def _sweep(self) -> None:
