@@ -245,7 +245,9 @@ def home_filters(data: Data) -> HomeFilters:
 
 
 def home_export(asked: Asked, data: Data) -> Said:
-    asked.tell(notice("Preparing your export of what the log shows… it will arrive as a direct message."))
+    asked.tell(
+        notice("Preparing your export of what the log shows… it will arrive as a direct message.")
+    )
     request = log_export.home_export_request(
         asked.core, team_id=asked.team, user_id=asked.person, filters=home_filters(data)
     )
@@ -360,7 +362,9 @@ def reason_submitted(asked: Asked, data: Data, fields: Data) -> Said:
     return Said()
 
 
-def text_form(submit: Callable[..., Any], field: str, argument: str) -> Callable[[Asked, Data, Data], Said]:
+def text_form(
+    submit: Callable[..., Any], field: str, argument: str
+) -> Callable[[Asked, Data, Data], Said]:
     """Finalize, Andon and amend: one text field handed to one core function."""
 
     def submitted(asked: Asked, data: Data, fields: Data) -> Said:

@@ -71,7 +71,9 @@ class Asked:
     def answer(self, answer: meetings.Answer) -> Said:
         """A narrative answer: its note, then the digest of a reading that just ended."""
         if answer.reply is not None and not isinstance(answer.reply, OpenForm | FormErrors):
-            self.platform.tell(self.team, self.person, answer.reply, place=answer.place or self.place)
+            self.platform.tell(
+                self.team, self.person, answer.reply, place=answer.place or self.place
+            )
             said = Said()
         else:
             said = self.reply(answer.reply)

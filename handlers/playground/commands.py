@@ -29,7 +29,10 @@ NAMES = {p.name.lower(): p.id for p in BY_ID.values()}
 
 
 def as_mentions(text: str) -> str:
-    return _AT_NAME.sub(lambda m: f"<@{NAMES[m.group(1).lower()]}>" if m.group(1).lower() in NAMES else m.group(0), text)
+    return _AT_NAME.sub(
+        lambda m: f"<@{NAMES[m.group(1).lower()]}>" if m.group(1).lower() in NAMES else m.group(0),
+        text,
+    )
 
 
 def run_command(asked: Asked, line: str) -> Said:
@@ -37,7 +40,11 @@ def run_command(asked: Asked, line: str) -> Said:
     command, _, text = line.strip().partition(" ")
     handler = COMMANDS.get(command.lower())
     if handler is None:
-        return asked.tell(warning(f"{command} is not a command here. Try /narrative, /decide, /decisions or /reflect."))
+        return asked.tell(
+            warning(
+                f"{command} is not a command here. Try /narrative, /decide, /decisions or /reflect."
+            )
+        )
     return handler(asked, text.strip())
 
 
@@ -118,7 +125,10 @@ def show_list(asked: Asked, listing: str, arg: str, page: int = 0) -> Said:
 def search(asked: Asked, rest: str) -> Said:
     if not rest:
         return asked.tell(
-            usage("Say what to search for, e.g. `/decisions search pricing`.\n\n" + slack_decisions.USAGE)
+            usage(
+                "Say what to search for, e.g. `/decisions search pricing`.\n\n"
+                + slack_decisions.USAGE
+            )
         )
     try:
         decision_log.search_words(rest)
@@ -130,7 +140,9 @@ def search(asked: Asked, rest: str) -> Said:
 def log_decision(asked: Asked, rest: str) -> Said:
     text = slack_decide.owner_as_id(as_mentions(rest))
     if not text:
-        return asked.tell(usage("Write the decision after `/decisions log`.\n\n" + slack_decisions.USAGE))
+        return asked.tell(
+            usage("Write the decision after `/decisions log`.\n\n" + slack_decisions.USAGE)
+        )
     logged = decision_log.log_from_command(
         asked.core, team_id=asked.team, channel_id=asked.place, author=asked.viewer(), text=text
     )
@@ -183,7 +195,9 @@ def reflect(asked: Asked, text: str) -> Said:
     word, _, rest = text.partition(" ")
     run = REFLECT_SUBCOMMANDS.get(word.lower())
     if run is None:
-        return asked.tell(usage(f"I don't know `/reflect {word.lower()[:100]}`.\n\n{slack_reflect.USAGE}"))
+        return asked.tell(
+            usage(f"I don't know `/reflect {word.lower()[:100]}`.\n\n{slack_reflect.USAGE}")
+        )
     try:
         return run(asked, text, rest.strip())
     except ScheduleError as exc:
@@ -243,7 +257,11 @@ def reflect_pick(asked: Asked, _text: str, rest: str) -> Said:
     chosen = slack_reflect.parse_pick(rest)
     return asked.tell(
         reflections.pick_per_round(
-            asked.core, team_id=asked.team, channel_id=asked.place, user_id=asked.person, pick=chosen
+            asked.core,
+            team_id=asked.team,
+            channel_id=asked.place,
+            user_id=asked.person,
+            pick=chosen,
         )
     )
 

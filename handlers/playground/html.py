@@ -174,7 +174,9 @@ def select(name: str, label: str, options: Iterable[tuple[str, str]], chosen: st
         f'<option value="{esc(v)}"{" selected" if v == chosen else ""}>{esc(t)}</option>'
         for v, t in options
     )
-    return f'<label>{esc(label)}<select name="{esc(name)}">{opts}</select></label>{field_error(name)}'
+    return (
+        f'<label>{esc(label)}<select name="{esc(name)}">{opts}</select></label>{field_error(name)}'
+    )
 
 
 def form(kind: str, arg: object, title: str, submit: str, *inputs: str) -> str:
@@ -273,7 +275,9 @@ def render_narrative(c: narrative_views.NarrativeCard) -> str:
             button("Ask privately", "ask_privately", c.narrative_id),
             button("End reading now", "end_reading", c.narrative_id, style="danger"),
         )
-        hint = "<p class='hint'>Reply in the thread to ask a question; 👍 a question to rank it.</p>"
+        hint = (
+            "<p class='hint'>Reply in the thread to ask a question; 👍 a question to rank it.</p>"
+        )
     else:
         why = END_WORDS.get(c.end_reason, "") if c.end_reason else ""
         meta += f" · reading ended {when(c.ended_at)} ({esc(why)})</p>"
@@ -424,7 +428,10 @@ def render_poll(p: decision_views.Poll) -> str:
         _tally(c),
         _dissent(c),
         buttons(
-            *(button(STANCE_WORDS[s], "vote", c.id, choice=s.value) for s in decision_views.STANCES),
+            *(
+                button(STANCE_WORDS[s], "vote", c.id, choice=s.value)
+                for s in decision_views.STANCES
+            ),
             button("Finalize", "finalize", c.id, style="primary"),
         ),
     )
@@ -737,9 +744,7 @@ def render_record_view(r: log_views.RecordView) -> str:
         tally,
         "<p><em>Votes are hidden until the owner finalizes.</em></p>" if r.voters_hidden else "",
         f"<h4>Dissent</h4><ul>{_vote_lines(r.dissent)}</ul>" if r.dissent else "",
-        f"<h4>Changed votes</h4><ul>{_vote_lines(r.changed_votes)}</ul>"
-        if r.changed_votes
-        else "",
+        f"<h4>Changed votes</h4><ul>{_vote_lines(r.changed_votes)}</ul>" if r.changed_votes else "",
         f"<h4>Andon cord</h4><ul>{andon}</ul>" if andon else "",
         f"<h4>Reviews</h4><ul>{reviews}</ul>" if reviews else "",
         f"<h4>History</h4><ul class='history'>{history}</ul>" if history else "",
@@ -749,7 +754,9 @@ def render_record_view(r: log_views.RecordView) -> str:
 @renders(log_views.HomeView)
 def render_home(v: log_views.HomeView) -> str:
     f = v.filters
-    total = f"{log_views.HOME_COUNT_CAP:,}+" if v.total > log_views.HOME_COUNT_CAP else f"{v.total:,}"
+    total = (
+        f"{log_views.HOME_COUNT_CAP:,}+" if v.total > log_views.HOME_COUNT_CAP else f"{v.total:,}"
+    )
     filters = (
         "<form class='filters' data-filters='1'>"
         + select("c", "Channel", [("", "All channels"), *CHANNELS.items()], f.channel_id or "")
@@ -757,22 +764,24 @@ def render_home(v: log_views.HomeView) -> str:
         + select(
             "s",
             "Status",
-            [("", "Any status"), *((s.value, s.value.replace("_", " ")) for s in log_views.HOME_STATUSES)],
+            [
+                ("", "Any status"),
+                *((s.value, s.value.replace("_", " ")) for s in log_views.HOME_STATUSES),
+            ],
             f.status or "",
         )
-        + select("d", "Review", [("", "Any time"), ("due", "Due or overdue")], "due" if f.due else "")
+        + select(
+            "d", "Review", [("", "Any time"), ("due", "Due or overdue")], "due" if f.due else ""
+        )
         + "</form>"
     )
-    return (
-        render_metrics(v.metrics)
-        + card(
-            "home",
-            f"🗂️ Decision log · {total} decisions",
-            filters,
-            _entries(v.lines),
-            _pager(v.lines, "home_page"),
-            buttons(button("Export what is shown (.xlsx)", "home_export", "")),
-        )
+    return render_metrics(v.metrics) + card(
+        "home",
+        f"🗂️ Decision log · {total} decisions",
+        filters,
+        _entries(v.lines),
+        _pager(v.lines, "home_page"),
+        buttons(button("Export what is shown (.xlsx)", "home_export", "")),
     )
 
 
@@ -897,7 +906,12 @@ def render_keep_form(f: review_views.KeepForm) -> str:
         f"<p>{esc(f.decision_text)}</p>",
         f'<input type="hidden" name="tz" value="{esc(f.tz)}">',
         textbox("next_review", "Next review", f.next_review.isoformat(), kind="date"),
-        select("actual", "Information we actually had", _confidence_options(f.confidence), str(round(f.confidence, -1))),
+        select(
+            "actual",
+            "Information we actually had",
+            _confidence_options(f.confidence),
+            str(round(f.confidence, -1)),
+        ),
         textarea("learned", "What we learned (optional)", limit=f.text_limit),
     )
 
@@ -1067,7 +1081,9 @@ def render_questions_saved(q: reflection_views.QuestionsSaved) -> str:
 
 @renders(reflection_views.RoundClosed)
 def render_round_closed(_r: reflection_views.RoundClosed) -> str:
-    return "<div class='notice'>This reflection round has closed; answers are no longer taken.</div>"
+    return (
+        "<div class='notice'>This reflection round has closed; answers are no longer taken.</div>"
+    )
 
 
 @renders(reflection_views.RoundNotPosted)

@@ -156,7 +156,10 @@ class Playground:
 
     def _message(self, m: Message, person: str, *, in_thread: bool = False) -> str:
         if m.view is not None:
-            author, body = "<span class='bot'>Narrative</span> <span class='app'>APP</span>", render(m.view)
+            author, body = (
+                "<span class='bot'>Narrative</span> <span class='app'>APP</span>",
+                render(m.view),
+            )
         else:
             author, body = who(m.author), f"<p class='text'>{esc(m.text)}</p>"
         footer = ""

@@ -66,7 +66,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
-            pytest.fail(f"Chromium is missing at {CHROMIUM}: .ci/run installs it (apt-get install chromium)")
+            pytest.fail(
+                f"Chromium is missing at {CHROMIUM}: .ci/run installs it (apt-get install chromium)"
+            )
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 

@@ -25,7 +25,9 @@ def test_the_whole_journey_as_four_people(browser: Any, served: Served) -> None:
     )
 
     # --- a silent reading ----------------------------------------------------------------------
-    ana.send("/narrative 20m @ben @carol Q3 pricing <b>six-pager</b> https://docs.example.invalid/q3")
+    ana.send(
+        "/narrative 20m @ben @carol Q3 pricing <b>six-pager</b> https://docs.example.invalid/q3"
+    )
     card = ben.message("Q3 pricing")  # Ben's page shows it without a reload
     expect(card).to_contain_text("Q3 pricing <b>six-pager</b>")  # escaped, shown as text
     ben.open_thread("Q3 pricing")
@@ -48,10 +50,14 @@ def test_the_whole_journey_as_four_people(browser: Any, served: Served) -> None:
     digest = carol.in_thread("Questions on Q3 pricing")
     expect(digest.locator("ol.digest li")).to_have_count(2)
     expect(digest.locator("ol.digest li").nth(0)).to_contain_text("Why March? — @Ben · 👍 1")
-    expect(digest.locator("ol.digest li").nth(1)).to_contain_text("Can we afford it? — asked privately")
+    expect(digest.locator("ol.digest li").nth(1)).to_contain_text(
+        "Can we afford it? — asked privately"
+    )
 
     # --- a poll with every stance ----------------------------------------------------------------
-    ana.send("/decide We launch the new pricing in March confidence:60% door:one-way closes:2h review:30d")
+    ana.send(
+        "/decide We launch the new pricing in March confidence:60% door:one-way closes:2h review:30d"
+    )
     poll = ben.message("D-1: We launch the new pricing in March")
     ben.click(poll, "Agree")
     carol.click(carol.message("D-1:"), "Disagree")
@@ -59,7 +65,9 @@ def test_the_whole_journey_as_four_people(browser: Any, served: Served) -> None:
     carol.form_closes()
     dave.click(dave.message("D-1:"), "Disagree, but commit")
     dave.fill_form({"reason": ""}, "Vote")
-    expect(dave.page.locator("#dialog .err[data-for='reason']")).not_to_be_empty()  # a reason is needed
+    expect(
+        dave.page.locator("#dialog .err[data-for='reason']")
+    ).not_to_be_empty()  # a reason is needed
     dave.fill_form({"reason": "Risky in Q1, but fine"}, "Vote")
     dave.form_closes()
     tally = ana.message("D-1:").locator("ul.tally")
@@ -115,9 +123,7 @@ def test_the_whole_journey_as_four_people(browser: Any, served: Served) -> None:
     expect(prompt).to_be_visible()
     expect(prompt).to_contain_text("Too early: billing is not migrated")  # the dissent, kept
     ana.click(prompt, "Amend")
-    ana.fill_form(
-        {"new_text": "We launch in May", "learned": "Legal takes six weeks"}, "Amend"
-    )
+    ana.fill_form({"new_text": "We launch in May", "learned": "Legal takes six weeks"}, "Amend")
     ana.form_closes()
     ana.go("CGENERAL")
     ana.open_thread("D-1 (amended)")

@@ -35,7 +35,11 @@ class Parsed(HTMLParser):
         self.text.append(data)
 
     def buttons(self) -> list[tuple[str | None, str | None, str | None]]:
-        return [(a.get("data-act"), a.get("data-arg"), a.get("data-choice")) for t, a in self.tags if t == "button" and a.get("data-act")]
+        return [
+            (a.get("data-act"), a.get("data-arg"), a.get("data-choice"))
+            for t, a in self.tags
+            if t == "button" and a.get("data-act")
+        ]
 
     def words(self) -> str:
         return "".join(self.text)
@@ -183,7 +187,9 @@ def test_notices_and_usage() -> None:
 def test_the_log_tab_pages_filters_and_caps_the_count() -> None:
     line = EntryLine(1, "D-1", "active", 60, 1, AT, True, None, EVIL, "UBEN", "CPRICING")
     metrics = MetricsView(1, 0, 0, 60.0, 1, 0, 0, 0, 0, 0)
-    view = HomeView(HomeFilters(status="active", page=1), PageLines((line,), 1, 10, True), metrics, 1001)
+    view = HomeView(
+        HomeFilters(status="active", page=1), PageLines((line,), 1, 10, True), metrics, 1001
+    )
     parsed = Parsed(render(view))
     words = parsed.words()
     assert "1,000+ decisions" in words and EVIL in words and "#pricing" in words
