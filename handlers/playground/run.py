@@ -70,6 +70,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_warning(host: str, port: int) -> str | None:
+    """The warning printed when the playground listens beyond this machine."""
+    return None if is_loopback(host) else NO_SIGN_IN.format(host=host, port=port)
+
+
 def serve(*, host: str, port: int, db: Path | None, demo: bool) -> int:
     started = build(db)
     if demo:
@@ -77,8 +82,9 @@ def serve(*, host: str, port: int, db: Path | None, demo: bool) -> int:
 
         print("Filling the playground with a month of decisions…")
         fill(started.playground)
-    if not is_loopback(host):
-        print(NO_SIGN_IN.format(host=host, port=port))
+    warned = host_warning(host, port)
+    if warned is not None:
+        print(warned)
     print(f"Narrative playground: http://{host}:{port}  (database {started.database})")
     print("Press Ctrl+C to stop.")
     try:
