@@ -838,7 +838,7 @@ def render_review_prompt(v: review_views.ReviewPromptView) -> str:
     )
     return card(
         "review",
-        f"🔁 {'Reminder: ' if v.reminder else ''}time to review {esc(v.label)}",
+        f"🔁 {'Reminder: time' if v.reminder else 'Time'} to review {esc(v.label)}",
         f"<p>{esc(v.decision_text)}</p>",
         facts(
             ("Confidence then", f"{v.confidence}%"),

@@ -3,8 +3,12 @@ the playground platform and clock, and the web server on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,3 +96,30 @@ def serve(*, host: str, port: int, db: Path | None, demo: bool) -> int:
     finally:
         started.core.close()
     return 0
+
+
+@contextmanager
+def serving(started: Started) -> Iterator[str]:
+    """Serve `started` on 127.0.0.1 (a free port) from a thread; yields its address. For the
+    browser tests, the screenshots and the benchmark. The core is closed afterwards."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="playground-server", daemon=True)
+    thread.start()
+    runner = web.AppRunner(started.playground.app())
+
+    async def start() -> str:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    url = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+    try:
+        yield url
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+        started.core.close()

@@ -51,15 +51,24 @@ async function refresh() {
   $("composer").hidden = onLog || state.pane === "DM";
   $("log").hidden = !onLog;
   $("pane-title").textContent = onLog ? "Decision log" : state.pane === "DM" ? "Narrative · direct messages" : "# " + (state.pane === "CPRICING" ? "pricing" : "general");
+  $("text").placeholder = "Message " + $("pane-title").textContent.replace("# ", "#") + ", or a command like /decide help";
   const query = new URLSearchParams({ as: state.as, pane: chatPane(), thread: state.thread || "" });
   const seen = await (await fetch("/api/state?" + query)).json();
   state.version = Math.max(state.version, seen.v);
   $("clock").textContent = seen.clock;
   $("next-timer").title = seen.next ? "Next timer: " + seen.next : "No timer is waiting";
-  if (!onLog) $("messages").innerHTML = seen.main;
+  if (!onLog) {
+    // Like a chat: stay at the newest message, unless the person scrolled up to read.
+    const box = $("messages");
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40 || state.shown !== chatPane();
+    box.innerHTML = seen.main;
+    if (atBottom) box.scrollTop = box.scrollHeight;
+    state.shown = chatPane();
+  }
   $("notices").innerHTML = seen.notices;
   $("thread-pane").hidden = !state.thread || !seen.thread;
   $("thread").innerHTML = seen.thread;
+  $("thread").scrollTop = $("thread").scrollHeight;
   if (onLog) {
     const log = await (await fetch("/api/log?" + new URLSearchParams({ as: state.as, ...state.filters }))).json();
     $("log").innerHTML = log.html;

@@ -7,18 +7,15 @@ reason; under CI=1 (set by .ci/run, which installs it) a missing Chromium fails 
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from handlers.playground.run import Started, build
+from handlers.playground.run import Started, build, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 NOTHING_OUTSIDE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
@@ -30,35 +27,10 @@ class Served:
     started: Started
 
 
-def serve_in_thread(started: Started) -> Iterator[str]:
-    """Serve `started` on 127.0.0.1 (a free port) until the generator is closed."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="playground-server", daemon=True)
-    thread.start()
-    runner = web.AppRunner(started.playground.app())
-
-    async def start() -> str:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    url = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    try:
-        yield url
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-        started.core.close()
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     started = build(tmp_path / "playground.db")
-    for url in serve_in_thread(started):
+    with serving(started) as url:
         yield Served(url, started)
 
 

@@ -119,7 +119,7 @@ def test_the_whole_journey_as_four_people(browser: Any, served: Served) -> None:
     for _ in range(10):
         ana.clock("+1 day")
     ana.go("DM")
-    prompt = ana.page.locator("#messages .msg").filter(has_text="time to review D-1").last
+    prompt = ana.page.locator("#messages .msg").filter(has_text="Time to review D-1").last
     expect(prompt).to_be_visible()
     expect(prompt).to_contain_text("Too early: billing is not migrated")  # the dissent, kept
     ana.click(prompt, "Amend")
