@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     playground.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     playground.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
-    playground.add_argument("--db", type=Path, help="SQLite file to keep (default: a throwaway one)")
+    playground.add_argument(
+        "--db", type=Path, help="SQLite file to keep (default: a throwaway one)"
+    )
     playground.add_argument("--demo", action="store_true", help="start with a month of demo data")
     return parser
 

@@ -72,9 +72,7 @@ def upcoming_timers(
     return [(int(i), due) for i, due in session.exec(stmt)]
 
 
-def next_due_at(
-    *, session: Session, now: datetime, kinds: tuple[str, ...]
-) -> datetime | None:
+def next_due_at(*, session: Session, now: datetime, kinds: tuple[str, ...]) -> datetime | None:
     """When the next pending timer of one of `kinds` is due (the playground's "next timer")."""
     stmt = (
         select(Timer.due_at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -117,6 +118,9 @@ class PlaygroundPlatform:
         self.told: list[Told] = []
         self.files: dict[int, SentFile] = {}
         self.version = 0
+        # Message ids carry this run's mark: with a kept database (`--db`), the core may still
+        # hold the ids of an earlier run's messages, which must never name a new message.
+        self._run = uuid.uuid4().hex[:6]
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
 
@@ -124,7 +128,7 @@ class PlaygroundPlatform:
         self.version += 1
 
     def _new_id(self) -> str:
-        return str(next(self._ids))
+        return f"{self._run}-{next(self._ids)}"
 
     # --- the port -------------------------------------------------------------------------
 

@@ -192,3 +192,23 @@ def test_mentions_are_typed_as_names(started: Started) -> None:
     [card] = posted(started, GENERAL, NarrativeCard)
     assert card.view.progress.expected == ("UCAROL", "UDAVE")  # type: ignore[union-attr]
     assert card.view.title == "Design review"  # type: ignore[union-attr]
+
+
+def test_a_kept_database_never_lets_an_old_message_id_name_a_new_message(tmp_path: Path) -> None:
+    db = tmp_path / "kept.db"
+    with freeze_time("2026-12-01 09:00:00"):
+        first = build(db)
+        say(first, ANA, "/decide Hire a designer closes:1h")
+        [old] = posted(first, GENERAL, Poll)
+        decision = old.view.card.id  # type: ignore[union-attr]
+        first.core.close()
+        again = build(db)
+        try:
+            say(again, ANA, "/decisions log Keep the free tier")
+            [logged] = again.playground.platform.in_place(GENERAL)
+            shown = logged.view
+            click(again, BEN, "vote", decision, choice="agree")  # updates the poll's old message
+            assert logged.view is shown, "the new message was not overwritten"
+            assert logged.id != old.id
+        finally:
+            again.core.close()
