@@ -17,7 +17,7 @@ from bot.views.narratives import StartAnswers
 from bot.views.reflections import MAX_QUESTIONS, answer_field
 from bot.vocabulary import ReviewAnswer, Stance
 from handlers.playground.asked import Asked, Said
-from handlers.playground.html import render
+from handlers.playground.html import EditForm, render
 from handlers.playground.platform import BY_ID, CHANNELS
 
 Data = Mapping[str, Any]
@@ -70,6 +70,42 @@ def message(asked: Asked, text: str, thread: str | None) -> Said:
             thread_ts=thread,
             user_id=asked.person,
             message_ts=said.id,
+            text=text,
+        )
+    return Said()
+
+
+def edit(asked: Asked, data: Data) -> Said:
+    """The Edit button on one's own message: the form with its text."""
+    found = asked.platform.messages.get(str(data.get("arg") or ""))
+    if found is None or found.author != asked.person:
+        return Said()
+    return Said(form=render(EditForm(found.id, found.text)))
+
+
+def edit_submitted(asked: Asked, data: Data, fields: Data) -> Said:
+    """An edited message: a narrative's question is updated, else a round's answer."""
+    text = _text(fields, "text")
+    if not text:
+        return Said(errors={"text": "Write something, or leave the message as it was."})
+    edited = asked.platform.edit(str(data.get("arg") or ""), asked.person, text)
+    if edited is None or edited.thread is None:
+        return Said()
+    question = meetings.edit_thread_question(
+        core=asked.core,
+        team_id=asked.team,
+        channel_id=edited.place,
+        message_ts=edited.id,
+        text=text,
+    )
+    if question is None:
+        reflections.record_thread_reply(
+            asked.core,
+            team_id=asked.team,
+            channel_id=edited.place,
+            thread_ts=edited.thread,
+            user_id=asked.person,
+            message_ts=edited.id,
             text=text,
         )
     return Said()
@@ -263,6 +299,7 @@ ACTIONS: dict[str, Callable[[Asked, Data], Said]] = {
     "end_reading": end_reading,
     "propose_about": propose_about,
     "upvote": upvote,
+    "edit": edit,
     "vote": vote,
     "finalize": finalize,
     "commit": commit,
@@ -451,6 +488,7 @@ def questions_submitted(asked: Asked, data: Data, fields: Data) -> Said:
 
 FORMS: dict[str, Callable[[Asked, Data, Data], Said]] = {
     "start": start_submitted,
+    "edit": edit_submitted,
     "ask": ask_submitted,
     "propose": propose_submitted,
     "reason": reason_submitted,

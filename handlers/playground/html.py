@@ -250,6 +250,26 @@ def render_usage(u: Usage) -> str:
     return f"<div class='notice usage'>{out.replace(chr(10), '<br>')}</div>"
 
 
+@dataclass(frozen=True)
+class EditForm:
+    """A person rewriting their own message (a question, a reflection answer)."""
+
+    message_id: str
+    text: str
+
+
+@renders(EditForm)
+def render_edit_form(f: EditForm) -> str:
+    return form(
+        "edit",
+        f.message_id,
+        "Edit your message",
+        "Save",
+        "<p class='hint'>A question keeps its place in the digest; an answer is updated.</p>",
+        textarea("text", "Message", f.text),
+    )
+
+
 # --- narratives -------------------------------------------------------------------------------
 
 

@@ -232,6 +232,16 @@ class PlaygroundPlatform:
             self._changed()
         return message
 
+    def edit(self, message_id: str, person: str, text: str) -> Message | None:
+        """`person` rewrites their own message; None when it is not theirs (or not there)."""
+        with self._lock:
+            message = self.messages.get(message_id)
+            if message is None or message.author != person:
+                return None
+            message.text = text
+            self._changed()
+        return message
+
     def thumbs_up(self, message_id: str, person: str) -> bool | None:
         """Toggle `person`'s 👍 on a message: True when added, None when no such message."""
         with self._lock:

@@ -169,6 +169,8 @@ class Playground:
                 f"<button type='button' class='react{mine}' data-act='upvote' data-arg='{m.id}'>"
                 f"👍 {len(m.upvotes)}</button>"
             )
+        if m.author == person:
+            footer += f"<button type='button' class='react' data-act='edit' data-arg='{m.id}'>Edit</button>"
         if not in_thread and m.thread is None:
             count = self.platform.replies(m.id)
             label = f"{count} repl{'y' if count == 1 else 'ies'}" if count else "Reply in thread"
