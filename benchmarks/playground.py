@@ -41,7 +41,7 @@ def _fetch(url: str) -> int:
         return len(answer.read())
 
 
-def _measure(size: int, folder: Path) -> tuple[dict[str, float], float]:
+def _measure(size: int, folder: Path, runs: int) -> tuple[dict[str, float], float]:
     """Median milliseconds per view, and the seconds the data took to load."""
     started = time.perf_counter()
     db = folder / f"playground-{size}.db"
@@ -56,7 +56,7 @@ def _measure(size: int, folder: Path) -> tuple[dict[str, float], float]:
         for name, path in VIEWS.items():
             _fetch(url + path)  # warm-up
             times = []
-            for _ in range(RUNS):
+            for _ in range(runs):
                 at = time.perf_counter()
                 _fetch(url + path)
                 times.append((time.perf_counter() - at) * 1000)
@@ -64,10 +64,10 @@ def _measure(size: int, folder: Path) -> tuple[dict[str, float], float]:
     return results, loaded
 
 
-def bench_playground() -> Table:
+def bench_playground(sizes: tuple[int, int] = SIZES, runs: int = RUNS) -> Table:
     with tempfile.TemporaryDirectory(prefix="bench-playground-") as folder:
-        measured = {size: _measure(size, Path(folder)) for size in SIZES}
-    small, large = SIZES
+        measured = {size: _measure(size, Path(folder), runs) for size in sizes}
+    small, large = sizes
     table = Table(
         "Playground page and Decision log tab over HTTP (median ms)",
         ["view", f"{small:,} decisions", f"{large:,} decisions", "ratio"],
@@ -76,7 +76,7 @@ def bench_playground() -> Table:
         a, b = measured[small][0][name], measured[large][0][name]
         table.add(name, f"{a:.1f}", f"{b:.1f}", f"{b / a:.2f}x")
     table.note(
-        f"{RUNS} runs after a warm-up, over loopback HTTP; 3 votes per decision (workspace "
+        f"{runs} runs after a warm-up, over loopback HTTP; 3 votes per decision (workspace "
         f"{TEAM} moved to the playground's); loading took {measured[small][1]:.1f} s and "
         f"{measured[large][1]:.1f} s. {machine()}."
     )
