@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -89,10 +90,21 @@ def serve(*, host: str, port: int, db: Path | None, demo: bool) -> int:
     warned = host_warning(host, port)
     if warned is not None:
         print(warned)
-    print(f"Narrative playground: http://{host}:{port}  (database {started.database})")
-    print("Press Ctrl+C to stop.")
+    listening = (
+        f"Narrative playground: http://{host}:{port}  (database {started.database})\n"
+        "Press Ctrl+C to stop."
+    )
     try:
-        web.run_app(started.playground.app(), host=host, port=port, print=None)
+        # aiohttp prints once it listens: the address is shown only when it is true.
+        web.run_app(
+            started.playground.app(), host=host, port=port, print=lambda _said: print(listening)
+        )
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(
+            f"narrative-bot: cannot listen on {host}:{port} ({exc.strerror}); try --port",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         started.core.close()
     return 0
