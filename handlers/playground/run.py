@@ -81,6 +81,11 @@ def host_warning(host: str, port: int) -> str | None:
 
 
 def serve(*, host: str, port: int, db: Path | None, demo: bool) -> int:
+    if demo and db is not None and db.exists():
+        # The demo month is played from its first day: into a log that already has a history,
+        # it would interleave with it.
+        print(f"--demo fills a new database only; {db} exists, so it is opened as it is.")
+        demo = False
     started = build(db)
     if demo:
         from handlers.playground.demo import fill
