@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from bot.durations import format_duration
@@ -285,8 +285,7 @@ def _progress(p: narrative_views.ReadingProgress) -> str:
 
 @renders(narrative_views.NarrativeCard)
 def render_narrative(c: narrative_views.NarrativeCard) -> str:
-    title = esc(c.title) if not c.link or c.titled_by_link else esc(c.title)
-    head = f"📖 {title}" + (f" · {link(c.link, 'open the narrative')}" if c.link else "")
+    head = f"📖 {esc(c.title)}" + (f" · {link(c.link, 'open the narrative')}" if c.link else "")
     meta = f"<p>By {who(c.owner)} · {esc(c.kind)} · {esc(format_duration(c.reading_time))}"
     if c.reading:
         meta += f" · reading ends {when(c.ends_at)}</p>"
@@ -912,8 +911,9 @@ def render_dissent_relevant(v: review_views.DissentRelevantView) -> str:
     )
 
 
-def _confidence_options(start: int) -> list[tuple[str, str]]:
-    return [(str(n), f"{n}%") for n in range(10, 101, 10)] if start else []
+def _confidence_options() -> list[tuple[str, str]]:
+    """The information actually had, 10–100% in tens (as the Slack form offers)."""
+    return [(str(n), f"{n}%") for n in range(10, 101, 10)]
 
 
 @renders(review_views.KeepForm)
@@ -929,7 +929,7 @@ def render_keep_form(f: review_views.KeepForm) -> str:
         select(
             "actual",
             "Information we actually had",
-            _confidence_options(f.confidence),
+            _confidence_options(),
             str(round(f.confidence, -1)),
         ),
         textarea("learned", "What we learned (optional)", limit=f.text_limit),
@@ -953,7 +953,7 @@ def render_change_form(f: review_views.ChangeForm) -> str:
             limit=f.text_limit,
         ),
         textarea("learned", "What we learned", limit=f.text_limit),
-        select("actual", "Information we actually had", _confidence_options(1), "50"),
+        select("actual", "Information we actually had", _confidence_options(), "50"),
     )
 
 
@@ -1119,7 +1119,3 @@ def render_refused(r: reflection_views.Refused) -> str:
 @renders(reflection_views.Problem)
 def render_problem(p: reflection_views.Problem) -> str:
     return f"<div class='notice warning'>⚠️ {esc(p.reason)}</div>"
-
-
-def duration_words(d: timedelta) -> str:
-    return format_duration(d)
