@@ -34,8 +34,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield Served(url, started)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    # Per test: while Playwright's sync API is open, its event loop is the running loop of
+    # this thread, and later tests that run an event loop of their own would fail.
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(
