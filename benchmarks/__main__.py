@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from benchmarks.report import Table, machine
 
-NAMES = ("ack", "votes", "export", "home", "catchup", "scale")
+NAMES = ("ack", "votes", "export", "home", "catchup", "scale", "playground")
 
 
 def main() -> None:
@@ -56,6 +56,7 @@ def main() -> None:
     from benchmarks.catchup import bench_catchup
     from benchmarks.export import bench_export
     from benchmarks.home import bench_home
+    from benchmarks.playground import bench_playground
     from benchmarks.scale import bench_scale
     from benchmarks.votes import bench_vote_burst
 
@@ -70,6 +71,7 @@ def main() -> None:
         "votes": bench_vote_burst,
         "export": lambda: bench_export(rounds=args.rounds),
         "home": bench_home,
+        "playground": bench_playground,
         "scale": lambda: bench_scale(postgresql=args.postgresql or None),
         "catchup": lambda: bench_catchup(
             timers=args.timers, database=args.database, instances=args.instances

@@ -113,6 +113,11 @@ class TimerService:
     def cancel(self, *, session: Session, team_id: str, kind: str, ref_id: int) -> int:
         return timer_rows.cancel_timers(session=session, team_id=team_id, kind=kind, ref_id=ref_id)
 
+    def next_due_at(self, kinds: tuple[str, ...]) -> datetime | None:
+        """When the next pending timer of one of `kinds` comes due, if any."""
+        with session_scope(self.engine) as session:
+            return timer_rows.next_due_at(session=session, now=self.clock.now(), kinds=kinds)
+
     # --- running ------------------------------------------------------------------------------
 
     def run_due(self, now: datetime | None = None) -> int:

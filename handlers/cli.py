@@ -49,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
         "--status", help="only these statuses, comma-separated (active, reversed, ...)"
     )
     export.add_argument("--tz", default="UTC", help="time zone of the dates (default UTC)")
+    playground = sub.add_parser(
+        "playground", help="try Narrative in a browser: a local workspace, no Slack needed"
+    )
+    playground.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    playground.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    playground.add_argument(
+        "--db", type=Path, help="SQLite file to keep (default: a throwaway one)"
+    )
+    playground.add_argument("--demo", action="store_true", help="start with a month of demo data")
     return parser
 
 
@@ -142,6 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return 2
+    if args.command == "playground":
+        # Needs no setting: the playground's own database, clock and workspace.
+        from handlers.playground.run import serve
+
+        try:
+            return serve(host=args.host, port=args.port, db=args.db, demo=args.demo)
+        except KeyboardInterrupt:
+            return 0
     try:
         if args.command in ("export", "migrate"):
             # The database is all these need: no Slack setting is asked for.

@@ -72,6 +72,17 @@ def upcoming_timers(
     return [(int(i), due) for i, due in session.exec(stmt)]
 
 
+def next_due_at(*, session: Session, now: datetime, kinds: tuple[str, ...]) -> datetime | None:
+    """When the next pending timer of one of `kinds` is due (the playground's "next timer")."""
+    stmt = (
+        select(Timer.due_at)
+        .where(Timer.status == "pending", Timer.due_at > now, Timer.kind.in_(kinds))  # type: ignore[attr-defined]
+        .order_by(Timer.due_at)
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
 def claim_timer(
     *, session: Session, timer_id: int, worker: str, now: datetime, lease: timedelta
 ) -> Timer | None:
