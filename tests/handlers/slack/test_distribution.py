@@ -1,0 +1,251 @@
+"""Distribution mode: many workspaces install Narrative through OAuth, each served with its
+own token (the Slack double refuses a token used for another workspace's channel or person)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from freezegun import freeze_time
+from openpyxl import load_workbook
+
+from bot.config import ConfigError, load_settings
+from handlers.slack.app import build_client
+from handlers.slack.blocks.decisions import VOTE_ACTIONS
+from handlers.slack.installations import Installations
+from storage.db import compare_type
+from storage.slack_oauth import SLACK_OAUTH_TABLES
+from tests.conftest import BOT_TOKEN, RunningBot
+from tests.handlers.slack.distribution import (
+    begin_install,
+    distribution_env,
+    get,
+    install,
+    start_distribution_bot,
+)
+from tests.slack_double import Call, SlackDouble
+
+T1, T2 = "T0ALPHA", "T0BETA"
+C1, C2 = "C0ALPHA", "C0BETA"
+U1, U2 = "U0ANA", "U0BEN"
+
+
+@pytest.fixture
+def dist_bot(slack: SlackDouble, any_db_url: str) -> Iterator[RunningBot]:
+    running = start_distribution_bot(slack, any_db_url)
+    yield running
+    running.stop()
+
+
+def _installations(bot: RunningBot) -> Installations:
+    return Installations(bot.settings, bot.core.engine, build_client(bot.settings))
+
+
+def _bots(bot: RunningBot) -> list[dict[str, Any]]:
+    with bot.core.engine.connect() as conn:
+        rows = conn.execute(sqlalchemy.text("SELECT team_id, bot_token FROM slack_bots"))
+        return [dict(r) for r in rows.mappings()]
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_distribution_mode_needs_both_credentials_and_no_single_token(
+    slack: SlackDouble, sqlite_url: str
+) -> None:
+    env = distribution_env(slack, sqlite_url)
+    settings = load_settings(env)
+    assert settings.distribution and settings.slack_bot_token is None
+    with pytest.raises(ConfigError) as both:
+        load_settings({**env, "SLACK_BOT_TOKEN": BOT_TOKEN})
+    assert "SLACK_BOT_TOKEN is set together with SLACK_CLIENT_ID" in str(both.value)
+    with pytest.raises(ConfigError) as half:
+        load_settings({k: v for k, v in env.items() if k != "SLACK_CLIENT_SECRET"})
+    assert "SLACK_CLIENT_SECRET is not set" in str(half.value)
+    with pytest.raises(ConfigError) as socket:
+        load_settings({**env, "SLACK_APP_TOKEN": "xapp-1-A-1-abc"})
+    assert "needs HTTP mode" in str(socket.value)
+
+
+# --- the OAuth flow -----------------------------------------------------------------------------
+
+
+def test_the_stores_tables_are_the_ones_slack_sdk_defines(dist_bot: RunningBot) -> None:
+    store = _installations(dist_bot)
+    with dist_bot.core.engine.connect() as conn:
+        for metadata in (store.store.metadata, store.states.metadata):
+
+            def its_own(name: str | None, type_: str, _parents: Any, md: Any = metadata) -> bool:
+                return type_ != "table" or name in md.tables
+
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": compare_type, "include_name": its_own}
+            )
+            assert compare_metadata(context, metadata) == []
+    assert set(store.store.metadata.tables) | set(store.states.metadata.tables) == (
+        SLACK_OAUTH_TABLES
+    )
+
+
+def test_install_stores_the_workspace_and_its_token(dist_bot: RunningBot) -> None:
+    slack = dist_bot.slack
+    walk = begin_install(dist_bot)
+    assert walk.authorize_url.startswith(f"{slack.base_url}/oauth/v2/authorize?")
+    assert "slack-app-oauth-state=" in walk.cookie
+    assert _bots(dist_bot) == []
+    page = get(walk.callback, cookie=walk.cookie)
+    assert page.status == 200, page
+    assert _bots(dist_bot) == [
+        {"team_id": slack.team_id, "bot_token": slack.tokens_of(slack.team_id)[0]}
+    ]
+    assert slack.last("oauth.v2.access").error is None
+
+
+def test_a_wrong_or_expired_state_is_refused(dist_bot: RunningBot) -> None:
+    walk = begin_install(dist_bot)
+    forged = walk.callback.replace("state=", "state=forged")
+    assert get(forged, cookie=walk.cookie.replace("state=", "state=forged")).status == 401
+    assert get(walk.callback).status == 400  # no cookie: another browser
+    with freeze_time("2030-01-01 09:00:00", tick=True) as clock:
+        late = begin_install(dist_bot)
+        clock.move_to("2030-01-01 09:11:00")  # the state lasts ten minutes
+        assert get(late.callback, cookie=late.cookie).status == 401
+    assert _bots(dist_bot) == []
+    assert dist_bot.slack.calls("oauth.v2.access") == []
+
+
+def test_an_org_wide_install_is_refused_with_a_page(dist_bot: RunningBot) -> None:
+    page = install(dist_bot, "T0ORG", enterprise_id="E0ORG", is_enterprise_install=True)
+    assert page.status == 403
+    assert "installs per workspace" in page.body and "Nothing was installed" in page.body
+    assert _bots(dist_bot) == []
+    # A workspace of the same organization installs as any other.
+    assert install(dist_bot, T1, enterprise_id="E0ORG").status == 200
+    assert [b["team_id"] for b in _bots(dist_bot)] == [T1]
+
+
+def test_requests_are_authorized_without_an_auth_test_each(dist_bot: RunningBot) -> None:
+    install(dist_bot, T1)
+    dist_bot.slack.clear()
+    for _ in range(3):
+        reply = dist_bot.client.command("/decide", "help", team_id=T1)
+        assert reply.status == 200 and "/decide" in reply.body
+    assert len(dist_bot.slack.calls("auth.test")) == 1  # the first request's, then cached
+    # A workspace that never installed is refused (and changes nothing).
+    assert "/decide" not in dist_bot.client.command("/decide", "help", team_id=T2).body
+
+
+# --- every call with the workspace's own token ------------------------------------------------
+
+
+def _succeeded_in(slack: SlackDouble, method: str, channel: str) -> list[Call]:
+    return [
+        c
+        for c in slack.calls(method)
+        if c.params.get("channel") == channel or c.params.get("channel_id") == channel
+    ]
+
+
+def test_each_workspace_is_served_with_its_own_token(dist_bot: RunningBot) -> None:
+    slack, bot = dist_bot.slack, dist_bot
+    install(bot, T1)
+    install(bot, T2)
+    slack.channel_teams.update({C1: T1, C2: T2})
+    slack.user_teams.update({U1: T1, U2: T2})
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        for team, channel, user in ((T1, C1, U1), (T2, C2, U2)):
+            assert bot.client.command(
+                "/narrative", f"5m Plan of {team}", team_id=team, channel_id=channel, user_id=user
+            ).ok
+            assert bot.client.command(
+                "/decide", f"Proposal of {team}", team_id=team, channel_id=channel, user_id=user
+            ).ok
+            assert bot.client.command(
+                "/decisions",
+                f"log Logged of {team}",
+                team_id=team,
+                channel_id=channel,
+                user_id=user,
+            ).ok
+        polls = {
+            channel: slack.wait_for(
+                "chat.postMessage",
+                predicate=lambda c, ch=channel: (
+                    c.params.get("channel") == ch
+                    and "decision_vote_agree" in json.dumps(c.params.get("blocks"))
+                ),
+            )[0]
+            for channel in (C1, C2)
+        }
+        bot.wait_idle()
+        # Clicks: a vote on each workspace's poll updates it with that workspace's token.
+        for team, channel, user in ((T1, C1, U1), (T2, C2, U2)):
+            (message,) = [
+                ts
+                for (ch, ts), m in slack.messages.items()
+                if ch == channel and "decision_vote_agree" in json.dumps(m.get("blocks"))
+            ]
+            reply = bot.client.block_action(
+                VOTE_ACTIONS["agree"],
+                _decision_value(polls[channel]),
+                team_id=team,
+                channel_id=channel,
+                user_id=user,
+                message_ts=message,
+            )
+            assert reply.status == 200
+        for channel in (C1, C2):
+            slack.wait_for("chat.update", predicate=lambda c, ch=channel: c.params["channel"] == ch)
+        # Timers: the reading periods end and post their digests.
+        clock.move_to("2026-12-01 09:05:01")
+        bot.run_timers()
+        bot.wait_idle()
+        # Exports: each workspace's log, to its own person, with only its own decisions.
+        books = {}
+        for team, channel, user in ((T1, C1, U1), (T2, C2, U2)):
+            assert bot.client.command(
+                "/decisions", "export all", team_id=team, channel_id=channel, user_id=user
+            ).ok
+            (done,) = slack.wait_for(
+                "files.completeUploadExternal", predicate=lambda c, t=team: c.team == t, timeout=20
+            )
+            file_id = json.loads(done.params["files"])[0]["id"]
+            book = load_workbook(io.BytesIO(slack.uploads[file_id]))
+            books[team] = json.dumps([list(s.values) for s in book.worksheets], default=str)
+        bot.wait_idle()
+    # Neither sees the other's data: each workbook holds its own decisions only.
+    assert "Logged of T0ALPHA" in books[T1] and "of T0BETA" not in books[T1]
+    assert "Logged of T0BETA" in books[T2] and "of T0ALPHA" not in books[T2]
+    for team, channel in ((T1, C1), (T2, C2)):
+        for method in ("chat.postMessage", "chat.update"):
+            calls = _succeeded_in(slack, method, channel)
+            assert calls, (method, channel)
+            assert {c.team for c in calls} == {team}, (method, channel)
+        digests = [
+            c
+            for c in _succeeded_in(slack, "chat.postMessage", channel)
+            if "igest" in json.dumps(c.params) or "readers" in json.dumps(c.params)
+        ]
+        assert digests, f"no digest in {channel}"
+    refused = [
+        c
+        for c in slack.calls()
+        if c.error in ("invalid_auth", "not_authed", "channel_not_found", "user_not_found")
+    ]
+    assert refused == [], refused
+
+
+def _decision_value(poll: Call) -> str:
+    blocks = poll.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == VOTE_ACTIONS["agree"]:
+                return str(element["value"])
+    raise AssertionError("no vote button")
