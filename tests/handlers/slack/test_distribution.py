@@ -249,3 +249,48 @@ def _decision_value(poll: Call) -> str:
             if element.get("action_id") == VOTE_ACTIONS["agree"]:
                 return str(element["value"])
     raise AssertionError("no vote button")
+
+
+# --- token rotation -------------------------------------------------------------------------
+
+
+def test_rotating_tokens_are_refreshed_before_they_expire(
+    slack: SlackDouble, any_db_url: str
+) -> None:
+    slack.token_expires_in = 600  # ten minutes; refreshed in the last five
+    slack.channel_teams[C1] = T1
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        bot = start_distribution_bot(slack, any_db_url, SLACK_TOKEN_ROTATION_MINUTES="5")
+        try:
+            install(bot, T1)
+            (first,) = slack.tokens_of(T1)
+            assert bot.client.command("/decide", "help", team_id=T1).ok
+            assert _refreshes(slack) == 0
+            clock.move_to("2026-12-01 09:06:00")
+            reply = bot.client.command(
+                "/narrative", "5m Plan", team_id=T1, channel_id=C1, user_id=U1
+            )
+            assert reply.ok
+            bot.wait_idle()
+            assert _refreshes(slack) == 1  # by the request's authorization
+            clock.move_to("2026-12-01 09:16:01")  # both tokens so far have expired
+            slack.clear()
+            assert bot.run_timers() >= 1  # the reading period ends: its digest is posted
+            bot.wait_idle()
+        finally:
+            bot.stop()
+    posted = slack.calls("chat.postMessage")
+    assert posted and all(c.error is None for c in posted)
+    assert all(c.headers["authorization"] != f"Bearer {first}" for c in posted)
+    assert _refreshes(slack) == 1, "the timer refreshed the token it needed"
+    assert not [c for c in slack.calls() if c.error == "token_expired"]
+
+
+def _refreshes(slack: SlackDouble) -> int:
+    return len(
+        [
+            c
+            for c in slack.calls("oauth.v2.access")
+            if c.params.get("grant_type") == "refresh_token" and c.error is None
+        ]
+    )
