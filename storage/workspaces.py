@@ -29,3 +29,11 @@ def platform_of(*, session: Session, team_id: str) -> str | None:
     """The platform `team_id` lives on; None when the workspace was never seen."""
     known = session.get(Workspace, team_id)
     return known.platform if known is not None else None
+
+
+def mark_uninstalled(*, session: Session, team_id: str, now: datetime) -> None:
+    """Note when the app was uninstalled from `team_id` (its retention period starts)."""
+    known = session.get(Workspace, team_id)
+    if known is not None:
+        known.uninstalled_at = now
+        session.add(known)

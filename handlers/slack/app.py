@@ -13,6 +13,7 @@ from bot.core import Core
 from handlers.slack import actions, commands, events, home, views, work
 from handlers.slack.api import retry_handlers
 from handlers.slack.errors import handle_error, mark_verified
+from handlers.slack.events import uninstall
 from handlers.slack.installations import Installations
 from handlers.slack.middleware import (
     dedupe_events,
@@ -93,6 +94,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     app.error(handle_error)
     if installations is not None:
         core.add_platform(SlackPlatform(core, installations.client_for))
+        uninstall.register(app, core, installations)
     else:  # one workspace, one client
         core.add_platform(SlackPlatform(core, lambda _team: app.client))
     commands.register(app, core)

@@ -294,3 +294,39 @@ def _refreshes(slack: SlackDouble) -> int:
             if c.params.get("grant_type") == "refresh_token" and c.error is None
         ]
     )
+
+
+# --- uninstall --------------------------------------------------------------------------------
+
+
+def test_uninstall_removes_tokens_stops_timers_and_ignores_later_events(
+    dist_bot: RunningBot,
+) -> None:
+    slack, bot = dist_bot.slack, dist_bot
+    install(bot, T1)
+    install(bot, T2)
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        for team, channel in ((T1, C1), (T2, C2)):
+            assert bot.client.command(
+                "/narrative", "5m Plan", team_id=team, channel_id=channel, user_id=U1
+            ).ok
+        bot.wait_idle()
+        assert bot.client.event({"type": "app_uninstalled"}, team_id=T1).status == 200
+        bot.wait_idle()
+        slack.revoke(T1)
+        assert [b["team_id"] for b in _bots(bot)] == [T2]
+        with bot.core.engine.connect() as conn:
+            pending = conn.execute(
+                sqlalchemy.text("SELECT team_id FROM timer WHERE status = 'pending'")
+            ).all()
+        assert T1 not in {r[0] for r in pending} and T2 in {r[0] for r in pending}
+        slack.clear()
+        clock.move_to("2026-12-01 09:05:01")
+        bot.run_timers()
+        bot.wait_idle()
+        # A later command from the uninstalled workspace does nothing.
+        later = bot.client.command("/narrative", "5m Again", team_id=T1, channel_id=C1)
+        assert "/narrative" not in later.body
+        bot.wait_idle()
+    assert {c.team for c in slack.calls() if c.team} == {T2}
+    assert not [c for c in slack.calls() if c.error]
