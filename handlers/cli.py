@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
         help="validate settings, open the database, call auth.test and verify the chosen mode",
     )
     sub.add_parser("migrate", help="apply database migrations and exit")
+    purge = sub.add_parser("purge", help="delete one workspace's data now, reporting counts")
+    purge.add_argument("--team", required=True, help="the workspace id (e.g. T0123ABCD)")
     export = sub.add_parser("export", help="write the decision log to an Excel workbook")
     export.add_argument("--out", required=True, help="the .xlsx file to write")
     export.add_argument("--team", help="workspace id (needed when the database holds several)")
@@ -143,6 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return 2
     try:
+        if args.command == "purge":
+            storage = load_storage_settings()
+            _migrate(storage.database_url)
+            from bot.uninstall import purge_cli
+
+            return purge_cli(storage.database_url, args.team)
         if args.command in ("export", "migrate"):
             # The database is all these need: no Slack setting is asked for.
             storage = load_storage_settings()
@@ -201,6 +209,11 @@ def _check(settings: Settings) -> int:
     database = sqlite_file(settings.database_url)
     created = database is not None and not database.exists()
     core = _open_core(settings)
+    if settings.distribution:
+        try:
+            return _check_workspaces(settings, core)
+        finally:
+            core.close()
     core.close()
     print("database               ok (migrations applied)")
     if created:
@@ -226,3 +239,34 @@ def _check(settings: Settings) -> int:
             "Event Subscriptions (https://YOUR-HOST/slack/events) and it should turn Verified"
         )
     return 0
+
+
+def _check_workspaces(settings: Settings, core: object) -> int:
+    """Distribution mode: every installed workspace, and whether Slack accepts its token."""
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.slack.app import build_client
+    from handlers.slack.installations import Installations
+
+    print("database               ok (migrations applied)")
+    client = build_client(settings)
+    installed = Installations(settings, core.engine, client).installed()  # type: ignore[attr-defined]
+    print(f"distribution mode      {len(installed)} workspace(s) installed")
+    refused = 0
+    for workspace in installed:
+        name = f"{workspace.team_id} ({workspace.team_name or 'no name'})"
+        try:
+            client.auth_test(token=workspace.token)
+        except SlackApiError as exc:
+            refused += 1
+            print(f"  {name:38} refused: {exc.response.get('error', 'unknown_error')}")
+        except OSError as exc:
+            refused += 1
+            print(f"  {name:38} unreachable: {type(exc).__name__}")
+        else:
+            print(f"  {name:38} ok")
+    print(
+        f"http mode              port {settings.port} serves POST /slack/events, GET "
+        "/slack/install (Add to Slack) and GET /slack/oauth_redirect"
+    )
+    return 1 if refused else 0

@@ -7,7 +7,8 @@ from typing import Any
 
 from storage import search
 
-SLACK_OAUTH_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
+SLACK_INSTALLATION_TABLES = ("slack_installations", "slack_bots")
+SLACK_OAUTH_TABLES = frozenset({*SLACK_INSTALLATION_TABLES, "slack_oauth_states"})
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

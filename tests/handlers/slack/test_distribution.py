@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from freezegun import freeze_time
 from openpyxl import load_workbook
+from sqlmodel import SQLModel
 
+from bot import uninstall
 from bot.config import ConfigError, load_settings
 from handlers.slack.app import build_client
 from handlers.slack.blocks.decisions import VOTE_ACTIONS
@@ -29,6 +32,7 @@ from tests.handlers.slack.distribution import (
     install,
     start_distribution_bot,
 )
+from tests.process import run_cli
 from tests.slack_double import Call, SlackDouble
 
 T1, T2 = "T0ALPHA", "T0BETA"
@@ -330,3 +334,98 @@ def test_uninstall_removes_tokens_stops_timers_and_ignores_later_events(
         bot.wait_idle()
     assert {c.team for c in slack.calls() if c.team} == {T2}
     assert not [c for c in slack.calls() if c.error]
+
+
+# --- retention and purge ----------------------------------------------------------------------
+
+
+def _rows_by_team(bot: RunningBot) -> dict[str, dict[str, int]]:
+    """Rows per table for each workspace, in every table that has a team id."""
+    counts: dict[str, dict[str, int]] = {}
+    tables = [*sorted(t.name for t in SQLModel.metadata.sorted_tables if "team_id" in t.c)]
+    tables += ["slack_bots", "slack_installations"]
+    with bot.core.engine.connect() as conn:
+        for table in tables:
+            query = sqlalchemy.text(f"SELECT team_id, COUNT(*) FROM {table} GROUP BY team_id")
+            for team, count in conn.execute(query).all():
+                counts.setdefault(team, {})[table] = count
+    return counts
+
+
+def _two_busy_workspaces(bot: RunningBot) -> None:
+    install(bot, T1)
+    install(bot, T2)
+    for team, channel, user in ((T1, C1, U1), (T2, C2, U2)):
+        for command, text in (
+            ("/narrative", "5m Plan"),
+            ("/decide", "A proposal"),
+            ("/decisions", "log A decision review:30d"),
+        ):
+            assert bot.client.command(
+                command, text, team_id=team, channel_id=channel, user_id=user
+            ).ok
+    bot.wait_idle()
+
+
+def test_purge_deletes_exactly_that_workspaces_rows(dist_bot: RunningBot, tmp_path: Path) -> None:
+    _two_busy_workspaces(dist_bot)
+    before = _rows_by_team(dist_bot)
+    assert {"narrative", "decision", "timer", "workspace", "slack_bots"} <= set(before[T1])
+    result = run_cli(["purge", "--team", T1], cwd=tmp_path, env=dist_bot.env)
+    assert result.returncode == 0, result.stderr
+    # Each table's count as found before (processed request ids are written in the background,
+    # so theirs may have grown meanwhile).
+    for table, count in before[T1].items():
+        if table != "processed_event":
+            assert f"{table:28} {count}\n" in result.stdout, (table, result.stdout)
+    assert f"rows of workspace {T1}" in result.stdout
+    after = _rows_by_team(dist_bot)
+    assert T1 not in after
+    kept = {t: n for t, n in after[T2].items() if t != "processed_event"}
+    assert kept == {t: n for t, n in before[T2].items() if t != "processed_event"}
+
+
+def test_an_uninstalled_workspaces_data_is_deleted_after_the_retention_period(
+    slack: SlackDouble, any_db_url: str
+) -> None:
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        bot = start_distribution_bot(slack, any_db_url, UNINSTALLED_RETENTION_DAYS="10")
+        try:
+            _two_busy_workspaces(bot)
+            before = _rows_by_team(bot)
+            uninstall.schedule(bot.core)
+            assert bot.client.event({"type": "app_uninstalled"}, team_id=T1).status == 200
+            bot.wait_idle()
+            clock.move_to("2026-12-10 09:00:00")  # nine days later: kept
+            bot.run_timers()
+            assert _rows_by_team(bot)[T1]["decision"] == before[T1]["decision"]
+            clock.move_to("2026-12-11 09:05:00")  # ten days after the uninstall
+            bot.run_timers()
+            bot.run_timers()
+            after = _rows_by_team(bot)
+        finally:
+            bot.stop()
+    assert T1 not in after
+    assert after[T2]["decision"] == before[T2]["decision"]
+    assert after[T2]["narrative"] == before[T2]["narrative"]
+
+
+# --- narrative-bot check ----------------------------------------------------------------------
+
+
+def test_check_lists_installed_workspaces_and_checks_each_token(
+    dist_bot: RunningBot, tmp_path: Path
+) -> None:
+    install(dist_bot, T1)
+    install(dist_bot, T2)
+    dist_bot.slack.revoke(T2)
+    dist_bot.slack.clear()
+    result = run_cli(["check"], cwd=tmp_path, env=dist_bot.env)
+    assert "2 workspace(s) installed" in result.stdout
+    assert f"{T1} (Workspace {T1})" in result.stdout
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert lines[T1].endswith("ok") and lines[T2].endswith("refused: invalid_auth")
+    assert result.returncode == 1
+    assert [c.method for c in dist_bot.slack.calls()] == ["auth.test", "auth.test"]
+    for token in dist_bot.slack.tokens_of(T1):
+        assert token not in result.stdout + result.stderr
