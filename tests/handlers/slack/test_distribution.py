@@ -7,10 +7,12 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 from typing import Any
 
 import pytest
 import sqlalchemy
+import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from freezegun import freeze_time
@@ -21,7 +23,7 @@ from bot import uninstall
 from bot.config import ConfigError, load_settings
 from handlers.slack.app import build_client
 from handlers.slack.blocks.decisions import VOTE_ACTIONS
-from handlers.slack.installations import Installations
+from handlers.slack.installations import BOT_SCOPES, Installations
 from storage.db import compare_type
 from storage.slack_oauth import SLACK_OAUTH_TABLES
 from tests.conftest import BOT_TOKEN, RunningBot
@@ -101,6 +103,7 @@ def test_install_stores_the_workspace_and_its_token(dist_bot: RunningBot) -> Non
     slack = dist_bot.slack
     walk = begin_install(dist_bot)
     assert walk.authorize_url.startswith(f"{slack.base_url}/oauth/v2/authorize?")
+    assert f"scope={','.join(BOT_SCOPES)}" in unquote(walk.authorize_url)
     assert "slack-app-oauth-state=" in walk.cookie
     assert _bots(dist_bot) == []
     page = get(walk.callback, cookie=walk.cookie)
@@ -223,6 +226,12 @@ def test_each_workspace_is_served_with_its_own_token(dist_bot: RunningBot) -> No
             book = load_workbook(io.BytesIO(slack.uploads[file_id]))
             books[team] = json.dumps([list(s.values) for s in book.worksheets], default=str)
         bot.wait_idle()
+        # Timers: the reviews fall due; each owner is asked in a direct message.
+        posted_before = len(slack.calls("chat.postMessage"))
+        clock.move_to("2027-03-01 14:00:00")  # a working hour on the review date (90 days)
+        bot.run_timers()
+        bot.wait_idle()
+        reviews = slack.calls("chat.postMessage")[posted_before:]
     # Neither sees the other's data: each workbook holds its own decisions only.
     assert "Logged of T0ALPHA" in books[T1] and "of T0BETA" not in books[T1]
     assert "Logged of T0BETA" in books[T2] and "of T0ALPHA" not in books[T2]
@@ -237,6 +246,11 @@ def test_each_workspace_is_served_with_its_own_token(dist_bot: RunningBot) -> No
             if "igest" in json.dumps(c.params) or "readers" in json.dumps(c.params)
         ]
         assert digests, f"no digest in {channel}"
+    assert {(c.team, c.params["users"]) for c in slack.calls("conversations.open")} == {
+        (T1, U1),
+        (T2, U2),
+    }
+    assert {c.team for c in reviews} == {T1, T2} and all(c.error is None for c in reviews)
     refused = [
         c
         for c in slack.calls()
@@ -303,8 +317,13 @@ def _refreshes(slack: SlackDouble) -> int:
 # --- uninstall --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}],
+    ids=["app_uninstalled", "tokens_revoked"],
+)
 def test_uninstall_removes_tokens_stops_timers_and_ignores_later_events(
-    dist_bot: RunningBot,
+    dist_bot: RunningBot, event: dict[str, Any]
 ) -> None:
     slack, bot = dist_bot.slack, dist_bot
     install(bot, T1)
@@ -315,7 +334,7 @@ def test_uninstall_removes_tokens_stops_timers_and_ignores_later_events(
                 "/narrative", "5m Plan", team_id=team, channel_id=channel, user_id=U1
             ).ok
         bot.wait_idle()
-        assert bot.client.event({"type": "app_uninstalled"}, team_id=T1).status == 200
+        assert bot.client.event(event, team_id=T1).status == 200
         bot.wait_idle()
         slack.revoke(T1)
         assert [b["team_id"] for b in _bots(bot)] == [T2]
@@ -429,3 +448,8 @@ def test_check_lists_installed_workspaces_and_checks_each_token(
     assert [c.method for c in dist_bot.slack.calls()] == ["auth.test", "auth.test"]
     for token in dist_bot.slack.tokens_of(T1):
         assert token not in result.stdout + result.stderr
+
+
+def test_the_install_asks_for_the_manifests_bot_scopes() -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "manifest.yml").read_text())
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
