@@ -7,8 +7,8 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy
