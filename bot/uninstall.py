@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from bot.core import Core
+from bot.vocabulary import PlatformName
 from storage import timers as timer_rows
 from storage import workspaces
 from storage.db import make_engine, read_scope, session_scope
@@ -17,6 +18,15 @@ log = logging.getLogger(__name__)
 
 PURGE_UNINSTALLED = "purge_uninstalled_workspaces"
 DAY = timedelta(days=1)
+
+
+def workspace_installed(core: Core, team_id: str, platform: PlatformName) -> None:
+    """`team_id` installed the app (perhaps again, within its retention period: its data
+    stays)."""
+    core.record_workspace(team_id, platform)
+    with session_scope(core.engine) as session:
+        workspaces.mark_installed(session=session, team_id=team_id)
+    log.info("workspace %s installed the app", team_id)
 
 
 def workspace_uninstalled(core: Core, team_id: str) -> int:

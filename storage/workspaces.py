@@ -65,3 +65,11 @@ def expired_workspaces(*, session: Session, uninstalled_before: datetime) -> lis
 
     query = select(Workspace.team_id).where(col(Workspace.uninstalled_at) < uninstalled_before)
     return list(session.exec(query))
+
+
+def mark_installed(*, session: Session, team_id: str) -> None:
+    """`team_id` installed the app (again): no retention period runs for it."""
+    known = session.get(Workspace, team_id)
+    if known is not None and known.uninstalled_at is not None:
+        known.uninstalled_at = None
+        session.add(known)

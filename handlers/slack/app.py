@@ -10,6 +10,8 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.core import Core
+from bot.uninstall import workspace_installed
+from bot.vocabulary import PlatformName
 from handlers.slack import actions, commands, events, home, views, work
 from handlers.slack.api import retry_handlers
 from handlers.slack.errors import handle_error, mark_verified
@@ -67,7 +69,16 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)
     work.pool_for(core, limit=settings.work_queue_limit)
     # Distribution mode: no token of its own; each workspace's comes from its installation.
-    installations = Installations(settings, core.engine, client) if settings.distribution else None
+    installations = (
+        Installations(
+            settings,
+            core.engine,
+            client,
+            on_installed=lambda team: workspace_installed(core, team, PlatformName.SLACK),
+        )
+        if settings.distribution
+        else None
+    )
     oauth = (
         {"oauth_settings": installations.oauth_settings(), "authorize": installations.authorize()}
         if installations is not None

@@ -102,7 +102,14 @@ class _Cached:
 class Installations:
     """The installed workspaces and a Slack client for each."""
 
-    def __init__(self, settings: Settings, engine: Engine, api: WebClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        api: WebClient,
+        *,
+        on_installed: Callable[[str], None] = lambda _team: None,
+    ) -> None:
         assert settings.slack_client_id is not None and settings.slack_client_secret is not None
         self.settings = settings
         self.client_id = settings.slack_client_id
@@ -117,6 +124,7 @@ class Installations:
         self.rotator = TokenRotator(
             client_id=self.client_id, client_secret=self.client_secret, client=api
         )
+        self.on_installed = on_installed
         self._clients: dict[str, _Cached] = {}
         # One lookup or rotation at a time: a refresh token is used once.
         self._lock = threading.Lock()
@@ -136,7 +144,7 @@ class Installations:
             token_rotation_expiration_minutes=self.settings.token_rotation_minutes,
             state_store=self.states,
             state_expiration_seconds=STATE_SECONDS,
-            callback_options=CallbackOptions(success=_installed, failure=_refused),
+            callback_options=CallbackOptions(success=self._installed, failure=_refused),
             logger=logging.getLogger("narrative.oauth"),
         )
 
@@ -229,15 +237,17 @@ class Installations:
             row = conn.execute(query).mappings().first()
         return None if row is None else self.store.build_bot_entity(row)
 
-
-def _installed(args: SuccessArgs) -> BoltResponse:
-    installation = args.installation
-    log.info(
-        "installed in workspace %s (enterprise %s)",
-        installation.team_id,
-        installation.enterprise_id or "-",
-    )
-    return args.default.success(args)
+    def _installed(self, args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        log.info(
+            "installed in workspace %s (enterprise %s)",
+            installation.team_id,
+            installation.enterprise_id or "-",
+        )
+        if installation.team_id:
+            self.forget(installation.team_id)  # a reinstall brings a new token
+            self.on_installed(installation.team_id)
+        return args.default.success(args)
 
 
 def _refused(args: FailureArgs) -> BoltResponse:
