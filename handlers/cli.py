@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import find_dotenv, load_dotenv
 from sqlalchemy.engine import make_url
@@ -19,6 +20,9 @@ from bot.config import (
     load_settings,
     load_storage_settings,
 )
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -182,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings.slack_bot_token,
                     settings.slack_signing_secret,
                     settings.slack_app_token,
+                    settings.slack_client_secret,
                 )
                 if s
             ],
@@ -241,7 +246,7 @@ def _check(settings: Settings) -> int:
     return 0
 
 
-def _check_workspaces(settings: Settings, core: object) -> int:
+def _check_workspaces(settings: Settings, core: Core) -> int:
     """Distribution mode: every installed workspace, and whether Slack accepts its token."""
     from slack_sdk.errors import SlackApiError
 
@@ -250,7 +255,7 @@ def _check_workspaces(settings: Settings, core: object) -> int:
 
     print("database               ok (migrations applied)")
     client = build_client(settings)
-    installed = Installations(settings, core.engine, client).installed()  # type: ignore[attr-defined]
+    installed = Installations(settings, core.engine, client).installed()
     print(f"distribution mode      {len(installed)} workspace(s) installed")
     refused = 0
     for workspace in installed:

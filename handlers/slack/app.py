@@ -33,6 +33,13 @@ LISTENER_THREADS = 5
 LISTENER_GRACE_SECONDS = 10.0
 
 
+# What a person in a workspace without an installation (any more) is told, privately.
+NOT_INSTALLED = (
+    ":warning: Narrative is not installed in this workspace (any more). Ask an admin to add it "
+    "again with its Add to Slack page."
+)
+
+
 def bolt_logger() -> logging.Logger:
     logger = logging.getLogger("narrative.bolt")
     if not any(isinstance(f, _ClientGivenFilter) for f in logger.filters):
@@ -80,7 +87,11 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         else None
     )
     oauth = (
-        {"oauth_settings": installations.oauth_settings(), "authorize": installations.authorize()}
+        {
+            "oauth_settings": installations.oauth_settings(),
+            "authorize": installations.authorize(),
+            "user_facing_authorize_error_message": NOT_INSTALLED,
+        }
         if installations is not None
         else {}
     )

@@ -350,6 +350,10 @@ def test_uninstall_removes_tokens_stops_timers_and_ignores_later_events(
         # A later command from the uninstalled workspace does nothing.
         later = bot.client.command("/narrative", "5m Again", team_id=T1, channel_id=C1)
         assert "/narrative" not in later.body
+        (told,) = slack.wait_for(
+            "response_url", predicate=lambda c: c.params["_id"] == f"commands-{T1}"
+        )
+        assert "Narrative is not installed in this workspace" in told.params["text"]
         bot.wait_idle()
     # T1's reading period ended with no digest and its later command started nothing; T2's
     # went on as before. (An update of T1's message still on its way when the tokens were
