@@ -259,7 +259,3 @@ def _refused(args: FailureArgs) -> BoltResponse:
         )
     log.warning("an install failed (%s)", args.reason)
     return args.default.failure(args)
-
-
-# The type of `SlackPlatform`'s `client_for`.
-ClientFor = Callable[[str], WebClient]
