@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -24,7 +26,7 @@ from bot.config import ConfigError, load_settings
 from handlers.slack.app import build_client
 from handlers.slack.blocks.decisions import VOTE_ACTIONS
 from handlers.slack.installations import BOT_SCOPES, Installations
-from storage.db import compare_type
+from storage.db import compare_type, make_engine
 from storage.slack_oauth import SLACK_OAUTH_TABLES
 from tests.conftest import BOT_TOKEN, RunningBot
 from tests.handlers.slack.distribution import (
@@ -34,7 +36,7 @@ from tests.handlers.slack.distribution import (
     install,
     start_distribution_bot,
 )
-from tests.process import run_cli
+from tests.process import BotProcess, run_cli
 from tests.slack_double import Call, SlackDouble
 
 T1, T2 = "T0ALPHA", "T0BETA"
@@ -467,3 +469,35 @@ def test_check_lists_installed_workspaces_and_checks_each_token(
 def test_the_install_asks_for_the_manifests_bot_scopes() -> None:
     manifest = yaml.safe_load((Path(__file__).parents[3] / "manifest.yml").read_text())
     assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+
+
+# --- narrative-bot run ------------------------------------------------------------------------
+
+
+def test_run_in_distribution_mode_serves_add_to_slack_and_installs(
+    slack: SlackDouble, sqlite_url: str, tmp_path: Path
+) -> None:
+    env = distribution_env(slack, sqlite_url)
+    process = BotProcess(cwd=tmp_path, env=env).start()
+    try:
+        process.wait_ready()
+        assert "distribution mode" in process.output
+        assert slack.calls("auth.test") == []  # no token of its own to check at start
+        slack.oauth_redirect_uri = f"{process.base_url}/slack/oauth_redirect"
+        slack.approving = {"team_id": T1}
+        page = get(f"{process.base_url}/slack/install")
+        (href,) = re.findall(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page.body)
+        back = get(unescape(href)).headers["location"]
+        assert get(back, cookie=page.headers["set-cookie"].split(";")[0]).status == 200
+        reply = process.client.command("/decide", "help", team_id=T1)
+        assert reply.status == 200 and "/decide" in reply.body
+    finally:
+        assert process.stop() == 0
+    engine = make_engine(sqlite_url)
+    with engine.connect() as conn:
+        due = conn.execute(
+            sqlalchemy.text("SELECT kind FROM timer WHERE kind = :k"),
+            {"k": uninstall.PURGE_UNINSTALLED},
+        ).all()
+    engine.dispose()
+    assert due, "the daily deletion of uninstalled workspaces is scheduled"
