@@ -148,9 +148,7 @@ class Question(SQLModel, table=True):
         Index("ix_question_narrative", "narrative_id", "team_id", "asked_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(
-        max_length=ID_LENGTH, index=True
-    )  # the export reads a workspace's questions
+    team_id: str = Field(max_length=ID_LENGTH, index=True)  # the export reads a workspace's questions
     narrative_id: int = Field(foreign_key="narrative.id")
     author_id: str = Field(max_length=ID_LENGTH)
     text: str = Field(sa_column=_text(nullable=False))
@@ -227,9 +225,7 @@ class Vote(SQLModel, table=True):
         Index("ix_vote_decision_current", "decision_id", "team_id", "current", "cast_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(
-        max_length=ID_LENGTH, index=True
-    )  # the export summary's dissent, per workspace
+    team_id: str = Field(max_length=ID_LENGTH, index=True)  # the export summary's dissent, per workspace
     decision_id: int = Field(foreign_key="decision.id")
     user_id: str = Field(max_length=ID_LENGTH)
     choice: str = Field(max_length=24)  # agree | disagree_commit | disagree

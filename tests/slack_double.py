@@ -227,7 +227,7 @@ class SlackDouble:
         self.token_expires_in: int | None = None
         self.channel_teams: dict[str, str] = {}
         self.user_teams: dict[str, str] = {}
-        # token -> (team, expires at (epoch seconds) or None); refresh token -> team.
+        # token -> (team, expires at (epoch seconds) or None); refresh token -> its grant.
         self.issued_tokens: dict[str, tuple[str, float | None]] = {}
         self.refresh_tokens: dict[str, JsonDict] = {}
         self._codes: dict[str, JsonDict] = {}
