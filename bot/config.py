@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 README_SETTINGS = 'README.md, section "Settings"'
 README_SLACK_APP = 'README.md, section "Create the Slack app"'
+README_DISTRIBUTE = 'README.md, section "Distribute to many workspaces"'
 
 DEFAULT_DATABASE_URL = "sqlite:///narrative.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -27,7 +28,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str
+    # None in distribution mode: each workspace's token comes from its installation.
+    slack_bot_token: str | None
     slack_signing_secret: str | None
     slack_app_token: str | None
     database_url: str
@@ -43,6 +45,18 @@ class Settings:
     log_format: str = "text"
     # Work acknowledged but not yet started, at most (see handlers.slack.work).
     work_queue_limit: int = 1000
+    # Distribution mode (many workspaces install through OAuth): both set, or neither.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    # Rotating tokens are refreshed this many minutes before they expire.
+    token_rotation_minutes: int = 120
+    # An uninstalled workspace's data is deleted this many days after the uninstall.
+    uninstalled_retention_days: int = 30
+
+    @property
+    def distribution(self) -> bool:
+        """Whether workspaces install Narrative through OAuth ("Add to Slack")."""
+        return self.slack_client_id is not None
 
     def redacted(self) -> dict[str, str]:
         """What `narrative-bot check` may print: secrets shortened to their kind."""
@@ -56,6 +70,8 @@ class Settings:
             "LOG_LEVEL": self.log_level,
             "LOG_FORMAT": self.log_format,
             "SLACK_API_URL": self.slack_api_url,
+            "SLACK_CLIENT_ID": self.slack_client_id or "not set",
+            "SLACK_CLIENT_SECRET": "set" if self.slack_client_secret else "not set",
         }
 
 
@@ -183,20 +199,22 @@ def load_settings(
     problems: list[str] = []
 
     bot_token = get("SLACK_BOT_TOKEN")
-    if bot_token is None:
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    distribution = _distribution_problems(bot_token, client_id, client_secret, problems)
+    if bot_token is None and not distribution:
         problems.append(
             "SLACK_BOT_TOKEN is not set. Narrative needs the app's Bot User OAuth Token "
             "(it starts with 'xoxb-'); find it under OAuth & Permissions after installing the "
             f"app to your workspace, and put it in .env or the environment. See {README_SLACK_APP}."
         )
-    elif not bot_token.startswith("xoxb-"):
+    elif bot_token is not None and not bot_token.startswith("xoxb-"):
         kind = bot_token.split("-", 1)[0] if "-" in bot_token else "unknown"
         problems.append(
             f"SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-', but this one is of kind "
             f"'{kind}'. Copy the Bot User OAuth Token from OAuth & Permissions (not the user "
             f"token 'xoxp-' or the app-level token 'xapp-'). See {README_SLACK_APP}."
         )
-    elif is_placeholder(bot_token):
+    elif bot_token is not None and is_placeholder(bot_token):
         problems.append(_placeholder("SLACK_BOT_TOKEN"))
     app_token = get("SLACK_APP_TOKEN")
     if app_token is not None and not app_token.startswith("xapp-"):
@@ -208,6 +226,12 @@ def load_settings(
     elif app_token is not None and is_placeholder(app_token):
         problems.append(_placeholder("SLACK_APP_TOKEN"))
     chosen: Mode = mode or ("socket" if app_token else "http")
+    if distribution and chosen == "socket":
+        problems.append(
+            "Distribution mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) needs HTTP mode: Slack "
+            "does not let apps installed in many workspaces use Socket Mode. Remove "
+            f"SLACK_APP_TOKEN (and --socket) and set SLACK_SIGNING_SECRET. See {README_DISTRIBUTE}."
+        )
     if chosen == "socket" and app_token is None:
         problems.append(
             "Socket Mode needs SLACK_APP_TOKEN, an app-level token starting with 'xapp-' "
@@ -239,9 +263,14 @@ def load_settings(
         get("SLACK_TIMEOUT_SECONDS"), "SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 60.0, problems
     )
     queue_limit = _int(get("WORK_QUEUE_LIMIT"), "WORK_QUEUE_LIMIT", 1000, 1, 1_000_000, problems)
+    rotation = _int(
+        get("SLACK_TOKEN_ROTATION_MINUTES"), "SLACK_TOKEN_ROTATION_MINUTES", 120, 1, 720, problems
+    )
+    retention = _int(
+        get("UNINSTALLED_RETENTION_DAYS"), "UNINSTALLED_RETENTION_DAYS", 30, 0, 3650, problems
+    )
     if problems:
         raise ConfigError("\n".join(problems))
-    assert bot_token is not None
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
@@ -256,7 +285,39 @@ def load_settings(
         slack_timeout_seconds=slack_timeout,
         log_format=storage.log_format,
         work_queue_limit=queue_limit,
+        slack_client_id=client_id if distribution else None,
+        slack_client_secret=client_secret if distribution else None,
+        token_rotation_minutes=rotation,
+        uninstalled_retention_days=retention,
     )
+
+
+def _distribution_problems(
+    bot_token: str | None, client_id: str | None, client_secret: str | None, problems: list[str]
+) -> bool:
+    """Whether distribution mode is asked for (both OAuth credentials set); adds what is wrong
+    with the combination of SLACK_BOT_TOKEN, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."""
+    if client_id is None and client_secret is None:
+        return False
+    if client_id is None or client_secret is None:
+        missing = "SLACK_CLIENT_ID" if client_id is None else "SLACK_CLIENT_SECRET"
+        problems.append(
+            f"{missing} is not set: distribution mode needs both SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (Basic Information > App Credentials); for one workspace set "
+            f"neither and use SLACK_BOT_TOKEN. See {README_DISTRIBUTE}."
+        )
+        return False
+    for name, value in (("SLACK_CLIENT_ID", client_id), ("SLACK_CLIENT_SECRET", client_secret)):
+        if is_placeholder(value):
+            problems.append(_placeholder(name))
+    if bot_token is not None:
+        problems.append(
+            "SLACK_BOT_TOKEN is set together with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET. Choose "
+            "one: a single workspace with SLACK_BOT_TOKEN, or distribution mode (workspaces "
+            "install through /slack/install, each with its own token) with the client id and "
+            f"secret. Remove the one you do not mean. See {README_DISTRIBUTE}."
+        )
+    return True
 
 
 def _int(raw: str | None, name: str, default: int, low: int, high: int, problems: list[str]) -> int:

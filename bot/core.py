@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -137,7 +138,8 @@ def build_core(
     decisions.register_timers(core)
     meetings.register_timers(core)
     # Imported here: feature modules use `Core` themselves.
-    from bot import reviews
+    from bot import reviews, uninstall
 
     reviews.register_timers(core)
+    uninstall.register(core, retention=timedelta(days=settings.uninstalled_retention_days))
     return core

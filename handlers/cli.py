@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import find_dotenv, load_dotenv
 from sqlalchemy.engine import make_url
@@ -19,6 +20,9 @@ from bot.config import (
     load_settings,
     load_storage_settings,
 )
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
         help="validate settings, open the database, call auth.test and verify the chosen mode",
     )
     sub.add_parser("migrate", help="apply database migrations and exit")
+    purge = sub.add_parser("purge", help="delete one workspace's data now, reporting counts")
+    purge.add_argument("--team", required=True, help="the workspace id (e.g. T0123ABCD)")
     export = sub.add_parser("export", help="write the decision log to an Excel workbook")
     export.add_argument("--out", required=True, help="the .xlsx file to write")
     export.add_argument("--team", help="workspace id (needed when the database holds several)")
@@ -160,6 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 0
     try:
+        if args.command == "purge":
+            storage = load_storage_settings()
+            _migrate(storage.database_url)
+            from bot.uninstall import purge_cli
+
+            return purge_cli(storage.database_url, args.team)
         if args.command in ("export", "migrate"):
             # The database is all these need: no Slack setting is asked for.
             storage = load_storage_settings()
@@ -191,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings.slack_bot_token,
                     settings.slack_signing_secret,
                     settings.slack_app_token,
+                    settings.slack_client_secret,
                 )
                 if s
             ],
@@ -218,6 +231,11 @@ def _check(settings: Settings) -> int:
     database = sqlite_file(settings.database_url)
     created = database is not None and not database.exists()
     core = _open_core(settings)
+    if settings.distribution:
+        try:
+            return _check_workspaces(settings, core)
+        finally:
+            core.close()
     core.close()
     print("database               ok (migrations applied)")
     if created:
@@ -243,3 +261,34 @@ def _check(settings: Settings) -> int:
             "Event Subscriptions (https://YOUR-HOST/slack/events) and it should turn Verified"
         )
     return 0
+
+
+def _check_workspaces(settings: Settings, core: Core) -> int:
+    """Distribution mode: every installed workspace, and whether Slack accepts its token."""
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.slack.app import build_client
+    from handlers.slack.installations import Installations
+
+    print("database               ok (migrations applied)")
+    client = build_client(settings)
+    installed = Installations(settings, core.engine, client).installed()
+    print(f"distribution mode      {len(installed)} workspace(s) installed")
+    refused = 0
+    for workspace in installed:
+        name = f"{workspace.team_id} ({workspace.team_name or 'no name'})"
+        try:
+            client.auth_test(token=workspace.token)
+        except SlackApiError as exc:
+            refused += 1
+            print(f"  {name:38} refused: {exc.response.get('error', 'unknown_error')}")
+        except OSError as exc:
+            refused += 1
+            print(f"  {name:38} unreachable: {type(exc).__name__}")
+        else:
+            print(f"  {name:38} ok")
+    print(
+        f"http mode              port {settings.port} serves POST /slack/events, GET "
+        "/slack/install (Add to Slack) and GET /slack/oauth_redirect"
+    )
+    return 1 if refused else 0

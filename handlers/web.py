@@ -125,6 +125,9 @@ class HttpServer:
         web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         web_app.router.add_get("/healthz", self._healthz)
         web_app.router.add_post(EVENTS_PATH, self._slack)
+        if app.oauth_flow is not None:  # distribution mode: "Add to Slack" and its redirect
+            web_app.router.add_get(app.oauth_flow.install_path, self._oauth)
+            web_app.router.add_get(app.oauth_flow.redirect_uri_path, self._oauth)
         self._runner = web.AppRunner(
             web_app,
             handle_signals=False,
@@ -222,4 +225,20 @@ class HttpServer:
         response: BoltResponse = await loop.run_in_executor(
             self._workers, self._app.dispatch, bolt_request
         )
+        return _answer(response)
+
+    async def _oauth(self, request: web.Request) -> web.StreamResponse:
+        """Bolt's OAuth flow: the install page and the redirect back from Slack (on a worker
+        thread: both use the database)."""
+        flow = self._app.oauth_flow
+        assert flow is not None
+        headers: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            headers.setdefault(name.lower(), []).append(value)
+        bolt_request = BoltRequest(body="", query=request.query_string, headers=headers)
+        handle = (
+            flow.handle_installation if request.path == flow.install_path else flow.handle_callback
+        )
+        loop = asyncio.get_running_loop()
+        response: BoltResponse = await loop.run_in_executor(self._workers, handle, bolt_request)
         return _answer(response)

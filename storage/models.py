@@ -43,6 +43,8 @@ class Workspace(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     platform: str = Field(max_length=16)
     first_seen_at: datetime = Field(sa_column=_utc())
+    # When the app was uninstalled from it (its data is deleted after the retention period).
+    uninstalled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 # --- Delivery bookkeeping ---------------------------------------------------------------------

@@ -142,3 +142,13 @@ def purge_finished_timers(*, session: Session, before: datetime) -> int:
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def cancel_workspace_timers(*, session: Session, team_id: str) -> int:
+    """Cancel every pending timer of a workspace (it uninstalled the app)."""
+    result = session.execute(
+        update(Timer)
+        .where(Timer.team_id == team_id, Timer.status == "pending")
+        .values(status="cancelled")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

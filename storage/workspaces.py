@@ -29,3 +29,47 @@ def platform_of(*, session: Session, team_id: str) -> str | None:
     """The platform `team_id` lives on; None when the workspace was never seen."""
     known = session.get(Workspace, team_id)
     return known.platform if known is not None else None
+
+
+def mark_uninstalled(*, session: Session, team_id: str, now: datetime) -> None:
+    """Note when the app was uninstalled from `team_id` (its retention period starts)."""
+    known = session.get(Workspace, team_id)
+    if known is not None:
+        known.uninstalled_at = now
+        session.add(known)
+
+
+def purge_workspace(*, session: Session, team_id: str) -> dict[str, int]:
+    """Delete every row of `team_id` (children before parents); rows deleted per table."""
+    from sqlalchemy import delete, text
+    from sqlmodel import SQLModel
+
+    from storage.slack_oauth import SLACK_INSTALLATION_TABLES
+
+    counts: dict[str, int] = {}
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if "team_id" in table.c:
+            result = session.execute(delete(table).where(table.c.team_id == team_id))
+            counts[table.name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    for name in SLACK_INSTALLATION_TABLES:  # slack_sdk's, not models (names are constants)
+        result = session.execute(
+            text(f"DELETE FROM {name} WHERE team_id = :team_id"), {"team_id": team_id}
+        )
+        counts[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return counts
+
+
+def expired_workspaces(*, session: Session, uninstalled_before: datetime) -> list[str]:
+    """Workspaces uninstalled before the given time (their retention period is over)."""
+    from sqlmodel import col, select
+
+    query = select(Workspace.team_id).where(col(Workspace.uninstalled_at) < uninstalled_before)
+    return list(session.exec(query))
+
+
+def mark_installed(*, session: Session, team_id: str) -> None:
+    """`team_id` installed the app (again): no retention period runs for it."""
+    known = session.get(Workspace, team_id)
+    if known is not None and known.uninstalled_at is not None:
+        known.uninstalled_at = None
+        session.add(known)

@@ -91,6 +91,8 @@ class Call:
     at: float
     status: int = 200
     error: str | None = None
+    # The workspace whose token made the call (tokens issued through OAuth), else None.
+    team: str | None = None
 
 
 @dataclass
@@ -182,6 +184,18 @@ class SlackDouble:
     ``scopes``: the bot token's scopes; ``None`` (the default) grants every scope. A method
     needing a scope not granted (see ``METHOD_SCOPES``) is answered ``missing_scope``.
 
+    OAuth (distribution mode): ``client_id`` and ``client_secret`` are the app's credentials.
+    ``GET /oauth/v2/authorize`` is a person approving the install: it redirects to the
+    ``redirect_uri`` (the query's, else ``oauth_redirect_uri``) with a code for the workspace
+    ``approving`` names (``{"team_id": …, "enterprise_id": …, "is_enterprise_install": …}``,
+    default the double's ``team_id``). ``oauth.v2.access`` exchanges the code for a bot token
+    of that workspace (and, when ``token_expires_in`` is set, a refresh token and an expiry;
+    ``grant_type=refresh_token`` refreshes). Once a token was issued, only issued tokens are
+    accepted, each for its own workspace: a call naming a channel (``channel_teams``) or a
+    person (``user_teams``) of another workspace is answered ``channel_not_found`` /
+    ``user_not_found``, an expired token ``token_expired``, a revoked one ``invalid_auth``
+    (:meth:`revoke`). ``Call.team`` is the workspace of the calling token.
+
     State the double maintains:
 
     ``messages``: ``(channel, ts) -> {channel, ts, text, blocks, thread_ts}``.
@@ -206,6 +220,17 @@ class SlackDouble:
         self.missing_channels: set[str] = set()
         self.outside_channels: set[str] = set()
         self.scopes: set[str] | None = None
+        self.client_id = "1111.2222"
+        self.client_secret = "test-client-secret"
+        self.oauth_redirect_uri: str | None = None
+        self.approving: JsonDict = {}
+        self.token_expires_in: int | None = None
+        self.channel_teams: dict[str, str] = {}
+        self.user_teams: dict[str, str] = {}
+        # token -> (team, expires at (epoch seconds) or None); refresh token -> its grant.
+        self.issued_tokens: dict[str, tuple[str, float | None]] = {}
+        self.refresh_tokens: dict[str, JsonDict] = {}
+        self._codes: dict[str, JsonDict] = {}
 
         self.messages: dict[tuple[str, str], JsonDict] = {}
         self.uploads: dict[str, bytes] = {}
@@ -510,7 +535,14 @@ class SlackDouble:
     # ------------------------------------------------------------------ dispatch
 
     def _record(
-        self, method: str, params: JsonDict, headers: HeaderDict, answer: _Answer, error: str | None
+        self,
+        method: str,
+        params: JsonDict,
+        headers: HeaderDict,
+        answer: _Answer,
+        error: str | None,
+        *,
+        team: str | None = None,
     ) -> None:
         call = Call(
             method=method,
@@ -519,22 +551,30 @@ class SlackDouble:
             at=time.time(),
             status=answer.status,
             error=error,
+            team=team,
         )
         with self._lock:
             self._calls.append(call)
 
     def _handle_api(self, method: str, params: JsonDict, headers: HeaderDict) -> _Answer:
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(params, headers)
         token = _bearer(headers.get("authorization")) or _str_or_none(params.get("token"))
         payload: JsonDict
         status = 200
         extra_headers: dict[str, str] = {}
+        team, token_error = self._token_team(token, params)
         if not token:
             payload = {"ok": False, "error": "not_authed"}
+        elif token_error is not None:
+            payload = {"ok": False, "error": token_error}
         elif token in self.invalid_tokens:
             payload = {"ok": False, "error": "invalid_auth"}
         elif (method == "apps.connections.open") != token.startswith("xapp-"):
             # Only app-level tokens open connections, and they do nothing else.
             payload = {"ok": False, "error": "not_allowed_token_type"}
+        elif method == "auth.test" and team is not None:
+            payload = {"ok": True, **self._auth_test(params), "team_id": team}
         elif (fault := self._take_fault(method, params)) is not None:
             status, payload, extra_headers = fault.status, fault.body(), fault.headers()
         elif (needed := self._missing_scope(method, params)) is not None:
@@ -555,6 +595,7 @@ class SlackDouble:
             headers,
             answer,
             None if payload.get("ok") else str(payload.get("error")),
+            team=team,
         )
         with self._lock:
             holds = self._holds.get(method) or []
@@ -630,6 +671,105 @@ class SlackDouble:
             raise _SlackError("channel_not_found")
         if not (posting and public_posting):
             raise _SlackError("not_in_channel")
+
+    # ------------------------------------------------------------------ OAuth
+
+    def revoke(self, team: str) -> None:
+        """Invalidate every token issued to `team` (as an uninstall does)."""
+        with self._lock:
+            for token, (owner, _expires) in list(self.issued_tokens.items()):
+                if owner == team:
+                    del self.issued_tokens[token]
+            for refresh, grant in list(self.refresh_tokens.items()):
+                if grant["team_id"] == team:
+                    del self.refresh_tokens[refresh]
+
+    def tokens_of(self, team: str) -> list[str]:
+        """The tokens issued to `team` so far that are still valid (newest last)."""
+        with self._lock:
+            return [t for t, (owner, _e) in self.issued_tokens.items() if owner == team]
+
+    def _token_team(self, token: str | None, params: JsonDict) -> tuple[str | None, str | None]:
+        """The workspace of an issued token, and the error its use in this call deserves."""
+        with self._lock:
+            if not token or not self.issued_tokens or token.startswith("xapp-"):
+                return None, None
+            issued = self.issued_tokens.get(token)
+            if issued is None:
+                return None, "invalid_auth"
+            team, expires_at = issued
+            if expires_at is not None and time.time() >= expires_at:
+                return team, "token_expired"
+            channel = _str_or_none(params.get("channel") or params.get("channel_id"))
+            if channel is not None and self.channel_teams.get(channel, team) != team:
+                return team, "channel_not_found"
+            people = str(params.get("user") or params.get("users") or "").split(",")
+            if any(self.user_teams.get(p, team) != team for p in people if p):
+                return team, "user_not_found"
+            return team, None
+
+    def _authorize_page(self, query: JsonDict) -> _Answer:
+        """A person approving the install in their browser: back to the app with a code."""
+        redirect = query.get("redirect_uri") or self.oauth_redirect_uri
+        if query.get("client_id") != self.client_id or not redirect:
+            return _Answer.of_text(400, "invalid client_id or no redirect_uri")
+        code = f"code-{uuid.uuid4().hex[:12]}"
+        with self._lock:
+            self._codes[code] = {"team_id": self.team_id, **self.approving}
+        location = f"{redirect}?code={code}&state={query.get('state', '')}"
+        answer = _Answer.of_text(302, "")
+        answer.headers["Location"] = location
+        return answer
+
+    def _oauth_v2_access(self, params: JsonDict, headers: HeaderDict) -> _Answer:
+        client_id, secret = params.get("client_id"), params.get("client_secret")
+        basic = headers.get("authorization") or ""
+        if basic.lower().startswith("basic "):
+            decoded = base64.b64decode(basic[6:]).decode("utf-8")
+            client_id, _, secret = decoded.partition(":")
+        with self._lock:
+            if client_id != self.client_id:
+                payload: JsonDict = {"ok": False, "error": "invalid_client_id"}
+            elif secret != self.client_secret:
+                payload = {"ok": False, "error": "bad_client_secret"}
+            elif params.get("grant_type") == "refresh_token":
+                grant = self.refresh_tokens.pop(str(params.get("refresh_token")), None)
+                payload = (
+                    self._grant(grant) if grant else {"ok": False, "error": "invalid_refresh_token"}
+                )
+            else:
+                grant = self._codes.pop(str(params.get("code")), None)
+                payload = self._grant(grant) if grant else {"ok": False, "error": "invalid_code"}
+        answer = _Answer.of_json(200, payload)
+        error = None if payload.get("ok") else str(payload.get("error"))
+        self._record("oauth.v2.access", params, headers, answer, error)
+        return answer
+
+    def _grant(self, grant: JsonDict) -> JsonDict:
+        """A new bot token for the workspace of `grant` (a code or a refresh token's)."""
+        team = str(grant["team_id"])
+        token = f"xoxb-{team}-{self._next_id()}"
+        expires = self.token_expires_in
+        self.issued_tokens[token] = (team, None if expires is None else time.time() + expires)
+        enterprise = grant.get("enterprise_id")
+        org_wide = bool(grant.get("is_enterprise_install"))
+        payload: JsonDict = {
+            "ok": True,
+            "app_id": "A0NARR",
+            "authed_user": {"id": grant.get("user_id", "UINSTALLER")},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self.bot_user_id,
+            "team": None if org_wide else {"id": team, "name": f"Workspace {team}"},
+            "enterprise": {"id": enterprise, "name": "Org"} if enterprise else None,
+            "is_enterprise_install": org_wide,
+        }
+        if expires is not None:
+            refresh = f"xoxe-1-{team}-{self._next_id()}"
+            self.refresh_tokens[refresh] = grant
+            payload.update(refresh_token=refresh, expires_in=expires)
+        return payload
 
     # ------------------------------------------------------------------ API methods
 
@@ -1012,6 +1152,8 @@ class _DoubleRequestHandler(BaseHTTPRequestHandler):
                 double._record(path[len("/api/") :], params, headers, answer, "invalid_json")
                 return answer
             return double._handle_api(path[len("/api/") :], params, headers)
+        if path == "/oauth/v2/authorize" and self.command == "GET":
+            return double._authorize_page(dict(parse_qsl(split.query, keep_blank_values=True)))
         if path.startswith("/upload/") and self.command == "POST":
             return double._handle_upload(path[len("/upload/") :], raw, headers)
         if path.startswith("/response/") and self.command == "POST":

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from freezegun import freeze_time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import builtin_handlers
@@ -558,3 +561,77 @@ def test_a_method_whose_scope_is_not_granted_answers_missing_scope(
     assert client.conversations_info(channel="C1")["ok"]
     assert _error(lambda: client.conversations_info(channel="G1")) == "missing_scope"
     assert client.auth_test()["ok"], "auth.test needs no scope"
+
+
+# ---------------------------------------------------------------------- OAuth
+
+
+def _code_for(double: SlackDouble, team: str) -> str:
+    """A person approving an install of `team` on the double's authorize page."""
+    double.approving = {"team_id": team}
+    url = (
+        f"{double.base_url}/oauth/v2/authorize?client_id={double.client_id}&state=s1"
+        "&redirect_uri=http://127.0.0.1:9/back"
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        opener.open(url, timeout=5)
+    assert answer.value.code == 302
+    location = answer.value.headers["Location"]
+    assert location.startswith("http://127.0.0.1:9/back?code=") and location.endswith("state=s1")
+    return parse_qs(location.split("?", 1)[1])["code"][0]
+
+
+def test_oauth_issues_a_token_per_workspace_and_refuses_it_elsewhere(double: SlackDouble) -> None:
+    api = WebClient(base_url=double.api_url, timeout=5)
+    with pytest.raises(SlackApiError, match="bad_client_secret"):
+        api.oauth_v2_access(client_id=double.client_id, client_secret="wrong", code="x")
+    tokens = {}
+    for team in ("T1", "T2"):
+        answer = api.oauth_v2_access(
+            client_id=double.client_id,
+            client_secret=double.client_secret,
+            code=_code_for(double, team),
+        )
+        assert answer["team"]["id"] == team and answer["token_type"] == "bot"
+        tokens[team] = answer["access_token"]
+    double.channel_teams.update({"C1": "T1", "C2": "T2"})
+    one = WebClient(token=tokens["T1"], base_url=double.api_url, timeout=5)
+    assert one.auth_test()["team_id"] == "T1"
+    one.chat_postMessage(channel="C1", text="mine")
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        one.chat_postMessage(channel="C2", text="not mine")
+    assert [(c.team, c.error) for c in double.calls("chat.postMessage")] == [
+        ("T1", None),
+        ("T1", "channel_not_found"),
+    ]
+    # Once tokens were issued, others (the single-workspace token) are refused.
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        WebClient(token="xoxb-test", base_url=double.api_url).auth_test()
+    double.revoke("T1")
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        one.auth_test()
+
+
+def test_rotating_tokens_expire_and_are_refreshed(double: SlackDouble) -> None:
+    api = WebClient(base_url=double.api_url, timeout=5)
+    double.token_expires_in = 60
+    credentials = {"client_id": double.client_id, "client_secret": double.client_secret}
+    first = api.oauth_v2_access(**credentials, code=_code_for(double, "T1"))
+    assert first["expires_in"] == 60 and first["refresh_token"].startswith("xoxe-")
+    refreshed = api.oauth_v2_access(
+        **credentials, grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
+    assert refreshed["access_token"] != first["access_token"]
+    with pytest.raises(SlackApiError, match="invalid_refresh_token"):  # used once
+        api.oauth_v2_access(
+            **credentials, grant_type="refresh_token", refresh_token=first["refresh_token"]
+        )
+    with freeze_time(datetime.now(UTC) + timedelta(seconds=61)):
+        with pytest.raises(SlackApiError, match="token_expired"):
+            WebClient(token=first["access_token"], base_url=double.api_url).auth_test()

@@ -10,9 +10,13 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.core import Core
+from bot.uninstall import workspace_installed
+from bot.vocabulary import PlatformName
 from handlers.slack import actions, commands, events, home, views, work
 from handlers.slack.api import retry_handlers
 from handlers.slack.errors import handle_error, mark_verified
+from handlers.slack.events import uninstall
+from handlers.slack.installations import Installations
 from handlers.slack.middleware import (
     dedupe_events,
     dedupe_requests,
@@ -27,6 +31,13 @@ from handlers.slack.work import DrainingPool
 LISTENER_THREADS = 5
 # How long stopping waits for listeners still running, before the work queue is drained.
 LISTENER_GRACE_SECONDS = 10.0
+
+
+# What a person in a workspace without an installation (any more) is told, privately.
+NOT_INSTALLED = (
+    ":warning: Narrative is not installed in this workspace (any more). Ask an admin to add it "
+    "again with its Add to Slack page."
+)
 
 
 def bolt_logger() -> logging.Logger:
@@ -64,6 +75,26 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     # listeners first (they may still defer work), then the work queue.
     core.on_close(lambda: listeners.drain(LISTENER_GRACE_SECONDS), first=True)
     work.pool_for(core, limit=settings.work_queue_limit)
+    # Distribution mode: no token of its own; each workspace's comes from its installation.
+    installations = (
+        Installations(
+            settings,
+            core.engine,
+            client,
+            on_installed=lambda team: workspace_installed(core, team, PlatformName.SLACK),
+        )
+        if settings.distribution
+        else None
+    )
+    oauth = (
+        {
+            "oauth_settings": installations.oauth_settings(),
+            "authorize": installations.authorize(),
+            "user_facing_authorize_error_message": NOT_INSTALLED,
+        }
+        if installations is not None
+        else {}
+    )
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode-needs-no-secret",
@@ -73,6 +104,7 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
         # auth.test at start-up is done (with a readable message) by `narrative-bot run/check`.
         token_verification_enabled=False,
         logger=bolt_logger(),
+        **oauth,  # type: ignore[arg-type]
     )
     app.use(mark_verified)  # first: Bolt runs global middleware only on verified requests
     app.use(work.admit(core))  # before anything is recorded of a request it refuses
@@ -82,8 +114,11 @@ def build_app(settings: Settings, core: Core, *, client: WebClient | None = None
     app.use(remember_names(core))
     app.use(remember_workspace(core))
     app.error(handle_error)
-    # One workspace, one client today; per-workspace clients come with distribution mode.
-    core.add_platform(SlackPlatform(core, lambda _team: app.client))
+    if installations is not None:
+        core.add_platform(SlackPlatform(core, installations.client_for))
+        uninstall.register(app, core, installations)
+    else:  # one workspace, one client
+        core.add_platform(SlackPlatform(core, lambda _team: app.client))
     commands.register(app, core)
     actions.register(app, core)
     views.register(app, core)

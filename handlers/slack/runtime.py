@@ -11,7 +11,7 @@ from types import FrameType
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import __version__, housekeeping
+from bot import __version__, housekeeping, uninstall
 from bot.config import README_SLACK_APP, ConfigError, Settings
 from bot.core import Core
 from handlers.slack.app import build_app, build_client
@@ -86,10 +86,17 @@ def run(settings: Settings, core: Core, *, database_created: bool = False) -> No
         "new and empty, just created" if database_created else "migrations applied",
     )
     client = build_client(settings)
-    who = verify_token(client)
-    log.info(
-        "workspace %s (%s) as %s", who["team"] or who["url"], who["team_id"] or "-", who["user"]
-    )
+    if settings.distribution:
+        log.info("distribution mode: workspaces install through /slack/install")
+        uninstall.schedule(core)  # uninstalled workspaces' data, after the retention period
+    else:
+        who = verify_token(client)
+        log.info(
+            "workspace %s (%s) as %s",
+            who["team"] or who["url"],
+            who["team_id"] or "-",
+            who["user"],
+        )
     app = build_app(settings, core, client=client)
     housekeeping.schedule(core.timers)
     # Everything made so far lives as long as the process: keep it out of the garbage

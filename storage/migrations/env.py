@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from storage.db import compare_type
-from storage.search import include_name
+from storage.slack_oauth import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel, select
 import storage.models  # noqa: F401 - registers the tables
 from storage.db import alembic_config, compare_type, make_engine, migrate, read_scope, session_scope
 from storage.models import KnownName, Narrative, Question, Timer, Workspace
-from storage.search import include_name
+from storage.slack_oauth import include_name
 
 
 def test_migrations_match_the_models(any_db_url: str) -> None:
