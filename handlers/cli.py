@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--http", action="store_true", help="serve HTTP on /slack/events")
     run.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
+    run.add_argument("--host", help="address to listen on (default: HOST or 0.0.0.0)")
+    only = run.add_mutually_exclusive_group()
+    only.add_argument("--slack", action="store_true", help="serve Slack only")
+    only.add_argument("--teams", action="store_true", help="serve Microsoft Teams only")
     sub.add_parser(
         "check",
         help="validate settings, open the database, call auth.test and verify the chosen mode",
@@ -60,7 +64,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         if getattr(args, "http", False)
         else None
     )
-    return load_settings(mode=mode, port=getattr(args, "port", None))  # type: ignore[arg-type]
+    only = "teams" if getattr(args, "teams", False) else None
+    only = "slack" if getattr(args, "slack", False) else only
+    return load_settings(
+        mode=mode,  # type: ignore[arg-type]
+        port=getattr(args, "port", None),
+        host=getattr(args, "host", None),
+        only=only,  # type: ignore[arg-type]
+    )
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -174,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings.slack_bot_token,
                     settings.slack_signing_secret,
                     settings.slack_app_token,
+                    settings.teams.client_secret if settings.teams else None,
                 )
                 if s
             ],
@@ -184,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = sqlite_file(settings.database_url)
         created = database is not None and not database.exists()
         core = _open_core(settings)
+        if not settings.slack:
+            from handlers.teams.runtime import run_teams
+
+            run_teams(settings, core, database_created=created)
+            return 0
         from handlers.slack.runtime import run
 
         run(settings, core, database_created=created)

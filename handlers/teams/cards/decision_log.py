@@ -1,0 +1,1 @@
+"""Adaptive Cards of the decision log views (`@Narrative decisions …`): not yet built."""
