@@ -226,7 +226,7 @@ def activity(
     kind: str,
     *,
     user: str = "29:ana",
-    name: str = "Ana",
+    user_name: str = "Ana",
     conversation: str = CHANNEL,
     conversation_type: str = "channel",
     tenant: str = TENANT,
@@ -238,7 +238,7 @@ def activity(
         "id": f"act-{next(_activity_ids)}",
         "channelId": "msteams",
         "serviceUrl": double.service_url,
-        "from": {"id": user, "name": name, "aadObjectId": f"aad-{user}"},
+        "from": {"id": user, "name": user_name, "aadObjectId": f"aad-{user}"},
         "recipient": {"id": BOT, "name": "Narrative"},
         "conversation": {
             "id": conversation,

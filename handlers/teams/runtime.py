@@ -7,7 +7,7 @@ from bot.config import Settings, TeamsSettings
 from bot.core import Core
 from handlers.teams.app import TeamsBot
 from handlers.teams.connector import Connector, TokenSource, no_token
-from handlers.teams.platform import TeamsPlatform
+from handlers.teams.platform import UPDATE_INTERVAL, TeamsPlatform
 
 # The Bot Framework's scope for calls to the connector service.
 CONNECTOR_SCOPE = "https://api.botframework.com/.default"
@@ -36,13 +36,22 @@ def token_source(teams: TeamsSettings, *, authority: str | None = None) -> Token
     return token
 
 
-def build_teams(settings: Settings, core: Core, *, timeout: float | None = None) -> TeamsBot:
+def build_teams(
+    settings: Settings,
+    core: Core,
+    *,
+    timeout: float | None = None,
+    update_interval: float = UPDATE_INTERVAL,
+) -> TeamsBot:
+    """The Teams endpoint with its platform registered on `core` (`update_interval`: the
+    coalescing of card updates, one second in production)."""
     assert settings.teams is not None
     connector = Connector(
         token_source(settings.teams), timeout=timeout or settings.slack_timeout_seconds
     )
     core.on_close(connector.close)
-    return TeamsBot(core, TeamsPlatform(connector), settings.teams)
+    platform = TeamsPlatform(connector, interval=update_interval)
+    return TeamsBot(core, platform, settings.teams)
 
 
 def run_teams(settings: Settings, core: Core, *, database_created: bool = False) -> None:

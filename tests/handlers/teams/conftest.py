@@ -21,6 +21,7 @@ class TeamsBotRunning:
     double: TeamsDouble
     database_url: str
     extra: dict[str, str] = field(default_factory=dict)
+    update_interval: float = 0.05
     settings: Settings = field(init=False)
     core: Core = field(init=False)
     teams: TeamsBot = field(init=False)
@@ -31,7 +32,9 @@ class TeamsBotRunning:
         env.update(self.extra)
         self.settings = load_settings(env, port=0)
         self.core = build_core(self.settings)
-        self.teams = build_teams(self.settings, self.core, timeout=2.0)
+        self.teams = build_teams(
+            self.settings, self.core, timeout=2.0, update_interval=self.update_interval
+        )
         self.server = HttpServer(None, self.core, host="127.0.0.1", port=0, teams=self.teams)
         self.server.start_in_thread()
 
