@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
+# The SDK logs a failed validation with its input, which may hold a person's words: the bot
+# logs its own one-line reason instead (message text stays out of the logs).
+logging.getLogger("microsoft_agents.activity.activity").setLevel(logging.CRITICAL)
 # `<at>Narrative</at>` mentions (Teams puts the mentioned name between the tags).
 _MENTION = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
