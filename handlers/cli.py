@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
         "--status", help="only these statuses, comma-separated (active, reversed, ...)"
     )
     export.add_argument("--tz", default="UTC", help="time zone of the dates (default UTC)")
+    package = sub.add_parser("teams-package", help="write the Teams app package (a zip)")
+    package.add_argument("--app-id", required=True, help="the bot's Entra application id")
+    package.add_argument("--endpoint", help="the bot's public https address (for validDomains)")
+    package.add_argument("--out", default="narrative-teams.zip", help="the zip to write")
     return parser
 
 
@@ -154,6 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return 2
     try:
+        if args.command == "teams-package":
+            from handlers.teams.package import write_package
+
+            write_package(args.app_id, args.endpoint, Path(args.out))
+            print(
+                f"Wrote {args.out}: upload it in Teams (Apps > Manage your apps > Upload an app)."
+            )
+            return 0
         if args.command in ("export", "migrate"):
             # The database is all these need: no Slack setting is asked for.
             storage = load_storage_settings()
@@ -225,6 +237,12 @@ def _check(settings: Settings) -> int:
             f"                       note: created a new, empty database at {database}; the "
             "bot must run with the same DATABASE_URL (or in this folder) to use it"
         )
+    if settings.teams is not None:
+        from handlers.teams.check import check_teams
+
+        print(f"teams                  {check_teams(settings)}")
+    if not settings.slack:
+        return 0
     from handlers.slack.app import build_client
     from handlers.slack.runtime import verify_app_token, verify_token
 
