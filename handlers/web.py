@@ -123,6 +123,7 @@ class HttpServer:
     ) -> None:
         self._app = app
         self._teams = teams
+        self._host = host
         self._core = core
         self._workers = ThreadPoolExecutor(threads, thread_name_prefix="http-worker")
         # Health checks get threads of their own: busy workers never make the bot look down.
@@ -163,9 +164,11 @@ class HttpServer:
         The loop runs on a thread of its own: the interrupt arrives in this thread's wait, never
         inside the loop's tasks (which it would leave half done)."""
         if self._app is not None:
-            log.info("serving Slack requests on port %s at %s", self.port, EVENTS_PATH)
+            log.info("serving Slack requests on http://%s:%s%s", self._host, self.port, EVENTS_PATH)
         if self._teams is not None:
-            log.info("serving Teams activities on port %s at %s", self.port, TEAMS_PATH)
+            log.info(
+                "serving Teams activities on http://%s:%s%s", self._host, self.port, TEAMS_PATH
+            )
         self.start_in_thread()
         assert self._thread is not None
         while self._thread.is_alive():
