@@ -21,6 +21,7 @@ from handlers.teams import listeners
 from handlers.teams.activity import BadActivity, Incoming, parse
 from handlers.teams.answers import Answers
 from handlers.teams.cards import notice_text, render
+from handlers.teams.cards.decision_log import PAGE
 from handlers.teams.cards.decisions import DIALOG_TITLES, RENDERERS_WITH_ERRORS
 from handlers.teams.platform import TeamsPlatform
 
@@ -104,6 +105,9 @@ class TeamsBot:
         if m.type == "message":
             if "verb" in m.value:  # an Action.Submit fallback: no response body is possible
                 verb, decision = _verb(m.value)
+                if verb == PAGE:
+                    a.tell(m, _private(listeners.page_clicked(a, m, m.value)))
+                    return None
                 click = listeners.CLICKS.get(verb)
                 if click is not None:
                     a.tell(m, _private(click(a, m, decision)))
@@ -118,9 +122,10 @@ class TeamsBot:
             data = action.get("data") if isinstance(action, dict) else None
             if not isinstance(action, dict):
                 return _message("That button is not known.")
-            verb, decision = _verb(
-                {**(data if isinstance(data, dict) else {}), "verb": action.get("verb")}
-            )
+            fields = {**(data if isinstance(data, dict) else {}), "verb": action.get("verb")}
+            verb, decision = _verb(fields)
+            if verb == PAGE:
+                return self._invoke_answer(listeners.page_clicked(a, m, fields))
             click = listeners.CLICKS.get(verb)
             if click is None:
                 return _message("That button is not known.")

@@ -8,10 +8,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot import decisions
+from bot import decision_log, decisions
+from bot.access import Viewer
 from bot.decisions import Afterwards, DecisionError, FormError, ProposalValues
+from bot.inputs import InputTooLong
 from bot.proposals import ProposalError
 from bot.views import FormErrors, Notice, OpenForm, ReplaceCard, warning
+from bot.views.decision_log import Listing
 from bot.views.decisions import ProposeForm, Resolution
 from bot.vocabulary import Stance
 from handlers.teams.activity import Incoming
@@ -48,6 +51,97 @@ def decide_command(a: Answers, m: Incoming, text: str) -> object:
     return a.tell(m, said)
 
 
+DECISIONS_USAGE = (
+    "**@Narrative decisions** browses the decision log (answers come to you privately).\n\n"
+    "- `decisions` — latest decisions in this conversation\n"
+    "- `decisions search WORDS` — search decisions and dissent reasons\n"
+    "- `decisions due` — reviews due (this week) or overdue\n"
+    "- `decisions mine` — decisions you own\n"
+    "- `decisions D-42` — one full record\n"
+    "- `decisions log DECISION [confidence:NN%] [review:YYYY-MM-DD|NNd] [owner:@user] "
+    "[door:one-way|two-way] [replaces:D-n]` — record a decision made elsewhere\n"
+    "- `decisions stats` — input metrics (last 30 days)\n"
+    "- `decisions help` — this message"
+)
+
+
+def viewer(a: Answers, m: Incoming) -> Viewer:
+    """What `m`'s sender may see: this conversation, and places whose members they are."""
+
+    def may_see(place: str) -> bool:
+        return place == m.place or m.user in a.platform.members(m.tenant, place)
+
+    return Viewer(m.user, may_see, lambda: m.user in a.core.admin_user_ids)
+
+
+def _listing(a: Answers, m: Incoming, listing: str, arg: str, page: int = 0) -> object:
+    return decision_log.list_page(
+        a.core, team_id=m.tenant, viewer=viewer(a, m), listing=listing, arg=arg, page=page
+    )
+
+
+def decisions_command(a: Answers, m: Incoming, text: str) -> object:
+    word, _, rest = text.partition(" ")
+    word, rest = word.lower(), rest.strip()
+    number = decision_log.parse_label(text)
+    if word in HELP:
+        return a.tell(m, Notice((DECISIONS_USAGE,)))
+    if word == "" or word in ("due", "mine"):
+        listing = {"": Listing.CHANNEL, "due": Listing.DUE, "mine": Listing.MINE}[word]
+        return a.tell(m, _listing(a, m, listing, m.place if word == "" else ""))
+    if word == "search":
+        if not rest:
+            return a.tell(m, Notice(("Say what to search for, e.g. `decisions search pricing`.",)))
+        try:
+            decision_log.search_words(rest)
+        except InputTooLong as exc:
+            return a.tell(m, warning(f"{exc} Search for fewer words."))
+        return a.tell(m, _listing(a, m, Listing.SEARCH, rest))
+    if word == "stats":
+        return a.tell(m, decision_log.stats(a.core, team_id=m.tenant))
+    if word == "log":
+        return log_command(a, m, rest)
+    if number is not None:
+        found = decision_log.record_page(
+            a.core, team_id=m.tenant, viewer=viewer(a, m), number=number
+        )
+        return a.tell(m, found)
+    return a.tell(m, Notice((f"I don't know that: {text[:100]}\n\n", DECISIONS_USAGE)))
+
+
+def log_command(a: Answers, m: Incoming, text: str) -> object:
+    """`decisions log DECISION [options]`: record a decision made elsewhere."""
+    if not text:
+        return a.tell(m, Notice(("Write the decision after `decisions log`.\n\n", DECISIONS_USAGE)))
+    logged = decision_log.log_from_command(
+        a.core, team_id=m.tenant, channel_id=m.place, author=viewer(a, m), text=text
+    )
+    if isinstance(logged, Notice):
+        return a.tell(m, logged)
+    a.tell(m, decision_log.logged_receipt(logged))
+    failed = decision_log.announce_logged(
+        a.core,
+        a.platform,
+        logged,
+        text=text,
+        viewer_of=lambda person: Viewer(person, lambda place: place == m.place),
+    )
+    return a.tell(m, failed)
+
+
+def page_clicked(a: Answers, m: Incoming, data: dict[str, Any]) -> object:
+    """Previous/next on a list: the card replaced by that page."""
+    listing, arg, page = data.get("listing"), data.get("arg"), data.get("page")
+    if listing not in tuple(Listing) or not isinstance(arg, str):
+        return Notice(("That list is not known.",))
+    if not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= 100_000:
+        return Notice(("That page is not known.",))
+    try:
+        return ReplaceCard(_listing(a, m, str(listing), arg, page))
+    except InputTooLong:
+        return Notice(("That list is not known.",))
+
+
 def not_yet_command(a: Answers, m: Incoming, text: str) -> object:
     return a.tell(m, Notice(("This command is not available in Teams yet; use Slack for it.",)))
 
@@ -58,7 +152,7 @@ def usage_command(a: Answers, m: Incoming, text: str) -> object:
 
 COMMANDS: dict[str, Listener] = {
     "decide": decide_command,
-    "decisions": not_yet_command,
+    "decisions": decisions_command,
     "narrative": not_yet_command,
     "reflect": not_yet_command,
     "help": usage_command,
