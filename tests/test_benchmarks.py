@@ -34,3 +34,12 @@ def test_catch_up_benchmark_fires_each_timer_once() -> None:
     table = bench_catchup(timers=50)
     [row] = table.rows
     assert row[4:] == ["50", "0", "50"]
+
+
+def test_teams_ack_benchmark_runs_both_servers_without_errors() -> None:
+    from benchmarks.teams_ack import bench_teams_ack
+
+    table = bench_teams_ack(requests=40, concurrency=4, rounds=2)
+    rows = {row[0]: row for row in table.rows}
+    assert set(rows) == {"bare Agents SDK app (floor)", "Narrative (Teams)"}
+    assert [rows[name][1:3] for name in rows] == [["40", "0"], ["40", "0"]]
