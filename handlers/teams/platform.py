@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from microsoft_agents.activity import (
 )
 
 from bot.port import MessageRef, PostFailed, Unreachable
+from bot.references import References
 from bot.views import Notice, Person, text
 from bot.vocabulary import PlatformName
 from handlers.slack.coalesce import Coalescer
@@ -32,6 +33,8 @@ from handlers.teams.connector import Connector
 log = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
+# Kinds of stored references.
+TENANT, PERSON = "msteams_tenant", "msteams_person"
 # Teams allows about one update per second per message; a burst is coalesced to that.
 UPDATE_INTERVAL = 1.0
 
@@ -50,18 +53,24 @@ class Someone:
     place: str | None = None  # the last channel or group chat they were seen in
 
 
-@dataclass
 class Directory:
-    """What the activities told about tenants and people (kept per process)."""
+    """What the activities told about tenants and people: in memory, and (with `store`) in the
+    database, so proactive messages still reach them after a restart."""
 
-    tenants: dict[str, Tenant] = field(default_factory=dict)
-    people: dict[tuple[str, str], Someone] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, store: References | None = None) -> None:
+        self.store = store
+        self.tenants: dict[str, Tenant] = {}
+        self.people: dict[tuple[str, str], Someone] = {}
+        self.lock = threading.Lock()
 
     def saw(self, incoming: Incoming) -> None:
         with self.lock:
-            self.tenants[incoming.tenant] = Tenant(incoming.service_url, incoming.bot_id)
-            someone = self.people.setdefault((incoming.tenant, incoming.user), Someone())
+            tenant = Tenant(incoming.service_url, incoming.bot_id)
+            self.tenants[incoming.tenant] = tenant
+            someone = self.people.get((incoming.tenant, incoming.user))
+            if someone is None:
+                someone = self._recall(incoming.tenant, incoming.user) or Someone()
+                self.people[(incoming.tenant, incoming.user)] = someone
             if incoming.user_name:
                 someone.name = incoming.user_name
             if incoming.timezone:
@@ -70,10 +79,47 @@ class Directory:
                 someone.chat = incoming.place
             else:
                 someone.place = incoming.place
+            person = asdict(someone)
+        if self.store is not None:
+            self.store.remember(incoming.tenant, TENANT, "-", asdict(tenant))
+            self.store.remember(incoming.tenant, PERSON, incoming.user, person)
+
+    def set_chat(self, team: str, person: str, chat: str) -> None:
+        with self.lock:
+            someone = self.people.setdefault((team, person), Someone())
+            someone.chat = chat
+            data = asdict(someone)
+        if self.store is not None:
+            self.store.remember(team, PERSON, person, data)
 
     def person(self, team: str, person: str) -> Someone:
         with self.lock:
-            return self.people.get((team, person), Someone())
+            found = self.people.get((team, person))
+            if found is None:
+                found = self._recall(team, person)
+                if found is not None:
+                    self.people[(team, person)] = found
+            return replace(found) if found is not None else Someone()
+
+    def tenant(self, team: str) -> Tenant | None:
+        with self.lock:
+            found = self.tenants.get(team)
+        if found is None and self.store is not None:
+            data = self.store.recall(team, TENANT, "-")
+            if data and isinstance(data.get("service_url"), str):
+                found = Tenant(str(data["service_url"]), str(data.get("bot_id") or ""))
+                with self.lock:
+                    self.tenants[team] = found
+        return found
+
+    def _recall(self, team: str, person: str) -> Someone | None:
+        if self.store is None:
+            return None
+        data = self.store.recall(team, PERSON, person)
+        if not data:
+            return None
+        fields = {k: v for k, v in data.items() if k in Someone.__dataclass_fields__}
+        return Someone(**{k: v for k, v in fields.items() if isinstance(v, str | None)})
 
 
 class TeamsPlatform:
@@ -81,9 +127,15 @@ class TeamsPlatform:
 
     name = PlatformName.MSTEAMS.value
 
-    def __init__(self, connector: Connector, *, interval: float = UPDATE_INTERVAL) -> None:
+    def __init__(
+        self,
+        connector: Connector,
+        *,
+        interval: float = UPDATE_INTERVAL,
+        references: References | None = None,
+    ) -> None:
         self.connector = connector
-        self.directory = Directory()
+        self.directory = Directory(references)
         self.updates = Coalescer(interval)
         self._keyed: dict[tuple[str, str, str], MessageRef] = {}
         self._lock = threading.Lock()
@@ -128,8 +180,7 @@ class TeamsPlatform:
         return f"<at>{name}</at>"
 
     def _tenant(self, team: str) -> Tenant:
-        with self.directory.lock:
-            found = self.directory.tenants.get(team)
+        found = self.directory.tenant(team)
         if found is None:
             raise Unreachable(f"no conversation reference for tenant {team}")
         return found
@@ -217,8 +268,7 @@ class TeamsPlatform:
                 log.info("no 1:1 chat with %s; mentioning them in a channel instead", person)
                 self.post(team, someone.place, Notice(text(Person(person), " — a note for you:")))
                 return self.post(team, someone.place, view, key=key)
-            with self.directory.lock:
-                self.directory.people.setdefault((team, person), Someone()).chat = chat
+            self.directory.set_chat(team, person, chat)
         return self.post(team, chat, view, key=key)
 
     def _open_chat(self, team: str, person: str) -> str:

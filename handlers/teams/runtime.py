@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.config import Settings, TeamsSettings
 from bot.core import Core
+from bot.references import References
 from handlers.teams.app import TeamsBot
 from handlers.teams.connector import Connector, TokenSource, no_token
 from handlers.teams.platform import UPDATE_INTERVAL, TeamsPlatform
@@ -50,7 +51,7 @@ def build_teams(
         token_source(settings.teams), timeout=timeout or settings.slack_timeout_seconds
     )
     core.on_close(connector.close)
-    platform = TeamsPlatform(connector, interval=update_interval)
+    platform = TeamsPlatform(connector, interval=update_interval, references=References(core))
     return TeamsBot(core, platform, settings.teams)
 
 
