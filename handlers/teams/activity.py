@@ -44,6 +44,7 @@ class Incoming:
     value: dict[str, Any]
     reply_to: str | None
     timezone: str | None
+    mentions_bot: bool = False
 
     @property
     def is_personal(self) -> bool:
@@ -94,6 +95,10 @@ def parse(body: bytes) -> Incoming:
         value=value,
         reply_to=activity.reply_to_id,
         timezone=activity.local_timezone,
+        mentions_bot=any(
+            getattr(getattr(e, "mentioned", None), "id", None) == activity.recipient.id
+            for e in activity.entities or []
+        ),
     )
 
 

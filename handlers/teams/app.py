@@ -112,7 +112,9 @@ class TeamsBot:
                 if click is not None:
                     a.tell(m, _private(click(a, m, decision)))
                 return None
-            if m.text or m.activity.text is not None:
+            # Channel messages all reach the bot (resource-specific consent); only those that
+            # mention it are commands. In the personal chat every message is one.
+            if m.is_personal or m.mentions_bot:
                 listeners.command(a, m)
             return None
         if m.type != "invoke":

@@ -124,3 +124,38 @@ def test_edits_reuse_the_message_id_and_are_not_dropped_as_duplicates(
     again = dict(first, type="message", id=first["id"] + "-other")
     teams_bot.send(again)
     assert len(double.posts(CHANNEL)) == 2
+
+
+def test_channel_messages_without_a_mention_are_not_commands(teams_bot: TeamsBotRunning) -> None:
+    double = teams_bot.double
+    # A thread reply the bot hears through resource-specific consent: not a command.
+    reply = activity(
+        double,
+        "message",
+        text="decide We launch in March",
+        conversation=f"{CHANNEL};messageid=1000",
+    )
+    assert teams_bot.send(reply)[0] == 202
+    assert double.calls == []
+    # In the personal chat no mention is needed.
+    personal = activity(
+        double,
+        "message",
+        text="decide We launch in March",
+        conversation="a:chat-29:ana",
+        conversation_type="personal",
+    )
+    assert teams_bot.send(personal)[0] == 202
+    assert "D-1 — proposal" in double.posts("a:chat-29:ana")[0].card_text
+
+
+def test_owner_mentions_become_ids(teams_bot: TeamsBotRunning) -> None:
+    double = teams_bot.double
+    message = mention_message(double, "decide We launch owner:<at>Ben</at>")
+    message["entities"].append(
+        {"type": "mention", "text": "<at>Ben</at>", "mentioned": {"id": "29:ben", "name": "Ben"}}
+    )
+    assert teams_bot.send(message)[0] == 202
+    assert decisions.load(teams_bot.core, team_id=TENANT, decision_id=1).decision.owner_id == (
+        "29:ben"
+    )
