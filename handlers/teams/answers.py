@@ -4,6 +4,7 @@ HTTP answer (what the core left for later)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -23,6 +24,7 @@ class Answers:
         # Work left for after the answer (posting a record, telling the owner), in order.
         self._later = ThreadPoolExecutor(1, thread_name_prefix="teams-later")
         self._pending: list[Future[None]] = []
+        self._lock = threading.Lock()  # activities are handled on several worker threads
 
     def tell(self, m: Incoming, said: object | None) -> None:
         """A private note to the sender: in their 1:1 chat (Teams has no ephemeral messages)."""
@@ -44,15 +46,18 @@ class Answers:
             except Exception:  # noqa: BLE001 - logged; the person is told briefly
                 log.exception("Teams follow-up work failed (tenant %s)", m.tenant)
                 said = Notice(("Something went wrong; please try again.",))
-            if isinstance(said, Notice) or said is not None and not isinstance(said, OpenForm):
+            if said is not None and not isinstance(said, OpenForm):
                 self.tell(m, said)
 
-        self._pending.append(self._later.submit(run))
-        self._pending = [f for f in self._pending if not f.done()]
+        with self._lock:
+            self._pending = [f for f in self._pending if not f.done()]
+            self._pending.append(self._later.submit(run))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Tests: wait until the work left for later is done."""
-        for future in list(self._pending):
+        with self._lock:
+            pending = list(self._pending)
+        for future in pending:
             future.result(timeout=timeout)
         return self.platform.updates.wait_idle(timeout)
 

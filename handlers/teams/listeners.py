@@ -82,31 +82,46 @@ def _listing(a: Answers, m: Incoming, listing: str, arg: str, page: int = 0) -> 
 
 def decisions_command(a: Answers, m: Incoming, text: str) -> object:
     word, _, rest = text.partition(" ")
-    word, rest = word.lower(), rest.strip()
+    subcommand = DECISIONS_SUBCOMMANDS.get(word.lower())
+    if subcommand is not None:
+        return subcommand(a, m, rest.strip())
     number = decision_log.parse_label(text)
-    if word in HELP:
-        return a.tell(m, Notice((DECISIONS_USAGE,)))
-    if word == "" or word in ("due", "mine"):
-        listing = {"": Listing.CHANNEL, "due": Listing.DUE, "mine": Listing.MINE}[word]
-        return a.tell(m, _listing(a, m, listing, m.place if word == "" else ""))
-    if word == "search":
-        if not rest:
-            return a.tell(m, Notice(("Say what to search for, e.g. `decisions search pricing`.",)))
-        try:
-            decision_log.search_words(rest)
-        except InputTooLong as exc:
-            return a.tell(m, warning(f"{exc} Search for fewer words."))
-        return a.tell(m, _listing(a, m, Listing.SEARCH, rest))
-    if word == "stats":
-        return a.tell(m, decision_log.stats(a.core, team_id=m.tenant))
-    if word == "log":
-        return log_command(a, m, rest)
     if number is not None:
         found = decision_log.record_page(
             a.core, team_id=m.tenant, viewer=viewer(a, m), number=number
         )
         return a.tell(m, found)
     return a.tell(m, Notice((f"I don't know that: {text[:100]}\n\n", DECISIONS_USAGE)))
+
+
+def decisions_help(a: Answers, m: Incoming, _rest: str) -> object:
+    return a.tell(m, Notice((DECISIONS_USAGE,)))
+
+
+def latest(a: Answers, m: Incoming, _rest: str) -> object:
+    return a.tell(m, _listing(a, m, Listing.CHANNEL, m.place))
+
+
+def due(a: Answers, m: Incoming, _rest: str) -> object:
+    return a.tell(m, _listing(a, m, Listing.DUE, ""))
+
+
+def mine(a: Answers, m: Incoming, _rest: str) -> object:
+    return a.tell(m, _listing(a, m, Listing.MINE, ""))
+
+
+def search(a: Answers, m: Incoming, rest: str) -> object:
+    if not rest:
+        return a.tell(m, Notice(("Say what to search for, e.g. `decisions search pricing`.",)))
+    try:
+        decision_log.search_words(rest)
+    except InputTooLong as exc:
+        return a.tell(m, warning(f"{exc} Search for fewer words."))
+    return a.tell(m, _listing(a, m, Listing.SEARCH, rest))
+
+
+def stats(a: Answers, m: Incoming, _rest: str) -> object:
+    return a.tell(m, decision_log.stats(a.core, team_id=m.tenant))
 
 
 def log_command(a: Answers, m: Incoming, text: str) -> object:
@@ -127,6 +142,19 @@ def log_command(a: Answers, m: Incoming, text: str) -> object:
         viewer_of=lambda person: Viewer(person, lambda place: place == m.place),
     )
     return a.tell(m, failed)
+
+
+# The subcommands of `decisions`, by their first word (a `D-42` shows that record).
+DECISIONS_SUBCOMMANDS: dict[str, Listener] = {
+    "": latest,
+    "help": decisions_help,
+    "?": decisions_help,
+    "search": search,
+    "due": due,
+    "mine": mine,
+    "stats": stats,
+    "log": log_command,
+}
 
 
 def page_clicked(a: Answers, m: Incoming, data: dict[str, Any]) -> object:
