@@ -18,7 +18,6 @@ from microsoft_agents.activity import (
     Attachment,
     ChannelAccount,
     ConversationParameters,
-    Entity,
 )
 
 from bot.port import MessageRef, PostFailed, Unreachable
@@ -145,14 +144,12 @@ class TeamsPlatform:
     def activity(self, team: str, view: object) -> Activity:
         """`view` as a message activity: its card, with people's mentions resolved."""
         content = render(view)
-        entities = self._mentions(team, content)
+        self._mentions(team, content)
         return Activity(
-            type="message",
-            attachments=[Attachment(content_type=CARD, content=content)],
-            entities=entities or None,
+            type="message", attachments=[Attachment(content_type=CARD, content=content)]
         )
 
-    def _mentions(self, team: str, content: dict[str, Any]) -> list[Entity]:
+    def _mentions(self, team: str, content: dict[str, Any]) -> None:
         """Swap `<at>ID</at>` for `<at>Name</at>` in the card; Teams needs an entity for each."""
         seen: dict[str, str] = {}
 
@@ -172,7 +169,6 @@ class TeamsPlatform:
         ]
         if mentions:
             content["msteams"] = {"entities": mentions}
-        return []
 
     def _named(self, team: str, person: str, seen: dict[str, str]) -> str:
         name = self.directory.person(team, person).name or "someone"
