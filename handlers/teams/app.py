@@ -4,6 +4,7 @@ a malformed activity 400)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -12,6 +13,7 @@ from typing import Any
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 
+from bot import housekeeping
 from bot.config import TeamsSettings
 from bot.core import Core
 from bot.decisions import Afterwards
@@ -98,7 +100,15 @@ class TeamsBot:
             self._seen[key] = None
             if len(self._seen) > SEEN_LIMIT:
                 self._seen.popitem(last=False)
-        return False
+        # Also in the database: a redelivery after a restart, or to another instance, is
+        # recognised too (housekeeping forgets these ids after a week).
+        delivery = f"msteams:{m.type}:{m.id}"
+        if len(delivery) > 200:
+            delivery = "msteams:" + hashlib.sha256(delivery.encode()).hexdigest()
+        first = housekeeping.first_delivery(
+            self.core.engine, team_id=m.tenant, event_id=delivery, now=self.core.clock.now()
+        )
+        return not first
 
     def _dispatch(self, m: Incoming) -> dict[str, Any] | None:
         a = self.answers

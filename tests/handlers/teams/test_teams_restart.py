@@ -31,3 +31,20 @@ def test_a_reminder_after_a_restart_reaches_the_owner(teams: TeamsDouble, sqlite
             assert opened.body is not None and opened.body["bot"] == {"id": BOT}
         finally:
             again.stop()
+
+
+def test_a_redelivery_after_a_restart_is_still_handled_once(
+    teams: TeamsDouble, sqlite_url: str
+) -> None:
+    message = mention_message(teams, "decide We launch in March")
+    first = TeamsBotRunning(teams, sqlite_url)
+    try:
+        assert first.send(message)[0] == 202
+    finally:
+        first.stop()
+    again = TeamsBotRunning(teams, sqlite_url)
+    try:
+        assert again.send(message)[0] == 202
+    finally:
+        again.stop()
+    assert len(teams.posts(CHANNEL)) == 1
