@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from benchmarks.report import Table, machine
 
-NAMES = ("ack", "votes", "export", "home", "catchup", "scale", "playground")
+NAMES = ("ack", "votes", "export", "home", "catchup", "scale", "playground", "teams")
 
 
 def main() -> None:
@@ -58,6 +58,7 @@ def main() -> None:
     from benchmarks.home import bench_home
     from benchmarks.playground import bench_playground
     from benchmarks.scale import bench_scale
+    from benchmarks.teams_ack import bench_teams_ack
     from benchmarks.votes import bench_vote_burst
 
     benches: dict[str, Callable[[], Table]] = {
@@ -69,6 +70,7 @@ def main() -> None:
             large=args.large,
         ),
         "votes": bench_vote_burst,
+        "teams": lambda: bench_teams_ack(requests=args.requests, concurrency=args.concurrency),
         "export": lambda: bench_export(rounds=args.rounds),
         "home": bench_home,
         "playground": bench_playground,

@@ -14,6 +14,12 @@ from sqlalchemy.exc import ArgumentError
 README_SETTINGS = 'README.md, section "Settings"'
 README_SLACK_APP = 'README.md, section "Create the Slack app"'
 README_DISTRIBUTE = 'README.md, section "Distribute to many workspaces"'
+README_TEAMS_APP = 'README.md, section "Create the Teams app"'
+# The Microsoft 365 Agents SDK's own names for the bot's Entra app registration.
+TEAMS_CLIENT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+TEAMS_CLIENT_SECRET = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
+TEAMS_TENANT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 DEFAULT_DATABASE_URL = "sqlite:///narrative.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -24,6 +30,17 @@ Mode = Literal["http", "socket"]
 
 class ConfigError(Exception):
     """A setting is missing or malformed. The message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """Microsoft Teams: the bot's Entra app (client id, secret, tenant), or anonymous mode
+    (no credentials; only while listening on a loopback address: the playground, tests)."""
+
+    client_id: str | None
+    client_secret: str | None
+    tenant_id: str | None
+    anonymous: bool
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,12 @@ class Settings:
     def distribution(self) -> bool:
         """Whether workspaces install Narrative through OAuth ("Add to Slack")."""
         return self.slack_client_id is not None
+    # The address the HTTP server listens on (HOST, --host).
+    host: str = "0.0.0.0"
+    # Whether Slack is served (False: Teams alone, and the Slack fields are empty).
+    slack: bool = True
+    # Microsoft Teams, when served.
+    teams: TeamsSettings | None = None
 
     def redacted(self) -> dict[str, str]:
         """What `narrative-bot check` may print: secrets shortened to their kind."""
@@ -72,7 +95,17 @@ class Settings:
             "SLACK_API_URL": self.slack_api_url,
             "SLACK_CLIENT_ID": self.slack_client_id or "not set",
             "SLACK_CLIENT_SECRET": "set" if self.slack_client_secret else "not set",
+            "HOST": self.host,
+            "TEAMS": _teams_summary(self.teams),
         }
+
+
+def _teams_summary(teams: TeamsSettings | None) -> str:
+    if teams is None:
+        return "not served"
+    if teams.anonymous:
+        return "anonymous (loopback only)"
+    return f"client id {teams.client_id}, tenant {teams.tenant_id}, secret set"
 
 
 def _redact(token: str | None) -> str:
@@ -190,14 +223,61 @@ def _storage_settings(get: Callable[[str], str | None], problems: list[str]) -> 
     return StorageSettings(database_url=database_url, log_level=log_level, log_format=log_format)
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None, *, mode: Mode | None = None, port: int | None = None
-) -> Settings:
-    """Build settings from `env` (default: the process environment) or raise ConfigError,
-    whose message names every missing or malformed setting, one a line."""
-    get = _getter(env)
-    problems: list[str] = []
+def _slack_configured(get: Callable[[str], str | None]) -> bool:
+    return any(get(n) for n in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"))
 
+
+def _teams_configured(get: Callable[[str], str | None]) -> bool:
+    return get(TEAMS_CLIENT_ID) is not None or (get("TEAMS_ANONYMOUS") or "").lower() in _TRUE
+
+
+def _teams_settings(
+    get: Callable[[str], str | None], host: str, problems: list[str]
+) -> TeamsSettings:
+    """Teams' settings: an Entra app's three values, or anonymous mode on a loopback address."""
+    raw_anonymous = (get("TEAMS_ANONYMOUS") or "false").lower()
+    if raw_anonymous not in (*_TRUE, "0", "false", "no", "off"):
+        problems.append(
+            f"TEAMS_ANONYMOUS must be 'true' or 'false', not '{raw_anonymous}'. "
+            f"See {README_SETTINGS}."
+        )
+    anonymous = raw_anonymous in _TRUE
+    client_id, secret, tenant = get(TEAMS_CLIENT_ID), get(TEAMS_CLIENT_SECRET), get(TEAMS_TENANT_ID)
+    if anonymous:
+        if client_id is not None:
+            problems.append(
+                f"TEAMS_ANONYMOUS=true runs Teams without credentials, but {TEAMS_CLIENT_ID} is "
+                "set too: unset one of them (anonymous mode is for the Agents Playground and "
+                f"tests). See {README_TEAMS_APP}."
+            )
+        if host not in LOOPBACK_HOSTS:
+            problems.append(
+                f"TEAMS_ANONYMOUS=true accepts activities without a token, so it is allowed only "
+                f"while the server listens on a loopback address, but HOST is '{host}'. Set "
+                f"HOST=127.0.0.1 (or run with --host 127.0.0.1), or configure the app's "
+                f"credentials instead. See {README_TEAMS_APP}."
+            )
+        return TeamsSettings(None, None, None, anonymous=True)
+    for name, value in (
+        (TEAMS_CLIENT_ID, client_id),
+        (TEAMS_CLIENT_SECRET, secret),
+        (TEAMS_TENANT_ID, tenant),
+    ):
+        if value is None:
+            problems.append(
+                f"{name} is not set. Teams needs the bot's Entra app registration: its "
+                "application (client) id, a client secret and the directory (tenant) id; or "
+                f"TEAMS_ANONYMOUS=true on a loopback HOST to try it locally. See {README_TEAMS_APP}."
+            )
+        elif is_placeholder(value):
+            problems.append(_placeholder(name))
+    return TeamsSettings(client_id, secret, tenant, anonymous=False)
+
+
+def _slack_settings(
+    get: Callable[[str], str | None], mode: Mode | None, problems: list[str]
+) -> tuple[str | None, str | None, str | None, Mode]:
+    """Slack's token, signing secret, app-level token and mode (problems added to `problems`)."""
     bot_token = get("SLACK_BOT_TOKEN")
     client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     distribution = _distribution_problems(bot_token, client_id, client_secret, problems)
@@ -247,6 +327,45 @@ def load_settings(
         )
     elif secret is not None and is_placeholder(secret):
         problems.append(_placeholder("SLACK_SIGNING_SECRET"))
+    return bot_token, secret, app_token, chosen
+
+
+Platform = Literal["slack", "teams"]
+_TRUE = ("1", "true", "yes", "on")
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    mode: Mode | None = None,
+    port: int | None = None,
+    host: str | None = None,
+    only: Platform | None = None,
+) -> Settings:
+    """Build settings from `env` (default: the process environment) or raise ConfigError,
+    whose message names every missing or malformed setting, one a line. Every platform with
+    settings is served, or `only` the one named (`--slack`, `--teams`)."""
+    get = _getter(env)
+    problems: list[str] = []
+    chosen_host = host or get("HOST") or "0.0.0.0"
+    teams_wanted = only == "teams" or (only is None and _teams_configured(get))
+    slack_wanted = only == "slack" or (
+        only is None and (_slack_configured(get) or not teams_wanted)
+    )
+    if only is None and not teams_wanted and not _slack_configured(get):
+        problems.append(
+            "Nothing to serve: set Slack's settings (SLACK_BOT_TOKEN, and SLACK_APP_TOKEN or "
+            f"SLACK_SIGNING_SECRET; see {README_SLACK_APP}) or Teams' ({TEAMS_CLIENT_ID}, "
+            f"{TEAMS_CLIENT_SECRET} and {TEAMS_TENANT_ID}, or TEAMS_ANONYMOUS=true on a loopback "
+            f"HOST; see {README_TEAMS_APP})."
+        )
+    teams = _teams_settings(get, chosen_host, problems) if teams_wanted else None
+    bot_token, secret, app_token, chosen = None, None, None, mode or "http"
+    if slack_wanted:
+        bot_token, secret, app_token, chosen = _slack_settings(get, mode, problems)
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    # (`_slack_settings` said what is wrong with half a pair or a pair beside SLACK_BOT_TOKEN.)
+    distribution = slack_wanted and client_id is not None and client_secret is not None
     storage = _storage_settings(get, problems)
     chosen_port = port if port is not None else _int(get("PORT"), "PORT", 3000, 1, 65535, problems)
     api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
@@ -272,7 +391,7 @@ def load_settings(
     if problems:
         raise ConfigError("\n".join(problems))
     return Settings(
-        slack_bot_token=bot_token,
+        slack_bot_token=None if distribution else (bot_token or ""),
         slack_signing_secret=secret,
         slack_app_token=app_token,
         database_url=storage.database_url,
@@ -289,6 +408,9 @@ def load_settings(
         slack_client_secret=client_secret if distribution else None,
         token_rotation_minutes=rotation,
         uninstalled_retention_days=retention,
+        host=chosen_host,
+        slack=slack_wanted,
+        teams=teams,
     )
 
 

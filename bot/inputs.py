@@ -12,6 +12,9 @@ import re
 # C0 control characters and DEL, except tab and line feed (a carriage return goes too).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ID = re.compile(r"^[A-Z0-9]{1,32}$")
+# Teams' ids: a kind prefix (`29:` a person, `19:` a channel or group chat, `a:` a 1:1 chat)
+# and up to 255 characters without spaces, quotes or angle brackets.
+_TEAMS_ID = re.compile(r"^(?:29|19|28|8|a):[A-Za-z0-9_@.;=:+/-]{1,250}$")
 _NUMBER = re.compile(r"^[0-9]{1,18}$")  # ASCII digits only (`²` and `٣` are not numbers here)
 
 SEARCH_CHARS = 500
@@ -50,5 +53,6 @@ def parse_id(raw: object) -> int | None:
 
 
 def is_slack_id(raw: str) -> bool:
-    """A user, channel or team id as Slack writes them (and the database holds: 32 characters)."""
-    return bool(_ID.match(raw))
+    """A user, channel or team id as Slack writes them (and the database holds: 32 characters),
+    or a person's, channel's or chat's id as Teams writes them."""
+    return bool(_ID.match(raw) or _TEAMS_ID.match(raw))

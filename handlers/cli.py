@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--http", action="store_true", help="serve HTTP on /slack/events")
     run.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
+    run.add_argument("--host", help="address to listen on (default: HOST or 0.0.0.0)")
+    only = run.add_mutually_exclusive_group()
+    only.add_argument("--slack", action="store_true", help="serve Slack only")
+    only.add_argument("--teams", action="store_true", help="serve Microsoft Teams only")
     sub.add_parser(
         "check",
         help="validate settings, open the database, call auth.test and verify the chosen mode",
@@ -64,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
         "--db", type=Path, help="SQLite file to keep (default: a throwaway one)"
     )
     playground.add_argument("--demo", action="store_true", help="start with a month of demo data")
+    package = sub.add_parser("teams-package", help="write the Teams app package (a zip)")
+    package.add_argument("--app-id", required=True, help="the bot's Entra application id")
+    package.add_argument("--endpoint", help="the bot's public https address (for validDomains)")
+    package.add_argument("--out", default="narrative-teams.zip", help="the zip to write")
     return parser
 
 
@@ -75,7 +83,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         if getattr(args, "http", False)
         else None
     )
-    return load_settings(mode=mode, port=getattr(args, "port", None))  # type: ignore[arg-type]
+    only = "teams" if getattr(args, "teams", False) else None
+    only = "slack" if getattr(args, "slack", False) else only
+    return load_settings(
+        mode=mode,  # type: ignore[arg-type]
+        port=getattr(args, "port", None),
+        host=getattr(args, "host", None),
+        only=only,  # type: ignore[arg-type]
+    )
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -172,6 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.uninstall import purge_cli
 
             return purge_cli(storage.database_url, args.team)
+        if args.command == "teams-package":
+            from handlers.teams.package import write_package
+
+            write_package(args.app_id, args.endpoint, Path(args.out))
+            print(
+                f"Wrote {args.out}: upload it in Teams (Apps > Manage your apps > Upload an app)."
+            )
+            return 0
         if args.command in ("export", "migrate"):
             # The database is all these need: no Slack setting is asked for.
             storage = load_storage_settings()
@@ -204,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings.slack_signing_secret,
                     settings.slack_app_token,
                     settings.slack_client_secret,
+                    settings.teams.client_secret if settings.teams else None,
                 )
                 if s
             ],
@@ -214,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = sqlite_file(settings.database_url)
         created = database is not None and not database.exists()
         core = _open_core(settings)
+        if not settings.slack:
+            from handlers.teams.runtime import run_teams
+
+            run_teams(settings, core, database_created=created)
+            return 0
         from handlers.slack.runtime import run
 
         run(settings, core, database_created=created)
@@ -243,6 +272,12 @@ def _check(settings: Settings) -> int:
             f"                       note: created a new, empty database at {database}; the "
             "bot must run with the same DATABASE_URL (or in this folder) to use it"
         )
+    if settings.teams is not None:
+        from handlers.teams.check import check_teams
+
+        print(f"teams                  {check_teams(settings)}")
+    if not settings.slack:
+        return 0
     from handlers.slack.app import build_client
     from handlers.slack.runtime import verify_app_token, verify_token
 

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -23,9 +24,13 @@ from slack_bolt.request import BoltRequest
 from bot.core import Core
 from handlers.slack.work import pool_for
 
+if TYPE_CHECKING:
+    from handlers.teams.app import TeamsBot
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"
 # Slack's payloads are a few kB (a modal with every field filled stays far below 1 MB).
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # A connection must deliver a request's headers within this time of opening (or of its
@@ -107,15 +112,18 @@ class HttpServer:
 
     def __init__(
         self,
-        app: App,
+        app: App | None,
         core: Core,
         *,
         host: str = "0.0.0.0",
         port: int = 3000,
         threads: int = 16,
         idle_seconds: float = IDLE_SECONDS,
+        teams: TeamsBot | None = None,
     ) -> None:
         self._app = app
+        self._teams = teams
+        self._host = host
         self._core = core
         self._workers = ThreadPoolExecutor(threads, thread_name_prefix="http-worker")
         # Health checks get threads of their own: busy workers never make the bot look down.
@@ -124,10 +132,13 @@ class HttpServer:
         self._loop = _EventLoop()
         web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         web_app.router.add_get("/healthz", self._healthz)
-        web_app.router.add_post(EVENTS_PATH, self._slack)
-        if app.oauth_flow is not None:  # distribution mode: "Add to Slack" and its redirect
-            web_app.router.add_get(app.oauth_flow.install_path, self._oauth)
-            web_app.router.add_get(app.oauth_flow.redirect_uri_path, self._oauth)
+        if app is not None:
+            web_app.router.add_post(EVENTS_PATH, self._slack)
+            if app.oauth_flow is not None:  # distribution mode: "Add to Slack" and its redirect
+                web_app.router.add_get(app.oauth_flow.install_path, self._oauth)
+                web_app.router.add_get(app.oauth_flow.redirect_uri_path, self._oauth)
+        if teams is not None:
+            web_app.router.add_post(TEAMS_PATH, self._teams_activity)
         self._runner = web.AppRunner(
             web_app,
             handle_signals=False,
@@ -155,7 +166,12 @@ class HttpServer:
 
         The loop runs on a thread of its own: the interrupt arrives in this thread's wait, never
         inside the loop's tasks (which it would leave half done)."""
-        log.info("serving Slack requests on http://0.0.0.0:%s%s", self.port, EVENTS_PATH)
+        if self._app is not None:
+            log.info("serving Slack requests on http://%s:%s%s", self._host, self.port, EVENTS_PATH)
+        if self._teams is not None:
+            log.info(
+                "serving Teams activities on http://%s:%s%s", self._host, self.port, TEAMS_PATH
+            )
         self.start_in_thread()
         assert self._thread is not None
         while self._thread.is_alive():
@@ -204,7 +220,34 @@ class HttpServer:
         }
         return web.json_response(body, status=200 if healthy else 503)
 
+    async def _read(self, request: web.Request) -> bytes | web.Response:
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _plain(413, "Request body too large")
+        try:
+            async with asyncio.timeout(self._idle_seconds):
+                return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _plain(413, "Request body too large")
+        except TimeoutError:
+            return _plain(408, "Request body too slow")
+
+    async def _teams_activity(self, request: web.Request) -> web.StreamResponse:
+        """Teams: the activity is handled before the answer (a message 202, an invoke 200
+        with its body, a malformed activity 400, a caller without a valid token 401)."""
+        assert self._teams is not None
+        body = await self._read(request)
+        if isinstance(body, web.Response):
+            return body
+        if not await self._teams.authorized(request.headers.get("Authorization")):
+            return _plain(401, "Unauthorized")
+        loop = asyncio.get_running_loop()
+        status, answer = await loop.run_in_executor(self._workers, self._teams.handle, body)
+        if answer is None:
+            return web.Response(status=status)
+        return web.json_response(answer, status=status)
+
     async def _slack(self, request: web.Request) -> web.StreamResponse:
+        assert self._app is not None
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return _plain(413, "Request body too large")
         try:

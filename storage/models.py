@@ -47,6 +47,18 @@ class Workspace(SQLModel, table=True):
     uninstalled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
+class PlatformReference(SQLModel, table=True):
+    """What an adapter remembers to reach a workspace or person later (a JSON document; Teams:
+    serviceUrl, bot id, a person's name, time zone and chats)."""
+
+    __tablename__ = "platform_reference"
+    team_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    kind: str = Field(primary_key=True, max_length=32)
+    ref_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    data: str = Field(sa_column=_text(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc())
+
+
 # --- Delivery bookkeeping ---------------------------------------------------------------------
 
 
@@ -149,7 +161,9 @@ class Question(SQLModel, table=True):
         Index("ix_question_narrative", "narrative_id", "team_id", "asked_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)  # the export reads a workspace's questions
+    team_id: str = Field(
+        max_length=ID_LENGTH, index=True
+    )  # the export reads a workspace's questions
     narrative_id: int = Field(foreign_key="narrative.id")
     author_id: str = Field(max_length=ID_LENGTH)
     text: str = Field(sa_column=_text(nullable=False))
@@ -226,7 +240,9 @@ class Vote(SQLModel, table=True):
         Index("ix_vote_decision_current", "decision_id", "team_id", "current", "cast_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=ID_LENGTH, index=True)  # the export summary's dissent, per workspace
+    team_id: str = Field(
+        max_length=ID_LENGTH, index=True
+    )  # the export summary's dissent, per workspace
     decision_id: int = Field(foreign_key="decision.id")
     user_id: str = Field(max_length=ID_LENGTH)
     choice: str = Field(max_length=24)  # agree | disagree_commit | disagree

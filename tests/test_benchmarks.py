@@ -48,3 +48,12 @@ def test_every_benchmark_module_imports() -> None:
     assert {"ack", "export", "scale", "votes"} <= set(names)
     for name in names:
         importlib.import_module(f"benchmarks.{name}")
+
+
+def test_teams_ack_benchmark_runs_both_servers_without_errors() -> None:
+    from benchmarks.teams_ack import bench_teams_ack
+
+    table = bench_teams_ack(requests=40, concurrency=4, rounds=2)
+    rows = {row[0]: row for row in table.rows}
+    assert set(rows) == {"bare Agents SDK app (floor)", "Narrative (Teams)"}
+    assert [rows[name][1:3] for name in rows] == [["40", "0"], ["40", "0"]]

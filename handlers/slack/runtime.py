@@ -112,17 +112,30 @@ def run(settings: Settings, core: Core, *, database_created: bool = False) -> No
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    teams = None
+    if settings.teams is not None:
+        from handlers.teams.runtime import build_teams
+
+        teams = build_teams(settings, core)
     core.timers.start()
     try:
         if settings.mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+            if teams is not None:  # Teams' activities still come over HTTP
+                from handlers.web import HttpServer
+
+                teams_server = HttpServer(
+                    None, core, host=settings.host, port=settings.port, teams=teams
+                )
+                teams_server.start_in_thread()
+                core.on_close(teams_server.close, first=True)
             log.info("connecting to Slack over Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
             from handlers.web import HttpServer
 
-            server = HttpServer(app, core, port=settings.port)
+            server = HttpServer(app, core, host=settings.host, port=settings.port, teams=teams)
             try:
                 server.serve_forever()
             finally:

@@ -1,0 +1,133 @@
+"""Adaptive Card 1.5 renderers of the neutral views (pure functions registered with `renders`).
+
+A message renders to a card; a form to a dialog's card. People appear as `<at>ID</at>`: the
+platform swaps in the names it knows and adds the mention entities Teams needs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bot.views import Code, Link, Notice, Person, Place, Strong, Text, Tone
+
+Card = dict[str, Any]
+V = TypeVar("V")
+RENDERERS: dict[type, Callable[[Any], Card]] = {}
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+# Teams shows about 28 KB per message; text blocks are kept well inside that.
+TEXT_LIMIT = 3000
+MENTION = re.compile(r"<at>([^<]{1,255})</at>")
+
+
+def renders(view_type: type[V]) -> Callable[[Callable[[V], Card]], Callable[[V], Card]]:
+    """Register the Adaptive Card renderer of `view_type` (a decorator)."""
+
+    def register(fn: Callable[[V], Card]) -> Callable[[V], Card]:
+        RENDERERS[view_type] = fn
+        return fn
+
+    return register
+
+
+def render(view: object) -> Card:
+    """The card of `view` (the renderer of its class or of the nearest base class)."""
+    from handlers.teams.cards import decision_log, decisions  # noqa: F401 - registers
+
+    for cls in type(view).__mro__:
+        if cls in RENDERERS:
+            return RENDERERS[cls](view)
+    raise LookupError(f"no Teams card for {type(view).__name__}")
+
+
+def user(text: str) -> str:
+    """Text a person typed, as shown: it can never become a mention or markup."""
+    cleaned = text.replace("<", "‹").replace(">", "›")
+    return re.sub(r"([*_\[\]`#])", r"\\\1", cleaned)
+
+
+def fit(text: str, limit: int = TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mention(person: str) -> str:
+    return f"<at>{person}</at>"
+
+
+def when(at: datetime) -> str:
+    """A time every reader sees in their own zone (Adaptive Cards' date functions)."""
+    return (
+        "{{DATE("
+        + at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        + ", SHORT)}} {{TIME("
+        + at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        + ")}}"
+    )
+
+
+def day(at: datetime) -> str:
+    return "{{DATE(" + at.strftime("%Y-%m-%dT%H:%M:%SZ") + ", SHORT)}}"
+
+
+def markdown(parts: Text) -> str:
+    out: list[str] = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(user(p))
+        elif isinstance(p, Person):
+            out.append(mention(p.id))
+        elif isinstance(p, Place):
+            out.append("this channel")
+        elif isinstance(p, Strong):
+            out.append(f"**{user(p.text)}**")
+        elif isinstance(p, Code):
+            out.append(user(p.text))
+        elif isinstance(p, Link):
+            out.append(f"[{user(p.label)}]({p.url})")
+    return "".join(out)
+
+
+def block(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": fit(text), "wrap": True, **extra}
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
+    made: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
+    if actions:
+        made["actions"] = actions
+    return made
+
+
+def execute(title: str, verb: str, decision: int, *, style: str | None = None) -> dict[str, Any]:
+    """A button answered in place (`adaptiveCard/action`), with `Action.Submit` as fallback."""
+    data = {"verb": verb, "decision": decision}
+    button: dict[str, Any] = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": data,
+        "fallback": {"type": "Action.Submit", "title": title, "data": data},
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def dialog(title: str, verb: str, decision: int | None, **more: Any) -> dict[str, Any]:
+    """A button that opens a dialog (`task/fetch`)."""
+    data = {"msteams": {"type": "task/fetch"}, "verb": verb, "decision": decision, **more}
+    return {"type": "Action.Submit", "title": title, "data": data}
+
+
+_TONE = {Tone.INFO: "default", Tone.SUCCESS: "good", Tone.WARNING: "warning"}
+
+
+@renders(Notice)
+def render_notice(view: Notice) -> Card:
+    return card([block(markdown(view.body), color=_TONE.get(view.tone, "default"))])
+
+
+def notice_text(view: Notice) -> str:
+    """A notice as the plain words of an invoke's message response."""
+    return MENTION.sub(r"\1", markdown(view.body)).replace("**", "")

@@ -1,0 +1,234 @@
+"""Adaptive Cards of the decision log (`@Narrative decisions …`): a page of decisions with
+previous/next, one full record, the input metrics. The words are Slack's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.views.decision_log import (
+    EntryLine,
+    LoggedReceipt,
+    LoggedView,
+    LogListView,
+    MetricsView,
+    RecordView,
+    SupersededView,
+)
+from bot.vocabulary import DecisionStatus
+from handlers.slack.blocks.decision_log import calibration_text, percent
+from handlers.teams.cards import Card, block, card, day, markdown, mention, renders, user, when
+
+STATUS_NAMES = {
+    DecisionStatus.VOTING: "voting",
+    DecisionStatus.ACTIVE: "active",
+    DecisionStatus.UNDER_REVIEW: "under review",
+    DecisionStatus.HALTED: "halted",
+    DecisionStatus.AMENDED: "amended",
+    DecisionStatus.REVERSED: "reversed",
+    DecisionStatus.SUPERSEDED: "superseded",
+}
+PREVIEW_CHARS = 200
+PAGE = "log_page"  # the Action.Execute verb of previous/next
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def _entry(line: EntryLine) -> dict[str, Any]:
+    facts = [
+        f"**{line.label}**",
+        STATUS_NAMES.get(line.status, line.status),  # type: ignore[call-overload]
+        f"{line.confidence}% confidence",
+        f"{line.dissent_count} dissent",
+        f"review {day(line.review_on)}",
+    ]
+    if line.overdue:
+        facts.append("review overdue")
+    if line.permalink:
+        facts.append(f"[thread]({line.permalink})")
+    return block(
+        " · ".join(facts) + f"\n\n{user(_preview(line.text))}\n\nowner {mention(line.owner)}",
+        separator=True,
+    )
+
+
+def _page_button(title: str, view: LogListView, page: int) -> dict[str, Any]:
+    data = {"verb": PAGE, "listing": view.listing, "arg": view.arg, "page": page}
+    return {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": PAGE,
+        "data": data,
+        "fallback": {"type": "Action.Submit", "title": title, "data": data},
+    }
+
+
+@renders(LogListView)
+def log_list_card(view: LogListView) -> Card:
+    page = view.lines
+    title = markdown(view.title)
+    if not page.entries:
+        empty = "No decisions on this page." if page.page else "No decisions found."
+        return card([block(f"**{title}**"), block(empty)])
+    first = page.page * page.per_page + 1
+    body = [block(f"**{title}** — {first}–{first + len(page.entries) - 1}", size="medium")]
+    body += [_entry(e) for e in page.entries]
+    actions = []
+    if page.has_previous:
+        actions.append(_page_button("◀ Previous", view, page.page - 1))
+    if page.has_next:
+        actions.append(_page_button("Next ▶", view, page.page + 1))
+    return card(body, actions)
+
+
+@renders(RecordView)
+def record_view_card(r: RecordView) -> Card:
+    body: list[dict[str, Any]] = [
+        block(f"**{r.label}**", size="large"),
+        block(f"**Decision:** {user(r.text)}"),
+    ]
+    if r.proposal is not None:
+        body.append(block(f"**Proposed as:** {user(r.proposal)}"))
+    facts = [
+        ("Status", STATUS_NAMES.get(r.status, r.status)),  # type: ignore[call-overload]
+        ("Owner", mention(r.owner)),
+        (
+            "Confidence",
+            f"{r.confidence}%" + (f" ({r.confidence_note})" if r.confidence_note else ""),
+        ),
+        ("Door", r.door),
+        ("Review", when(r.review_on)),
+        ("Created", when(r.created_at)),
+    ]
+    if r.decided_at:
+        facts.append(("Decided", when(r.decided_at)))
+    if r.replaces:
+        facts.append(("Replaces", r.replaces))
+    if r.replaced_by:
+        facts.append(("Replaced by", r.replaced_by))
+    if r.narrative_title:
+        facts.append(
+            ("Narrative", f"{user(r.narrative_title)} ({r.narrative_questions} questions)")
+        )
+    body.append({"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]})
+    if r.show_tally:
+        names = {
+            "agree": "Agree",
+            "disagree_commit": "Disagree, but commit",
+            "disagree": "Disagree",
+        }
+        body.append(
+            block("**Tally:** " + " · ".join(f"{names[c]} {n}" for c, n in r.tally if c in names))
+        )
+    if r.voters_hidden:
+        body.append(
+            block("Anonymous until the owner finalizes: who voted what, and why, is shown then.")
+        )
+    if r.dissent:
+        lines = [
+            f"- {mention(v.person)} ({'committed' if v.committed else 'has not committed'}): "
+            f"{user(v.reason or '')}"
+            for v in r.dissent
+        ]
+        body.append(block("**Dissent**\n\n" + "\n".join(lines)))
+    if r.andon:
+        lines = [
+            f"- {mention(p.person)} {when(p.pulled_at)} — "
+            f"{f'resolved ({p.resolution})' if p.resolution is not None else 'open'}: "
+            f"{user(p.reason)}"
+            for p in r.andon
+        ]
+        body.append(block("**Andon cord**\n\n" + "\n".join(lines)))
+    if r.reviews:
+        lines = [
+            f"- due {day(v.due_at)}: "
+            + (
+                f"**{v.outcome}**"
+                if v.outcome
+                else "overdue"
+                if v.reminded
+                else "waiting for the owner"
+            )
+            for v in r.reviews
+        ]
+        body.append(block("**Reviews**\n\n" + "\n".join(lines)))
+    return card(body)
+
+
+@renders(MetricsView)
+def metrics_card(m: MetricsView) -> Card:
+    median = f"{m.median_confidence:g}%" if m.median_confidence is not None else "—"
+    per_narrative = f"{m.questions / m.narratives:.1f}" if m.narratives else "—"
+    facts = [
+        ("Decisions (last 30 days)", str(m.decisions)),
+        ("Reviewed on time", f"{percent(m.reviews_on_time, m.reviews_due)} of {m.reviews_due}"),
+        ("Median confidence", median),
+        ("With recorded dissent", percent(m.with_dissent, m.decisions)),
+        ("Reversed or amended", percent(m.reversed_or_amended, m.decisions)),
+        ("Reading completion", percent(m.readers_done, m.readers_expected)),
+        ("Questions per narrative", per_narrative),
+    ]
+    body: list[dict[str, Any]] = [
+        block("**Decision log — input metrics**", size="medium"),
+        {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]},
+        block(
+            "**Calibration (reviews due in the last 30 days, by confidence):** "
+            + user(calibration_text(m.bands))
+        ),
+    ]
+    if m.calibration:
+        lines = [
+            f"- {mention(row.owner)}: recorded {row.recorded_confidence:.0f}%, actually "
+            f"{row.actual_confidence:.0f}% ({row.reviews} reviews)"
+            for row in m.calibration
+        ]
+        body.append(
+            block(
+                "**Confidence recorded vs. information actually had (from reviews)**\n\n"
+                + "\n".join(lines)
+            )
+        )
+    return card(body)
+
+
+@renders(LoggedView)
+def logged_card(v: LoggedView) -> Card:
+    note = f" ({v.confidence_note})" if v.confidence_note else ""
+    return card(
+        [
+            block(f"{mention(v.author)} logged **{v.label}**: {user(v.text)}"),
+            block(
+                f"Owner {mention(v.owner)} · {v.confidence}% confidence{note} · {v.door} door · "
+                f"review {day(v.review_on)}",
+                isSubtle=True,
+                size="small",
+            ),
+        ]
+    )
+
+
+@renders(SupersededView)
+def superseded_card(v: SupersededView) -> Card:
+    new = f"**{v.new_label}**" + (f": {user(v.new_text)}" if v.new_text is not None else "")
+    return card(
+        [
+            block(
+                f"{mention(v.author)} superseded your decision **{v.older_label}** "
+                f"({user(v.older_text[:300])}) with {new}"
+            )
+        ]
+    )
+
+
+@renders(LoggedReceipt)
+def logged_receipt_card(v: LoggedReceipt) -> Card:
+    note = f" ({v.confidence_note})" if v.confidence_note else ""
+    return card(
+        [
+            block(
+                f"Logged **{v.label}**. Confidence {v.confidence}%{note}; review {when(v.review_on)}."
+            )
+        ]
+    )

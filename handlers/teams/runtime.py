@@ -1,0 +1,95 @@
+"""Building the Teams side from settings: its connector (anonymous or with the app's token),
+`TeamsPlatform` and the endpoint the HTTP server serves."""
+
+from __future__ import annotations
+
+from bot.config import Settings, TeamsSettings
+from bot.core import Core
+from bot.references import References
+from handlers.teams.app import TeamsBot
+from handlers.teams.connector import Connector, TokenSource, no_token
+from handlers.teams.platform import UPDATE_INTERVAL, TeamsPlatform
+
+# The Bot Framework's scope for calls to the connector service.
+CONNECTOR_SCOPE = "https://api.botframework.com/.default"
+
+
+def token_source(teams: TeamsSettings, *, authority: str | None = None) -> TokenSource:
+    """How each connector call gets its token: none in anonymous mode, else the app's own
+    (client credentials through the SDK's MSAL provider, which caches it)."""
+    if teams.anonymous:
+        return no_token
+    from microsoft_agents.authentication.msal import MsalAuth
+    from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
+
+    auth = MsalAuth(
+        AgentAuthConfiguration(
+            client_id=teams.client_id,
+            tenant_id=teams.tenant_id,
+            client_secret=teams.client_secret,
+            authority=authority,
+        )
+    )
+
+    async def token(service_url: str) -> str:
+        return await auth.get_access_token(service_url, [CONNECTOR_SCOPE])
+
+    return token
+
+
+def build_teams(
+    settings: Settings,
+    core: Core,
+    *,
+    timeout: float | None = None,
+    update_interval: float = UPDATE_INTERVAL,
+) -> TeamsBot:
+    """The Teams endpoint with its platform registered on `core` (`update_interval`: the
+    coalescing of card updates, one second in production)."""
+    assert settings.teams is not None
+    connector = Connector(
+        token_source(settings.teams), timeout=timeout or settings.slack_timeout_seconds
+    )
+    core.on_close(connector.close)
+    platform = TeamsPlatform(connector, interval=update_interval, references=References(core))
+    return TeamsBot(core, platform, settings.teams)
+
+
+def run_teams(settings: Settings, core: Core, *, database_created: bool = False) -> None:
+    """Serve Teams alone (no Slack settings, or `--teams`) until Ctrl-C or SIGTERM."""
+    import gc
+    import logging
+    import signal
+    from types import FrameType
+
+    from bot import __version__, housekeeping
+    from handlers.web import HttpServer
+
+    log = logging.getLogger(__name__)
+    assert settings.teams is not None
+    mode = "anonymous (loopback only)" if settings.teams.anonymous else "with the app's token"
+    log.info("Narrative %s starting for Microsoft Teams, %s", __version__, mode)
+    log.info(
+        "database %s (%s)",
+        settings.redacted()["DATABASE_URL"],
+        "new and empty, just created" if database_created else "migrations applied",
+    )
+    teams = build_teams(settings, core)
+    housekeeping.schedule(core.timers)
+    gc.collect()
+    gc.freeze()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping")
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    core.timers.start()
+    try:
+        server = HttpServer(None, core, host=settings.host, port=settings.port, teams=teams)
+        try:
+            server.serve_forever()
+        finally:
+            server.close()
+    finally:
+        core.close()

@@ -1,0 +1,292 @@
+"""A Teams double over real HTTP on loopback: it plays the connector service (the bot's
+replies, card updates, new 1:1 chats, members), records every call, fails or hangs on demand,
+and sends activities to the bot as Teams does."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TENANT = "tenant-1"
+BOT = "28:narrative-bot"
+CHANNEL = "19:general@thread.tacv2"
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    conversation: str | None = None
+    activity_id: str | None = None  # the replied-to or updated activity
+    answered_id: str | None = None  # the id the double gave a new activity
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        for attachment in (self.body or {}).get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                return attachment["content"]  # type: ignore[no-any-return]
+        return None
+
+    @property
+    def card_text(self) -> str:
+        """Every text of the card, joined (what people read)."""
+        out: list[str] = []
+
+        def walk(node: object) -> None:
+            if isinstance(node, dict):
+                for key in ("text", "title", "value"):
+                    if isinstance(node.get(key), str):
+                        out.append(node[key])
+                for value in node.values():
+                    if isinstance(value, dict | list):
+                        walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(self.card)
+        return "\n".join(out)
+
+
+@dataclass
+class Failure:
+    method: str
+    contains: str
+    status: int
+    times: int
+    retry_after: str | None = None
+    hang: float = 0.0
+
+
+@dataclass
+class TeamsDouble:
+    members: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    refuse_chat: set[str] = field(default_factory=set)  # people the app is not installed for
+    calls: list[Call] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1000)
+        self._cond = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = int(self._runner.addresses[0][1])
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        assert self._runner is not None
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    @property
+    def service_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    # --- failing on demand ------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        contains: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: str | None = None,
+        hang: float = 0.0,
+    ) -> None:
+        """The next `times` calls of `method` whose path contains `contains` answer `status`
+        (with `Retry-After`), or hang for `hang` seconds first."""
+        with self._cond:
+            self.failures.append(Failure(method, contains, status, times, retry_after, hang))
+
+    def _failure(self, method: str, path: str) -> Failure | None:
+        with self._cond:
+            for failure in self.failures:
+                if failure.method == method and failure.contains in path and failure.times > 0:
+                    failure.times -= 1
+                    return failure
+        return None
+
+    # --- the connector service --------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        body = json.loads(raw) if raw else None
+        path = request.path
+        call = Call(request.method, path, body)
+        parts = path.strip("/").split("/")
+        if len(parts) >= 3 and parts[:2] == ["v3", "conversations"]:
+            call.conversation = parts[2]
+            if len(parts) >= 5:
+                call.activity_id = parts[4]
+        failure = self._failure(request.method, path)
+        if failure is not None:
+            if failure.hang:
+                await asyncio.sleep(failure.hang)
+            self._record(call)
+            headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
+            return web.json_response(
+                {"error": {"code": "Fail"}}, status=failure.status, headers=headers
+            )
+        answer: Any = {}
+        status = 200
+        if request.method == "POST" and parts == ["v3", "conversations"]:
+            person = ((body or {}).get("members") or [{}])[0].get("id", "")
+            if person in self.refuse_chat:
+                status, answer = 403, {"error": {"code": "BotNotInConversationRoster"}}
+            else:
+                answer = {"id": f"a:chat-{person}"}
+        elif request.method == "POST" and len(parts) >= 4 and parts[3] == "activities":
+            call.answered_id = str(next(self._ids))
+            answer = {"id": call.answered_id}
+            status = 201
+        elif request.method == "PUT":
+            answer = {"id": call.activity_id}
+        elif request.method == "GET" and parts[-1] == "members":
+            answer = self.members.get(call.conversation or "", [])
+        self._record(call)
+        return web.json_response(answer, status=status)
+
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    # --- what tests read --------------------------------------------------------------------
+
+    def wait_for(self, found: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until `found()` is truthy (re-checked on every call the double receives)."""
+        with self._cond:
+            result = found()
+            if not self._cond.wait_for(lambda: found(), timeout):
+                raise AssertionError("the Teams double never saw what the test waited for")
+            return found() or result
+
+    def posts(self, conversation: str) -> list[Call]:
+        """New activities in `conversation` (top level and thread replies), oldest first."""
+        with self._cond:
+            return [
+                c
+                for c in self.calls
+                if c.method == "POST" and c.conversation == conversation and c.answered_id
+            ]
+
+    def updates(self, activity_id: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == "PUT" and c.activity_id == activity_id]
+
+    def chat_of(self, person: str) -> str:
+        return f"a:chat-{person}"
+
+    # --- sending activities to the bot ------------------------------------------------------
+
+    def send(self, url: str, activity: dict[str, Any]) -> tuple[int, Any]:
+        """POST `activity` to the bot; (status, parsed JSON body or None)."""
+        data = json.dumps(activity).encode()
+        request = urllib.request.Request(
+            url, data=data, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            return exc.code, (json.loads(raw) if raw and raw[:1] in b"{[" else None)
+
+
+_activity_ids = itertools.count(1)
+
+
+def activity(
+    double: TeamsDouble,
+    kind: str,
+    *,
+    user: str = "29:ana",
+    user_name: str = "Ana",
+    conversation: str = CHANNEL,
+    conversation_type: str = "channel",
+    tenant: str = TENANT,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An activity as Teams sends it (a fresh id unless `id` is given)."""
+    made: dict[str, Any] = {
+        "type": kind,
+        "id": f"act-{next(_activity_ids)}",
+        "channelId": "msteams",
+        "serviceUrl": double.service_url,
+        "from": {"id": user, "name": user_name, "aadObjectId": f"aad-{user}"},
+        "recipient": {"id": BOT, "name": "Narrative"},
+        "conversation": {
+            "id": conversation,
+            "conversationType": conversation_type,
+            "tenantId": tenant,
+        },
+        "channelData": {"tenant": {"id": tenant}},
+        "localTimezone": "Europe/Berlin",
+    }
+    made.update(extra)
+    return made
+
+
+def mention_message(double: TeamsDouble, text: str, **kw: Any) -> dict[str, Any]:
+    """`@Narrative <text>` in a channel."""
+    return activity(
+        double,
+        "message",
+        text=f"<at>Narrative</at> {text}",
+        entities=[
+            {
+                "type": "mention",
+                "text": "<at>Narrative</at>",
+                "mentioned": {"id": BOT, "name": "Narrative"},
+            }
+        ],
+        **kw,
+    )
+
+
+def execute(double: TeamsDouble, verb: str, decision: int, *, reply_to: str, **kw: Any):
+    """An `adaptiveCard/action` invoke: an Action.Execute button clicked."""
+    return activity(
+        double,
+        "invoke",
+        name="adaptiveCard/action",
+        replyToId=reply_to,
+        value={
+            "action": {
+                "type": "Action.Execute",
+                "verb": verb,
+                "data": {"verb": verb, "decision": decision},
+            }
+        },
+        **kw,
+    )
+
+
+def task(double: TeamsDouble, name: str, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """A `task/fetch` (a dialog button) or `task/submit` (the dialog's form) invoke."""
+    return activity(double, "invoke", name=name, value={"data": data}, **kw)
