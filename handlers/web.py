@@ -219,7 +219,9 @@ class HttpServer:
         if bolt_request is None:
             return _plain(400, "Bad Request")
         loop = asyncio.get_running_loop()
-        response: BoltResponse = await loop.run_in_executor(
-            self._workers, self._app.dispatch, bolt_request
-        )
+        # Work after acknowledgements waits (briefly) while any is pending: see handlers.slack.work.
+        with pool_for(self._core).acknowledging.request():
+            response: BoltResponse = await loop.run_in_executor(
+                self._workers, self._app.dispatch, bolt_request
+            )
         return _answer(response)

@@ -22,6 +22,13 @@ again. (Commands admitted at the same moment may each take the last place: the q
 its bound by the few listeners running at once.) Clicks and form submissions answer something already posted (a vote, a reason typed
 into a form) and are neither refused nor held up: the little work they defer may take the
 queue past its bound (new work, which commands bring, is what the bound holds back).
+
+Acknowledgements come first. Python runs one thread at a time, so work (storing, building and
+posting a poll: mostly Python) running beside a request slows its acknowledgement, which
+passes through several threads (the HTTP server's, Bolt's, the listener's), each waiting its
+turn. So a work thread starts its next job only when no request is being acknowledged, or
+after waiting `YIELD_SECONDS` for that (work always goes on, only later in a burst); a job
+already started is never paused, and each lane keeps its order.
 """
 
 from __future__ import annotations
@@ -30,8 +37,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -52,6 +60,8 @@ WORK_THREADS_TOTAL = 8
 WORK_GRACE_SECONDS = 20.0
 # Jobs waiting to start, at most, unless WORK_QUEUE_LIMIT says otherwise.
 WORK_QUEUE_LIMIT = 1000
+# How long a work thread waits, at most, before each job, while requests are being acknowledged.
+YIELD_SECONDS = 0.05
 # How long a request waits for room in a full queue before its acknowledgement: the rest of
 # Slack's 3 s is left for the listener.
 ROOM_WAIT_SECONDS = 1.0
@@ -107,15 +117,65 @@ class DrainingPool(ThreadPoolExecutor):
         return len(not_done)
 
 
+class Acknowledging:
+    """The requests being acknowledged now; work waits (briefly) for there to be none."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._waiting = 0
+        self._none = threading.Condition()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @property
+    def waiting(self) -> int:
+        """Threads waiting in `wait_none` now."""
+        return self._waiting
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """A request from its arrival to its answer (see `handlers.web.HttpServer`)."""
+        with self._none:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._none:
+                self._count -= 1
+                if not self._count:
+                    self._none.notify_all()
+
+    def wait_none(self, timeout: float) -> bool:
+        """Wait until no request is being acknowledged, at most `timeout` seconds."""
+        with self._none:
+            self._waiting += 1
+            try:
+                return self._none.wait_for(lambda: not self._count, timeout)
+            finally:
+                self._waiting -= 1
+
+
 class LanePool:
     """Runs work in order per lane, at most `per_lane` at a time, lanes side by side on a
     `DrainingPool` (which stopping drains). `depth` jobs wait to start; `has_room` tells
-    whether that is below `limit` (the pool itself never refuses a job)."""
+    whether that is below `limit` (the pool itself never refuses a job). Before each job a
+    thread yields to acknowledgements (`acknowledging`) for up to `yield_seconds`."""
 
-    def __init__(self, threads: int, per_lane: int, name: str, limit: int = WORK_QUEUE_LIMIT):
+    def __init__(
+        self,
+        threads: int,
+        per_lane: int,
+        name: str,
+        limit: int = WORK_QUEUE_LIMIT,
+        yield_seconds: float = YIELD_SECONDS,
+    ):
         self.pool = DrainingPool(threads, name)
         self.per_lane = per_lane
         self.limit = limit
+        self.acknowledging = Acknowledging()
+        self.yield_seconds = yield_seconds
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
         self._queued = 0
@@ -147,6 +207,7 @@ class LanePool:
             with self._room:
                 self._queued -= 1
                 self._room.notify()
+            self.acknowledging.wait_none(self.yield_seconds)
             try:
                 work()
             except Exception:  # noqa: BLE001 - `defer` reports its own errors; keep the lane going
