@@ -26,9 +26,10 @@ queue past its bound (new work, which commands bring, is what the bound holds ba
 Acknowledgements come first. Python runs one thread at a time, so work (storing, building and
 posting a poll: mostly Python) running beside a request slows its acknowledgement, which
 passes through several threads (the HTTP server's, Bolt's, the listener's), each waiting its
-turn. So a work thread starts its next job only when no request is being acknowledged, or
-after waiting `YIELD_SECONDS` for that (work always goes on, only later in a burst); a job
-already started is never paused, and each lane keeps its order.
+turn. So while any request is being acknowledged, a work thread starts its next job only when
+fewer than `JOBS_BESIDE_ACKNOWLEDGEMENTS` jobs run, or after waiting `YIELD_SECONDS` (work
+always goes on, only later in a burst); a job already started is never paused, and each lane
+keeps its order.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ WORK_GRACE_SECONDS = 20.0
 WORK_QUEUE_LIMIT = 1000
 # How long a work thread waits, at most, before each job, while requests are being acknowledged.
 YIELD_SECONDS = 0.05
+# Jobs that may run side by side while requests are being acknowledged (more wait their turn):
+# one keeps the work going in the gaps between requests without crowding them out.
+JOBS_BESIDE_ACKNOWLEDGEMENTS = 1
 # How long a request waits for room in a full queue before its acknowledgement: the rest of
 # Slack's 3 s is left for the listener.
 ROOM_WAIT_SECONDS = 1.0
@@ -118,12 +122,15 @@ class DrainingPool(ThreadPoolExecutor):
 
 
 class Acknowledging:
-    """The requests being acknowledged now; work waits (briefly) for there to be none."""
+    """The requests being acknowledged now, and the jobs running: while a request is being
+    acknowledged, a job starts only when fewer than `beside` run (or after a wait)."""
 
-    def __init__(self) -> None:
+    def __init__(self, beside: int = JOBS_BESIDE_ACKNOWLEDGEMENTS) -> None:
+        self.beside = beside
         self._count = 0
+        self._jobs = 0
         self._waiting = 0
-        self._none = threading.Condition()
+        self._changed = threading.Condition()
 
     @property
     def count(self) -> int:
@@ -131,37 +138,46 @@ class Acknowledging:
 
     @property
     def waiting(self) -> int:
-        """Threads waiting in `wait_none` now."""
+        """Jobs waiting for their turn now."""
         return self._waiting
 
     @contextmanager
     def request(self) -> Iterator[None]:
         """A request from its arrival to its answer (see `handlers.web.HttpServer`)."""
-        with self._none:
+        with self._changed:
             self._count += 1
         try:
             yield
         finally:
-            with self._none:
+            with self._changed:
                 self._count -= 1
                 if not self._count:
-                    self._none.notify_all()
+                    self._changed.notify_all()
 
-    def wait_none(self, timeout: float) -> bool:
-        """Wait until no request is being acknowledged, at most `timeout` seconds."""
-        with self._none:
+    @contextmanager
+    def job(self, timeout: float) -> Iterator[None]:
+        """A job, started when no request is being acknowledged or fewer than `beside` jobs
+        run, or after `timeout` seconds whatever happens."""
+        with self._changed:
             self._waiting += 1
             try:
-                return self._none.wait_for(lambda: not self._count, timeout)
+                self._changed.wait_for(lambda: not self._count or self._jobs < self.beside, timeout)
             finally:
                 self._waiting -= 1
+            self._jobs += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._jobs -= 1
+                self._changed.notify_all()
 
 
 class LanePool:
     """Runs work in order per lane, at most `per_lane` at a time, lanes side by side on a
     `DrainingPool` (which stopping drains). `depth` jobs wait to start; `has_room` tells
     whether that is below `limit` (the pool itself never refuses a job). Before each job a
-    thread yields to acknowledgements (`acknowledging`) for up to `yield_seconds`."""
+    thread gives way to acknowledgements (`acknowledging`) for up to `yield_seconds`."""
 
     def __init__(
         self,
@@ -207,9 +223,9 @@ class LanePool:
             with self._room:
                 self._queued -= 1
                 self._room.notify()
-            self.acknowledging.wait_none(self.yield_seconds)
             try:
-                work()
+                with self.acknowledging.job(self.yield_seconds):
+                    work()
             except Exception:  # noqa: BLE001 - `defer` reports its own errors; keep the lane going
                 log.exception("work in lane %s failed", lane)
             with self._lock:

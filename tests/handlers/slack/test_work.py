@@ -162,25 +162,43 @@ def _until(condition: Any, timeout: float = 5.0) -> bool:
     return True
 
 
-def test_work_starts_once_no_request_is_being_acknowledged() -> None:
-    pool = LanePool(threads=1, per_lane=1, name="test", yield_seconds=60)
-    ran = threading.Event()
+def test_one_job_runs_beside_acknowledgements_and_the_next_waits() -> None:
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60)
+    running, release, ran = threading.Event(), threading.Event(), threading.Event()
     with pool.acknowledging.request():
-        pool.submit("C1", ran.set)
-        assert _until(lambda: pool.acknowledging.waiting == 1), "the job waits its turn"
-        assert not ran.is_set(), "no work starts while a request is being acknowledged"
-    assert ran.wait(5), "the job starts when the acknowledgement is done, not after 60 s"
+        pool.submit("C1", lambda: (running.set(), release.wait(10)))
+        assert running.wait(5), "one job runs beside a request being acknowledged"
+        pool.submit("C2", ran.set)
+        assert _until(lambda: pool.acknowledging.waiting == 1), "the next waits its turn"
+        assert not ran.is_set(), "no second job starts while a request is being acknowledged"
+    assert ran.wait(5), "it starts when the acknowledgement is done, not after 60 s"
+    release.set()
+    assert pool.drain(5) == 0
+
+
+def test_the_next_job_starts_when_the_one_beside_acknowledgements_ends() -> None:
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60)
+    release, ran = threading.Event(), threading.Event()
+    with pool.acknowledging.request():
+        pool.submit("C1", lambda: release.wait(10))
+        pool.submit("C2", ran.set)
+        assert _until(lambda: pool.acknowledging.waiting == 1)
+        release.set()
+        assert ran.wait(5), "its turn came when the first job ended"
     assert pool.drain(5) == 0
 
 
 def test_work_waits_for_acknowledgements_only_so_long() -> None:
-    pool = LanePool(threads=1, per_lane=1, name="test", yield_seconds=0.01)
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=0.01)
+    release = threading.Event()
     done: list[int] = []
-    with pool.acknowledging.request():  # a burst that never ends
+    with pool.acknowledging.request():  # a burst that never ends, beside a job that never ends
+        pool.submit("C0", lambda: release.wait(10))
         for n in range(3):
             pool.submit("C1", lambda n=n: done.append(n))
         assert _until(lambda: len(done) == 3), "work goes on, later, during a long burst"
     assert done == [0, 1, 2], "in its lane's order"
+    release.set()
     assert pool.drain(5) == 0
 
 
