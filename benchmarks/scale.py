@@ -6,6 +6,10 @@ The stats and Home figures are cached per workspace for a minute; here the cache
 before every run, so the figure is the cost of computing them, not of a cache hit.
 
     python -m benchmarks.scale [--sizes 1000 100000] [--postgresql URL-of-the-admin-database]
+                               [--only stats Home] [--no-sqlite]
+
+`--only` keeps the operations whose name contains one of the words; `--no-sqlite` measures
+PostgreSQL alone.
 """
 
 from __future__ import annotations
@@ -137,11 +141,13 @@ def operations(engine: Engine, total: int, slack: SlackDouble) -> dict[str, Call
     }
 
 
-def measure(engines: dict[int, Engine], slack: SlackDouble) -> dict[int, dict[str, float]]:
-    """Median milliseconds per operation and size. The sizes take turns run by run, so that
-    other work on the machine slows both alike."""
+def measure(
+    engines: dict[int, Engine], slack: SlackDouble, only: tuple[str, ...] = ()
+) -> dict[int, dict[str, float]]:
+    """Median milliseconds per operation and size (those named by `only`, if given). The sizes
+    take turns run by run, so that other work on the machine slows both alike."""
     ops = {size: operations(engine, size, slack) for size, engine in engines.items()}
-    names = list(next(iter(ops.values())))
+    names = [n for n in next(iter(ops.values())) if not only or any(w in n for w in only)]
     times: dict[int, dict[str, list[float]]] = {size: {n: [] for n in names} for size in ops}
     for name in names:
         for size in ops:
@@ -169,7 +175,13 @@ def _load() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
-def bench_scale(sizes: tuple[int, ...] = SIZES, postgresql: str | None = PG_ADMIN) -> Table:
+def bench_scale(
+    sizes: tuple[int, ...] = SIZES,
+    postgresql: str | None = PG_ADMIN,
+    *,
+    only: tuple[str, ...] = (),
+    sqlite: bool = True,
+) -> Table:
     results: dict[str, dict[int, dict[str, float]]] = {}
     notes: list[str] = []
     slack = SlackDouble().start()
@@ -177,7 +189,9 @@ def bench_scale(sizes: tuple[int, ...] = SIZES, postgresql: str | None = PG_ADMI
     scratch: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
-            urls = {"SQLite": {s: f"sqlite:///{Path(folder) / f'scale-{s}.db'}" for s in sizes}}
+            urls: dict[str, dict[int, str]] = {}
+            if sqlite:
+                urls["SQLite"] = {s: f"sqlite:///{Path(folder) / f'scale-{s}.db'}" for s in sizes}
             if admin is not None and postgresql:
                 urls["PostgreSQL"] = {}
                 for size in sizes:
@@ -194,7 +208,7 @@ def bench_scale(sizes: tuple[int, ...] = SIZES, postgresql: str | None = PG_ADMI
                         engines[size], counts = build(url, size)
                         loaded = time.perf_counter() - started
                         notes.append(f"{db} {size:,}: built in {loaded:.0f} s; rows {counts}")
-                    results[db] = measure(engines, slack)
+                    results[db] = measure(engines, slack, only)
                 finally:
                     for engine in engines.values():
                         engine.dispose()
@@ -211,7 +225,7 @@ def bench_scale(sizes: tuple[int, ...] = SIZES, postgresql: str | None = PG_ADMI
         columns += [f"{db} {small:,} ms", f"{large:,} ms", "ratio"]
     columns.append("target")
     table = Table(f"Scaling: {small:,} vs {large:,} decisions, median of {RUNS} (ms)", columns)
-    for op in results["SQLite"][small]:
+    for op in next(iter(results.values()))[small]:
         cells: list[str] = [op]
         for db in results:
             a, b = results[db][small][op], results[db][large][op]
@@ -228,10 +242,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--postgresql", default=PG_ADMIN, help="admin URL ('' to skip)")
+    parser.add_argument("--only", nargs="+", default=[], help="operations whose name has a word")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     # A vote schedules a timer no service runs here; its warnings are not the benchmark's.
     logging.getLogger("bot.timers").setLevel(logging.ERROR)
-    print(bench_scale(tuple(args.sizes), args.postgresql or None).render())
+    table = bench_scale(
+        tuple(args.sizes),
+        args.postgresql or None,
+        only=tuple(args.only),
+        sqlite=not args.no_sqlite,
+    )
+    print(table.render())
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from bot.timers import TimerService
 from storage import search as search_rows
 from storage import timers as timer_rows
 from storage.db import read_scope, session_scope
-from storage.events import purge_events, recent_event_ids, record_event
+from storage.events import purge_events, recent_event_ids, record_event, record_events
 from storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,7 @@ def remember_deliveries(
 ) -> None:
     """Record (team id, delivery id) pairs already known to be first deliveries."""
     with session_scope(engine) as session:
-        for team_id, event_id in deliveries:
-            record_event(session=session, team_id=team_id, event_id=event_id, now=now)
+        record_events(session=session, deliveries=deliveries, now=now)
 
 
 def recent_deliveries(engine: Engine, *, prefix: str, since: datetime) -> list[tuple[str, str]]:

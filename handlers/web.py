@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,10 @@ IDLE_SECONDS = 15.0
 HEALTH_SECONDS = 3.0
 # How long stopping waits for requests being answered.
 STOP_GRACE_SECONDS = 5.0
+# How long a Python thread runs before it must let a waiting one have the interpreter (Python's
+# default is 5 ms). A request passes through several threads (this loop, a worker, Bolt's
+# listener) and waits its turn at each, behind whatever else runs: 1 ms keeps that short.
+SWITCH_SECONDS = 0.001
 # Slack's request signing headers: anything else is refused before Bolt sees the request, so
 # a malformed header can never make verification raise (and reach the error handler). Only
 # Slack's SSL check comes unsigned.
@@ -125,6 +130,7 @@ class HttpServer:
         self._teams = teams
         self._host = host
         self._core = core
+        sys.setswitchinterval(SWITCH_SECONDS)
         self._workers = ThreadPoolExecutor(threads, thread_name_prefix="http-worker")
         # Health checks get threads of their own: busy workers never make the bot look down.
         self._health = ThreadPoolExecutor(2, thread_name_prefix="http-health")
@@ -265,9 +271,11 @@ class HttpServer:
         if bolt_request is None:
             return _plain(400, "Bad Request")
         loop = asyncio.get_running_loop()
-        response: BoltResponse = await loop.run_in_executor(
-            self._workers, self._app.dispatch, bolt_request
-        )
+        # Work after acknowledgements waits (briefly) while any is pending: see handlers.slack.work.
+        with pool_for(self._core).acknowledging.request():
+            response: BoltResponse = await loop.run_in_executor(
+                self._workers, self._app.dispatch, bolt_request
+            )
         return _answer(response)
 
     async def _oauth(self, request: web.Request) -> web.StreamResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -20,6 +21,19 @@ def record_event(*, session: Session, team_id: str, event_id: str, now: datetime
     except IntegrityError:
         return False
     return True
+
+
+def record_events(
+    *, session: Session, deliveries: list[tuple[str, str]], now: datetime
+) -> None:
+    """Remember many (team id, event id) pairs in one statement; pairs already there stay as
+    they are (one INSERT, not a savepoint and a flush for each: it runs beside
+    acknowledgements)."""
+    if not deliveries:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [{"team_id": t, "event_id": e, "received_at": now} for t, e in deliveries]
+    session.execute(dialect.insert(ProcessedEvent).on_conflict_do_nothing(), rows)
 
 
 def purge_events(*, session: Session, before: datetime) -> int:

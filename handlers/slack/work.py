@@ -22,6 +22,14 @@ again. (Commands admitted at the same moment may each take the last place: the q
 its bound by the few listeners running at once.) Clicks and form submissions answer something already posted (a vote, a reason typed
 into a form) and are neither refused nor held up: the little work they defer may take the
 queue past its bound (new work, which commands bring, is what the bound holds back).
+
+Acknowledgements come first. Python runs one thread at a time, so work (storing, building and
+posting a poll: mostly Python) running beside a request slows its acknowledgement, which
+passes through several threads (the HTTP server's, Bolt's, the listener's), each waiting its
+turn. So while any request is being acknowledged, a work thread starts its next job only when
+fewer than `JOBS_BESIDE_ACKNOWLEDGEMENTS` jobs run, or after waiting `YIELD_SECONDS` (work
+always goes on, only later in a burst); a job already started is never paused, and each lane
+keeps its order.
 """
 
 from __future__ import annotations
@@ -30,8 +38,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -52,6 +61,11 @@ WORK_THREADS_TOTAL = 8
 WORK_GRACE_SECONDS = 20.0
 # Jobs waiting to start, at most, unless WORK_QUEUE_LIMIT says otherwise.
 WORK_QUEUE_LIMIT = 1000
+# How long a work thread waits, at most, before each job, while requests are being acknowledged.
+YIELD_SECONDS = 0.05
+# Jobs that may run side by side while requests are being acknowledged (more wait their turn):
+# one keeps the work going in the gaps between requests without crowding them out.
+JOBS_BESIDE_ACKNOWLEDGEMENTS = 1
 # How long a request waits for room in a full queue before its acknowledgement: the rest of
 # Slack's 3 s is left for the listener.
 ROOM_WAIT_SECONDS = 1.0
@@ -107,15 +121,77 @@ class DrainingPool(ThreadPoolExecutor):
         return len(not_done)
 
 
+class Acknowledging:
+    """The requests being acknowledged now, and the jobs running: while a request is being
+    acknowledged, a job starts only when fewer than `beside` run (or after a wait)."""
+
+    def __init__(self, beside: int = JOBS_BESIDE_ACKNOWLEDGEMENTS) -> None:
+        self.beside = beside
+        self._count = 0
+        self._jobs = 0
+        self._waiting = 0
+        self._changed = threading.Condition()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @property
+    def waiting(self) -> int:
+        """Jobs waiting for their turn now."""
+        return self._waiting
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """A request from its arrival to its answer (see `handlers.web.HttpServer`)."""
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                if not self._count:
+                    self._changed.notify_all()
+
+    @contextmanager
+    def job(self, timeout: float) -> Iterator[None]:
+        """A job, started when no request is being acknowledged or fewer than `beside` jobs
+        run, or after `timeout` seconds whatever happens."""
+        with self._changed:
+            self._waiting += 1
+            try:
+                self._changed.wait_for(lambda: not self._count or self._jobs < self.beside, timeout)
+            finally:
+                self._waiting -= 1
+            self._jobs += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._jobs -= 1
+                self._changed.notify_all()
+
+
 class LanePool:
     """Runs work in order per lane, at most `per_lane` at a time, lanes side by side on a
     `DrainingPool` (which stopping drains). `depth` jobs wait to start; `has_room` tells
-    whether that is below `limit` (the pool itself never refuses a job)."""
+    whether that is below `limit` (the pool itself never refuses a job). Before each job a
+    thread gives way to acknowledgements (`acknowledging`) for up to `yield_seconds`."""
 
-    def __init__(self, threads: int, per_lane: int, name: str, limit: int = WORK_QUEUE_LIMIT):
+    def __init__(
+        self,
+        threads: int,
+        per_lane: int,
+        name: str,
+        limit: int = WORK_QUEUE_LIMIT,
+        yield_seconds: float = YIELD_SECONDS,
+    ):
         self.pool = DrainingPool(threads, name)
         self.per_lane = per_lane
         self.limit = limit
+        self.acknowledging = Acknowledging()
+        self.yield_seconds = yield_seconds
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)
         self._queued = 0
@@ -148,7 +224,8 @@ class LanePool:
                 self._queued -= 1
                 self._room.notify()
             try:
-                work()
+                with self.acknowledging.job(self.yield_seconds):
+                    work()
             except Exception:  # noqa: BLE001 - `defer` reports its own errors; keep the lane going
                 log.exception("work in lane %s failed", lane)
             with self._lock:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 
 from handlers.slack.app import build_app
-from handlers.web import HttpServer
+from handlers.web import SWITCH_SECONDS, HttpServer
 from tests.conftest import RunningBot
 
 
@@ -48,3 +49,17 @@ def test_close_is_safe_to_repeat_and_frees_the_port(
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=2)
     assert thread_errors == []
+
+
+def test_the_server_makes_threads_hand_over_the_interpreter_often(bot: RunningBot) -> None:
+    """A request passes through several threads; each waits at most a switch interval for
+    whatever else runs (see `SWITCH_SECONDS`)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # Python's default
+    try:
+        server = HttpServer(build_app(bot.settings, bot.core), bot.core, host="127.0.0.1", port=0)
+        server.close()
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_SECONDS)
+        assert SWITCH_SECONDS <= 0.001
+    finally:
+        sys.setswitchinterval(before)

@@ -13,15 +13,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_bolt import Ack
 from sqlmodel import select
 
 from bot import decisions
-from handlers.slack.app import LISTENER_THREADS
+from handlers.slack.app import LISTENER_THREADS, build_app
 from handlers.slack.errors import GENERIC_ERROR
-from handlers.slack.work import BUSY, WORK_THREADS, LanePool, listener_pools
+from handlers.slack.work import (
+    BUSY,
+    WORK_THREADS,
+    LanePool,
+    listener_pools,
+    pool_for,
+)
+from handlers.web import HttpServer
 from storage.db import read_scope
 from storage.models import Decision
-from tests.conftest import RunningBot, bot_env
+from tests.conftest import SIGNING_SECRET, RunningBot, bot_env
+from tests.signed import SignedClient
 from tests.slack_double import SlackDouble
 
 
@@ -141,3 +150,78 @@ def test_room_in_the_queue_is_seen_as_soon_as_a_job_starts() -> None:
     assert len(answers) == 1 and answers[0] < 30, "woken when the job started, not at timeout"
     assert pool.depth == 0
     assert pool.drain(5) == 0
+
+
+def _until(condition: Any, timeout: float = 5.0) -> bool:
+    """Wait for `condition()` to hold (the exact moment, checked often), at most `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+def test_one_job_runs_beside_acknowledgements_and_the_next_waits() -> None:
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60)
+    running, release, ran = threading.Event(), threading.Event(), threading.Event()
+    with pool.acknowledging.request():
+        pool.submit("C1", lambda: (running.set(), release.wait(10)))
+        assert running.wait(5), "one job runs beside a request being acknowledged"
+        pool.submit("C2", ran.set)
+        assert _until(lambda: pool.acknowledging.waiting == 1), "the next waits its turn"
+        assert not ran.is_set(), "no second job starts while a request is being acknowledged"
+    assert ran.wait(5), "it starts when the acknowledgement is done, not after 60 s"
+    release.set()
+    assert pool.drain(5) == 0
+
+
+def test_the_next_job_starts_when_the_one_beside_acknowledgements_ends() -> None:
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60)
+    release, ran = threading.Event(), threading.Event()
+    with pool.acknowledging.request():
+        pool.submit("C1", lambda: release.wait(10))
+        pool.submit("C2", ran.set)
+        assert _until(lambda: pool.acknowledging.waiting == 1)
+        release.set()
+        assert ran.wait(5), "its turn came when the first job ended"
+    assert pool.drain(5) == 0
+
+
+def test_work_waits_for_acknowledgements_only_so_long() -> None:
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=0.01)
+    release = threading.Event()
+    done: list[int] = []
+    with pool.acknowledging.request():  # a burst that never ends, beside a job that never ends
+        pool.submit("C0", lambda: release.wait(10))
+        for n in range(3):
+            pool.submit("C1", lambda n=n: done.append(n))
+        assert _until(lambda: len(done) == 3), "work goes on, later, during a long burst"
+    assert done == [0, 1, 2], "in its lane's order"
+    release.set()
+    assert pool.drain(5) == 0
+
+
+def test_a_request_is_being_acknowledged_until_its_listener_acks(bot: RunningBot) -> None:
+    """The real app's middleware counts a request from its arrival to its acknowledgement."""
+    app = build_app(bot.settings, bot.core)
+    acknowledging = pool_for(bot.core).acknowledging
+    counts: list[int] = []
+    acked = threading.Event()
+
+    @app.command("/probe")
+    def probe(ack: Ack) -> None:
+        counts.append(acknowledging.count)
+        ack()
+        acked.set()
+
+    server = HttpServer(app, bot.core, host="127.0.0.1", port=0)
+    server.start_in_thread()
+    try:
+        client = SignedClient(f"http://127.0.0.1:{server.port}/slack/events", SIGNING_SECRET)
+        assert client.command("/probe", "").status == 200
+        assert acked.wait(5)
+        assert counts == [1], "being acknowledged while its listener runs"
+        assert _until(lambda: acknowledging.count == 0), "and no more once answered"
+    finally:
+        server.close()
