@@ -19,12 +19,12 @@ from bot.core import Core
 from bot.decisions import Afterwards
 from bot.views import FormErrors, Notice, OpenForm, ReplaceCard
 from bot.vocabulary import PlatformName
-from handlers.teams import listeners
+from handlers.teams import exports, listeners, narratives, reflections, reviews
 from handlers.teams.activity import BadActivity, Incoming, parse
 from handlers.teams.answers import Answers
 from handlers.teams.cards import notice_text, render
-from handlers.teams.cards.decision_log import PAGE
 from handlers.teams.cards.decisions import DIALOG_TITLES, RENDERERS_WITH_ERRORS
+from handlers.teams.feature import Feature, merged, watchers
 from handlers.teams.platform import TeamsPlatform
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,19 @@ CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 # Activity ids remembered to ignore Teams' redeliveries (per process).
 SEEN_LIMIT = 50_000
 Answer = tuple[int, dict[str, Any] | None]
+# Every feature's commands, buttons, dialogs, invokes and watched activities.
+FEATURES: tuple[Feature, ...] = (
+    listeners.FEATURE,
+    narratives.FEATURE,
+    reviews.FEATURE,
+    reflections.FEATURE,
+    exports.FEATURE,
+)
+COMMANDS = merged(FEATURES, "commands")
+CLICKS = merged(FEATURES, "clicks")
+DIALOGS = merged(FEATURES, "dialogs")
+INVOKES = merged(FEATURES, "invokes")
+WATCHERS = watchers(FEATURES)
 
 
 class TeamsBot:
@@ -114,50 +127,55 @@ class TeamsBot:
         a = self.answers
         if m.type == "message":
             if "verb" in m.value:  # an Action.Submit fallback: no response body is possible
-                verb, decision = _verb(m.value)
-                if verb == PAGE:
-                    a.tell(m, _private(listeners.page_clicked(a, m, m.value)))
-                    return None
-                click = listeners.CLICKS.get(verb)
+                click = CLICKS.get(_verb(m.value))
                 if click is not None:
-                    a.tell(m, _private(click(a, m, decision)))
+                    a.tell(m, _private(click(a, m, m.value)))
                 return None
             # Channel messages all reach the bot (resource-specific consent); only those that
             # mention it are commands. In the personal chat every message is one.
             if m.is_personal or m.mentions_bot:
-                listeners.command(a, m)
-            return None
+                word, _, rest = m.text.partition(" ")
+                COMMANDS.get(word.lower(), listeners.usage_command)(a, m, rest.strip())
+                return None
         if m.type != "invoke":
-            return None  # conversation updates, edits, deletions: nothing to do yet
+            for watcher in WATCHERS.get(m.type, ()):
+                watcher(a, m)
+            return None
         if m.name == "adaptiveCard/action":
             action = m.value.get("action")
-            data = action.get("data") if isinstance(action, dict) else None
             if not isinstance(action, dict):
                 return _message("That button is not known.")
+            data = action.get("data")
             fields = {**(data if isinstance(data, dict) else {}), "verb": action.get("verb")}
-            verb, decision = _verb(fields)
-            if verb == PAGE:
-                return self._invoke_answer(listeners.page_clicked(a, m, fields))
-            click = listeners.CLICKS.get(verb)
+            click = CLICKS.get(_verb(fields))
             if click is None:
                 return _message("That button is not known.")
-            return self._invoke_answer(click(a, m, decision))
-        data = m.value.get("data")
-        data = data if isinstance(data, dict) else {}
-        verb, decision = _verb(data)
-        if m.name == "task/fetch":
-            return self._task(listeners.open_form(a, m, verb, decision, data))
-        if m.name == "task/submit":
-            result = listeners.submit_form(a, m, verb, decision, data)
-            if isinstance(result, FormErrors):
-                form = listeners.open_form(a, m, verb, decision, data)
-                if isinstance(form, OpenForm):
-                    return _dialog(form.form, dict(result.errors))
-                return self._task(form)
-            if isinstance(result, Afterwards):
-                a.later(m, result.run)
-            return None
+            return self._invoke_answer(click(a, m, fields))
+        if m.name in ("task/fetch", "task/submit"):
+            data = m.value.get("data")
+            return self._dialog(m, data if isinstance(data, dict) else {})
+        invoke = INVOKES.get(m.name or "")
+        if invoke is not None:
+            return invoke(a, m)
         return _message("That is not something Narrative does.")
+
+    def _dialog(self, m: Incoming, data: dict[str, Any]) -> dict[str, Any] | None:
+        a, dialog = self.answers, DIALOGS.get(_verb(data))
+        if dialog is None:
+            return _message("That button is not known.")
+        if m.name == "task/fetch":
+            return self._task(dialog.open(a, m, data))
+        result = dialog.submit(a, m, data)
+        if isinstance(result, FormErrors):
+            form = dialog.open(a, m, data)
+            if isinstance(form, OpenForm):
+                return _dialog(form.form, dict(result.errors))
+            return self._task(form)
+        if isinstance(result, Afterwards):
+            a.later(m, result.run)
+        elif isinstance(result, Notice):
+            return self._task(result)
+        return None
 
     def _invoke_answer(self, reply: object) -> dict[str, Any]:
         if isinstance(reply, ReplaceCard):
@@ -178,11 +196,9 @@ class TeamsBot:
         self.platform.close()
 
 
-def _verb(data: dict[str, Any]) -> tuple[str, int | None]:
+def _verb(data: dict[str, Any]) -> str:
     verb = data.get("verb")
-    decision = data.get("decision")
-    ok = isinstance(decision, int) and not isinstance(decision, bool) and 0 < decision < 2**62
-    return (verb if isinstance(verb, str) else ""), (decision if ok else None)
+    return verb if isinstance(verb, str) else ""
 
 
 def _private(reply: object) -> object | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot import decision_log, decisions
 from bot.access import Viewer
-from bot.decisions import Afterwards, DecisionError, FormError, ProposalValues
+from bot.decisions import DecisionError, FormError, ProposalValues
 from bot.inputs import InputTooLong
 from bot.proposals import ProposalError
 from bot.views import FormErrors, Notice, OpenForm, ReplaceCard, warning
@@ -19,7 +19,9 @@ from bot.views.decisions import ProposeForm, Resolution
 from bot.vocabulary import Stance
 from handlers.teams.activity import Incoming
 from handlers.teams.answers import Answers
+from handlers.teams.cards.decision_log import PAGE
 from handlers.teams.cards.decisions import AGREE, COMMIT, FINALIZE, PROPOSE, PULL_ANDON
+from handlers.teams.feature import Click, Dialog, Feature, decision_of
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +172,6 @@ def page_clicked(a: Answers, m: Incoming, data: dict[str, Any]) -> object:
         return Notice(("That list is not known.",))
 
 
-def not_yet_command(a: Answers, m: Incoming, text: str) -> object:
-    return a.tell(m, Notice(("This command is not available in Teams yet; use Slack for it.",)))
-
-
 def usage_command(a: Answers, m: Incoming, text: str) -> object:
     return a.tell(m, Notice((USAGE,)))
 
@@ -181,15 +179,8 @@ def usage_command(a: Answers, m: Incoming, text: str) -> object:
 COMMANDS: dict[str, Listener] = {
     "decide": decide_command,
     "decisions": decisions_command,
-    "narrative": not_yet_command,
-    "reflect": not_yet_command,
     "help": usage_command,
 }
-
-
-def command(a: Answers, m: Incoming) -> object:
-    word, _, rest = m.text.partition(" ")
-    return COMMANDS.get(word.lower(), usage_command)(a, m, rest.strip())
 
 
 # --- buttons answered in place -------------------------------------------------------------------
@@ -220,6 +211,10 @@ CLICKS: dict[str, Callable[[Answers, Incoming, int | None], object]] = {
     Resolution.RESUME: resolve_clicked(Resolution.RESUME),
     Resolution.REVERSE: resolve_clicked(Resolution.REVERSE),
 }
+
+
+def _click(fn: Callable[[Answers, Incoming, int | None], object]) -> Click:
+    return lambda a, m, data: fn(a, m, decision_of(data))
 
 
 # --- dialogs -------------------------------------------------------------------------------------
@@ -319,12 +314,30 @@ def _proposal(data: dict[str, Any], m: Incoming) -> ProposalValues:
     )
 
 
-__all__ = [
-    "Afterwards",
-    "CLICKS",
-    "FormErrors",
-    "ReplaceCard",
-    "command",
-    "open_form",
-    "submit_form",
-]
+def _dialog(verb: str) -> Dialog:
+    return Dialog(
+        open=lambda a, m, data: open_form(a, m, verb, decision_of(data), data),
+        submit=lambda a, m, data: submit_form(a, m, verb, decision_of(data), data),
+    )
+
+
+DIALOG_VERBS = (
+    Stance.DISAGREE,
+    Stance.DISAGREE_COMMIT,
+    FINALIZE,
+    PULL_ANDON,
+    Resolution.AMEND,
+    PROPOSE,
+)
+
+# Decisions and the decision log, as the Teams app's tables (`handlers.teams.feature`).
+FEATURE = Feature(
+    commands=COMMANDS,
+    clicks={
+        **{verb: _click(fn) for verb, fn in CLICKS.items()},
+        PAGE: lambda a, m, data: page_clicked(a, m, data),
+    },
+    dialogs={str(verb): _dialog(str(verb)) for verb in DIALOG_VERBS},
+)
+
+__all__ = ["FEATURE", "FormErrors", "ReplaceCard", "usage_command"]
