@@ -1198,7 +1198,7 @@ def _as_owner(
     team_id: str,
     decision_id: int | None,
     user_id: str,
-    act: Callable[[bool], DecisionSnapshot],
+    act: Callable[..., DecisionSnapshot],
     then: Callable[[DecisionSnapshot], None],
 ) -> Afterwards:
     """An owner's form: done before acknowledging when the person's standing is known without
@@ -1207,12 +1207,12 @@ def _as_owner(
     snap = _load_or_notice(core, team_id, decision_id)
     place = str(snap.decision.channel_id or user_id)
     if user_id == snap.decision.owner_id or user_id in core.admin_user_ids:
-        done = act(True)
+        done = act(is_admin=True)
         return Afterwards(place, lambda: then(done))
 
     def later() -> Notice | None:
         try:
-            done = act(core.platform_for(team_id).is_admin(team_id, user_id))
+            done = act(is_admin=core.platform_for(team_id).is_admin(team_id, user_id))
         except DecisionError as exc:
             return exc.notice
         then(done)
@@ -1225,23 +1225,19 @@ def submit_finalize(
     core: Core, *, team_id: str, decision_id: int | None, user_id: str, final_text: str | None
 ) -> Afterwards:
     """The finalize form (see `_as_owner`); afterwards the decision is published."""
-
-    def act(admin: bool) -> DecisionSnapshot:
-        return finalize(
-            core,
-            team_id=team_id,
-            decision_id=int(decision_id or 0),
-            user_id=user_id,
-            is_admin=admin,
-            final_text=final_text or "",
-        )
-
     return _as_owner(
         core,
         team_id=team_id,
         decision_id=decision_id,
         user_id=user_id,
-        act=act,
+        act=partial(
+            finalize,
+            core,
+            team_id=team_id,
+            decision_id=int(decision_id or 0),
+            user_id=user_id,
+            final_text=final_text or "",
+        ),
         then=lambda snap: publish_final(core, team_id=team_id, decision_id=snap.id),
     )
 
@@ -1376,24 +1372,20 @@ def submit_amend(
     core: Core, *, team_id: str, decision_id: int | None, user_id: str, new_text: str | None
 ) -> Afterwards:
     """The amend form (see `_as_owner`); afterwards the resolution is announced."""
-
-    def act(admin: bool) -> DecisionSnapshot:
-        return resolve_andon(
-            core,
-            team_id=team_id,
-            decision_id=int(decision_id or 0),
-            user_id=user_id,
-            is_admin=admin,
-            resolution=Resolution.AMEND,
-            new_text=new_text,
-        )
-
     return _as_owner(
         core,
         team_id=team_id,
         decision_id=decision_id,
         user_id=user_id,
-        act=act,
+        act=partial(
+            resolve_andon,
+            core,
+            team_id=team_id,
+            decision_id=int(decision_id or 0),
+            user_id=user_id,
+            resolution=Resolution.AMEND,
+            new_text=new_text,
+        ),
         then=lambda snap: announce_resolution(core, snap),
     )
 

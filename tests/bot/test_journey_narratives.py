@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from freezegun import freeze_time
 
 from bot import meetings
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.meetings import NarrativeRequest
 from bot.views.narratives import Digest, DigestPart, NarrativeCard, NarrativeNotPosted
 from bot.vocabulary import EndReason
 from tests.bot.journey_narratives import OWNER, ROOM, TEAM, narratives_journey
 from tests.memory_port import MemoryPlatform
-
-
-@pytest.fixture
-def core(sqlite_url: str) -> Iterator[Core]:
-    settings = Settings(
-        slack_bot_token="",
-        slack_signing_secret=None,
-        slack_app_token=None,
-        database_url=sqlite_url,
-        port=0,
-        log_level="INFO",
-        slack_api_url="http://127.0.0.1:9/api/",
-        mode="http",
-        timer_sweep_seconds=60.0,
-        admin_user_ids=frozenset(),
-    )
-    built = build_core(settings)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def memory(core: Core) -> MemoryPlatform:
-    platform = MemoryPlatform()
-    core.add_platform(platform)
-    return platform
 
 
 def test_narratives_journey(core: Core, memory: MemoryPlatform) -> None:

@@ -7,13 +7,9 @@ one feature's data or timers cannot disturb another's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from freezegun import freeze_time
 
-from bot.config import Settings
-from bot.core import Core, build_core
+from bot.core import Core
 from bot.views.decisions import AndonAlert, CommitRequest, Poll, Record
 from bot.views.narratives import Digest, NarrativeCard
 from bot.views.narratives import DigestPart as NarrativeDigestPart
@@ -27,28 +23,7 @@ from tests.bot.journey_reflections import reflections_journey
 from tests.memory_port import MemoryPlatform
 
 
-@pytest.fixture
-def core(sqlite_url: str) -> Iterator[Core]:
-    settings = Settings(
-        slack_bot_token="",
-        slack_signing_secret=None,
-        slack_app_token=None,
-        database_url=sqlite_url,
-        port=0,
-        log_level="INFO",
-        slack_api_url="http://127.0.0.1:9/api/",
-        mode="http",
-        timer_sweep_seconds=60.0,
-        admin_user_ids=frozenset(),
-    )
-    built = build_core(settings)
-    yield built
-    built.close()
-
-
-def test_the_whole_journey_on_one_core(core: Core) -> None:
-    memory = MemoryPlatform()
-    core.add_platform(memory)
+def test_the_whole_journey_on_one_core(core: Core, memory: MemoryPlatform) -> None:
     narratives_journey(core, memory)
     with freeze_time("2026-12-01 09:00:00"):
         decisions_journey(core, memory)
