@@ -287,7 +287,7 @@ def metrics_lines(metrics: MetricsView) -> list[str]:
 def build_stats_blocks(metrics: MetricsView) -> list[dict[str, Any]]:
     blocks = [section("*Decision log — input metrics*\n" + "\n".join(metrics_lines(metrics)))]
     if metrics.calibration:
-        lines = ["*Confidence recorded vs. information actually had (from reviews)*"]
+        lines = ["*Confidence recorded vs. information actually had (reviews due in the last 30 days)*"]
         for row in metrics.calibration:
             lines.append(
                 f"• {mention(row.owner)}: recorded {row.recorded_confidence:.0f}%, "

@@ -186,7 +186,7 @@ def metrics_card(m: MetricsView) -> Card:
         ]
         body.append(
             block(
-                "**Confidence recorded vs. information actually had (from reviews)**\n\n"
+                "**Confidence recorded vs. information actually had (reviews due in the last 30 days)**\n\n"
                 + "\n".join(lines)
             )
         )

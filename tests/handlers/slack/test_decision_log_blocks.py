@@ -190,3 +190,19 @@ def test_history_entries_read_as_words_without_internal_ids() -> None:
         "andon pulled (reason: &lt;!channel&gt; stop)"
     )
     assert event_text("logged", "not json") == "logged"
+
+
+def test_stats_say_the_owners_calibration_covers_the_last_30_days() -> None:
+    from dataclasses import replace
+
+    from bot.views.decision_log import OwnerCalibrationLine
+    from handlers.slack.blocks.decision_log import build_stats_blocks
+    from handlers.teams.cards.decision_log import metrics_card
+
+    metrics = replace(METRICS, calibration=(OwnerCalibrationLine("U1", 3, 60.0, 45.0),))
+    slack = json.dumps(build_stats_blocks(metrics))
+    teams = json.dumps(metrics_card(metrics))
+    for shown in (slack, teams):
+        heading = shown.split("Confidence recorded vs. information actually had")[1][:60]
+        assert "last 30 days" in heading
+        assert "recorded 60%" in shown
