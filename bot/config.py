@@ -74,6 +74,7 @@ class Settings:
     def distribution(self) -> bool:
         """Whether workspaces install Narrative through OAuth ("Add to Slack")."""
         return self.slack_client_id is not None
+
     # The address the HTTP server listens on (HOST, --host).
     host: str = "0.0.0.0"
     # Whether Slack is served (False: Teams alone, and the Slack fields are empty).

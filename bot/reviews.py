@@ -655,7 +655,6 @@ def snooze(
     user_id: str,
     review_id: int,
     period: str,
-
 ) -> Reply:
     """Snooze a week or a month: answered at once, then announced."""
     found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
@@ -737,9 +736,7 @@ def submit_form(
         return FormErrors(((exc.field or DEFAULT_FIELD, str(exc)),))
 
 
-def announce(
-    core: Core, platform: ChatPlatform, result: ReviewResult
-) -> None:
+def announce(core: Core, platform: ChatPlatform, result: ReviewResult) -> None:
     """Everything shown after a review was answered: the poll's messages, the owner's direct
     message, the outcome in the decision's thread, a word to each recorded dissenter. Each step
     is best effort: the answer is recorded, and one failed post must not hide the others."""

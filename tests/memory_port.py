@@ -138,6 +138,7 @@ class MemoryPlatform:
 
     def is_public(self, team: str, place: str) -> bool:
         return place not in self.private
+
     def send_file(
         self,
         team: str,

@@ -17,7 +17,7 @@ from freezegun import freeze_time
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from handlers.slack import coalesce
+from handlers import coalesce
 from handlers.slack.blocks.decisions import PROPOSE_FROM_NARRATIVE, PROPOSE_VIEW
 from storage.db import session_scope
 from storage.models import Review, Timer

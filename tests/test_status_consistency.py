@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot import decisions, reviews
 from bot.decision_log import record_decision, set_record_message
 from bot.reviews import Answer, ReviewError
-from handlers.slack import coalesce
+from handlers import coalesce
 from handlers.slack.blocks.decisions import PULL_ANDON
 from storage.db import session_scope
 from storage.models import AndonPull, Decision, Review

@@ -283,3 +283,28 @@ class LoggedReceipt:
     confidence: int
     confidence_note: str | None
     review_on: datetime
+
+
+def calibration_text(bands: tuple[BandLine, ...]) -> str:
+    """Calibration in words: per confidence band, how many reviewed decisions were kept,
+    amended and reversed ("—" where none was reviewed)."""
+    parts = []
+    for band in bands:
+        n = band.reviewed
+        if not n:
+            parts.append(f"{band.label}: —")
+            continue
+        shares = ", ".join(
+            f"{round(100 * count / n)}% {word}"
+            for count, word in (
+                (band.kept, "kept"),
+                (band.amended, "amended"),
+                (band.reversed, "reversed"),
+            )
+        )
+        parts.append(f"{band.label}: {n} reviewed ({shares})")
+    return "; ".join(parts)
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"

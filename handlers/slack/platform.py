@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.port import MessageRef, PostFailed, Unreachable
 from bot.views import Code, Link, Notice, Person, Place, Strong, Text, Tone
 from bot.vocabulary import PlatformName
-from handlers.slack import coalesce
+from handlers import coalesce
 from handlers.slack.api import NoWorkspace, is_admin, join_channel, team_id_of, user_timezone
 from handlers.slack.directory import channel_info, channel_members, channel_people, open_dm
 from handlers.slack.reconcile import UNANSWERED, Marker, post_once

@@ -47,7 +47,7 @@ from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 
 from bot.core import Core
-from handlers.slack import coalesce
+from handlers import coalesce
 from handlers.slack.errors import handle_error
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from bot.port import MessageRef, PostFailed, Unreachable
 from bot.references import References
 from bot.views import Notice, Person, text
 from bot.vocabulary import PlatformName
-from handlers.slack.coalesce import Coalescer
+from handlers.coalesce import Coalescer
 from handlers.teams.activity import Incoming
 from handlers.teams.cards import MENTION, render
 from handlers.teams.connector import Connector

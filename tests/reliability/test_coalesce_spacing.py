@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from handlers.slack.coalesce import Coalescer
+from handlers.coalesce import Coalescer
 
 
 def test_a_slow_render_does_not_let_the_next_one_come_early() -> None:

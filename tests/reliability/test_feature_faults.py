@@ -12,7 +12,7 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from handlers.slack import coalesce
+from handlers import coalesce
 from storage.db import session_scope
 from storage.models import Decision, Question, Timer, Vote
 from tests.conftest import RunningBot, bot_env

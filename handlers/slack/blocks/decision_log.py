@@ -9,7 +9,6 @@ from typing import Any
 from bot.views.decision_log import (
     HOME_COUNT_CAP,
     HOME_STATUSES,
-    BandLine,
     EntryLine,
     HomeFilters,
     HomeUnavailable,
@@ -22,6 +21,8 @@ from bot.views.decision_log import (
     RecordView,
     ReviewLine,
     SupersededView,
+    calibration_text,
+    percent,
 )
 from bot.vocabulary import DecisionStatus, Stance
 from handlers.slack.platform import mrkdwn, renders
@@ -242,31 +243,6 @@ def _long(text: str) -> list[dict[str, Any]]:
     return [section(piece) for piece in split_text(text) if piece.strip()]
 
 
-def calibration_text(bands: tuple[BandLine, ...]) -> str:
-    """Calibration in words: per confidence band, how many reviewed decisions were kept,
-    amended and reversed ("—" where none was reviewed)."""
-    parts = []
-    for band in bands:
-        n = band.reviewed
-        if not n:
-            parts.append(f"{band.label}: —")
-            continue
-        shares = ", ".join(
-            f"{round(100 * count / n)}% {word}"
-            for count, word in (
-                (band.kept, "kept"),
-                (band.amended, "amended"),
-                (band.reversed, "reversed"),
-            )
-        )
-        parts.append(f"{band.label}: {n} reviewed ({shares})")
-    return "; ".join(parts)
-
-
-def percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "—"
-
-
 def metrics_lines(metrics: MetricsView) -> list[str]:
     median = f"{metrics.median_confidence:g}%" if metrics.median_confidence is not None else "—"
     per_narrative = f"{metrics.questions / metrics.narratives:.1f}" if metrics.narratives else "—"
@@ -287,7 +263,9 @@ def metrics_lines(metrics: MetricsView) -> list[str]:
 def build_stats_blocks(metrics: MetricsView) -> list[dict[str, Any]]:
     blocks = [section("*Decision log — input metrics*\n" + "\n".join(metrics_lines(metrics)))]
     if metrics.calibration:
-        lines = ["*Confidence recorded vs. information actually had (reviews due in the last 30 days)*"]
+        lines = [
+            "*Confidence recorded vs. information actually had (reviews due in the last 30 days)*"
+        ]
         for row in metrics.calibration:
             lines.append(
                 f"• {mention(row.owner)}: recorded {row.recorded_confidence:.0f}%, "

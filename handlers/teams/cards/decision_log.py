@@ -13,9 +13,10 @@ from bot.views.decision_log import (
     MetricsView,
     RecordView,
     SupersededView,
+    calibration_text,
+    percent,
 )
 from bot.vocabulary import DecisionStatus
-from handlers.slack.blocks.decision_log import calibration_text, percent
 from handlers.teams.cards import Card, block, card, day, markdown, mention, renders, user, when
 
 STATUS_NAMES = {

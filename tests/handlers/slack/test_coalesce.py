@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from handlers.slack.coalesce import Coalescer
+from handlers.coalesce import Coalescer
 
 
 class Recorder:

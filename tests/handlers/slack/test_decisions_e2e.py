@@ -9,7 +9,7 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from handlers.slack import coalesce
+from handlers import coalesce
 from handlers.slack.blocks.decisions import (
     ANDON_VIEW,
     COMMIT,
