@@ -104,3 +104,26 @@ def test_one_default_mode_in_manifest_env_example_and_readme() -> None:
     assert not re.search(r"^SLACK_SIGNING_SECRET=", example, re.M)
     readme = (REPO / "README.md").read_text()
     assert "Socket Mode is the default" in readme
+
+
+def _command_rows() -> list[tuple[str, str]]:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(/[^`]+)` \| `@Narrative ([^`]+)` \|", section, re.M)
+    assert rows, "the README's command table has no Slack | Teams rows"
+    return rows
+
+
+def test_the_readme_command_table_names_each_command_in_slack_and_teams() -> None:
+    """Every row shows the Slack form and the same words as the Teams form; the first words
+    are commands the manifest registers and the Teams side answers; none is left out."""
+    from handlers.teams.app import COMMANDS
+
+    slash = {c["command"] for c in manifest()["features"]["slash_commands"]}
+    rows = _command_rows()
+    for slack, teams in rows:
+        assert slack[1:] == teams, (slack, teams)
+        assert slack.split()[0] in slash
+        assert teams.split()[0] in COMMANDS
+    assert {s.split()[0] for s, _ in rows} == slash
+    assert {t.split()[0] for _, t in rows} == set(COMMANDS) - {"help"}
