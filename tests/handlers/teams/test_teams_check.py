@@ -12,7 +12,7 @@ import pytest
 from bot.config import TEAMS_AUTHORITY, TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET, TEAMS_TENANT_ID
 from handlers.teams.check import explain
 from tests.entra_double import EntraDouble
-from tests.process import run_cli
+from tests.process import free_port, run_cli
 
 CLIENT_ID = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
 SECRET = "the-secret-value"
@@ -34,6 +34,10 @@ def credentials(entra: EntraDouble, sqlite_url: str, *, trusted: bool = True) ->
         TEAMS_AUTHORITY: entra.authority,
         "HOST": "127.0.0.1",
         "DATABASE_URL": sqlite_url,
+        # A guard: any HTTPS request to a host other than the double (MSAL's instance discovery
+        # at login.microsoftonline.com, say) goes to a closed loopback port and fails, never out.
+        "HTTPS_PROXY": f"http://127.0.0.1:{free_port()}",
+        "NO_PROXY": "127.0.0.1",
     }
     if trusted:
         env["REQUESTS_CA_BUNDLE"] = str(entra.ca_file)
