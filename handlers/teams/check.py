@@ -15,6 +15,7 @@ from bot.config import (
     ConfigError,
     Settings,
 )
+from handlers.teams.connector import TokenRefused
 from handlers.teams.runtime import token_source
 
 # Microsoft Entra's error codes (AADSTS…) for what a person can fix here.
@@ -83,8 +84,8 @@ def check_teams(settings: Settings) -> str:
     try:
         asyncio.run(token_source(teams)("https://smba.trafficmanager.net/teams/"))
     except Exception as exc:  # noqa: BLE001 - every failure is explained, none shown raw
-        said = explain(f"{type(exc).__name__}: {exc}", host)
-        raise ConfigError(f"{said} See {README_TEAMS_APP}.") from None
+        failure = exc.entra if isinstance(exc, TokenRefused) else f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"{explain(failure, host)} See {README_TEAMS_APP}.") from None
     return (
         f"ok: the bot got a token for app {teams.client_id}; {endpoint}; set the messaging "
         "endpoint to https://YOUR-HOST/api/messages in the Azure Bot's configuration"

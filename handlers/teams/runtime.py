@@ -9,7 +9,7 @@ from bot.config import Settings, TeamsSettings
 from bot.core import Core
 from bot.references import References
 from handlers.teams.app import TeamsBot
-from handlers.teams.connector import Connector, TokenSource, no_token
+from handlers.teams.connector import Connector, TokenRefused, TokenSource, no_token
 from handlers.teams.platform import UPDATE_INTERVAL, TeamsPlatform
 
 # The Bot Framework's scope for calls to the connector service.
@@ -37,18 +37,23 @@ def token_source(teams: TeamsSettings) -> TokenSource:
 
     def acquire() -> str:
         nonlocal app
-        with lock:  # one app (its discovery, its cache) however many calls start at once
-            if app is None:
-                app = msal.ConfidentialClientApplication(
-                    teams.client_id,
-                    client_credential=teams.client_secret,
-                    authority=authority,
-                    instance_discovery=False if teams.authority else None,
-                )
-        result = app.acquire_token_for_client(scopes=[CONNECTOR_SCOPE])
+        try:
+            with lock:  # one app (its discovery, its cache) however many calls start at once
+                if app is None:
+                    app = msal.ConfidentialClientApplication(
+                        teams.client_id,
+                        client_credential=teams.client_secret,
+                        authority=authority,
+                        instance_discovery=False if teams.authority else None,
+                    )
+            result = app.acquire_token_for_client(scopes=[CONNECTOR_SCOPE])
+        except OSError:
+            raise  # Entra not reached (or its certificate not trusted): Unreachable
+        except Exception as exc:  # noqa: BLE001 - MSAL's ValueError for a refused discovery
+            raise TokenRefused(f"{type(exc).__name__}: {exc}") from None
         if "access_token" not in result:
             # Entra's code and words (AADSTS…), never a token.
-            raise ValueError(f"{result.get('error')}: {result.get('error_description')}")
+            raise TokenRefused(f"{result.get('error')}: {result.get('error_description')}")
         return str(result["access_token"])
 
     async def token(_service_url: str) -> str:

@@ -4,7 +4,6 @@ reached through the authority setting and trusted through REQUESTS_CA_BUNDLE."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from tests.process import free_port, run_cli
 
 CLIENT_ID = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
 SECRET = "the-secret-value"
-
-
-@pytest.fixture
-def entra(tmp_path: Path) -> Iterator[EntraDouble]:
-    double = EntraDouble(tmp_path)
-    double.start()
-    yield double
-    double.stop()
 
 
 def credentials(entra: EntraDouble, sqlite_url: str, *, trusted: bool = True) -> dict[str, str]:
