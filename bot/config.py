@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -19,6 +20,8 @@ README_TEAMS_APP = 'README.md, section "Create the Teams app"'
 TEAMS_CLIENT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
 TEAMS_CLIENT_SECRET = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
 TEAMS_TENANT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
+# Where the bot gets its token; Microsoft Entra's public cloud unless set (another cloud, a test).
+TEAMS_AUTHORITY = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHORITY"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 DEFAULT_DATABASE_URL = "sqlite:///narrative.db"
@@ -41,6 +44,8 @@ class TeamsSettings:
     client_secret: str | None
     tenant_id: str | None
     anonymous: bool
+    # The Entra authority URL (https://HOST/TENANT); None: https://login.microsoftonline.com/TENANT.
+    authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,8 @@ def _teams_summary(teams: TeamsSettings | None) -> str:
         return "not served"
     if teams.anonymous:
         return "anonymous (loopback only)"
-    return f"client id {teams.client_id}, tenant {teams.tenant_id}, secret set"
+    where = f", authority {teams.authority}" if teams.authority else ""
+    return f"client id {teams.client_id}, tenant {teams.tenant_id}, secret set{where}"
 
 
 def _redact(token: str | None) -> str:
@@ -272,7 +278,23 @@ def _teams_settings(
             )
         elif is_placeholder(value):
             problems.append(_placeholder(name))
-    return TeamsSettings(client_id, secret, tenant, anonymous=False)
+    authority = get(TEAMS_AUTHORITY)
+    if authority is not None and not _is_authority(authority):
+        problems.append(
+            f"{TEAMS_AUTHORITY} must be an https URL with the tenant in its path, such as "
+            f"'https://login.microsoftonline.com/your-directory-tenant-id', not '{authority}'; "
+            f"leave it unset for Microsoft's public cloud. See {README_SETTINGS}."
+        )
+    return TeamsSettings(client_id, secret, tenant, anonymous=False, authority=authority)
+
+
+def _is_authority(url: str) -> bool:
+    """An https URL with a host and a first path segment (the tenant), as MSAL requires."""
+    try:
+        parsed = urlparse(url)
+    except ValueError:  # e.g. an unclosed [ in an IPv6 host
+        return False
+    return parsed.scheme == "https" and bool(parsed.hostname) and parsed.path.strip("/") != ""
 
 
 def _slack_settings(

@@ -29,6 +29,7 @@ class Call:
     conversation: str | None = None
     activity_id: str | None = None  # the replied-to or updated activity
     answered_id: str | None = None  # the id the double gave a new activity
+    authorization: str | None = None  # the Authorization header the bot sent
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -137,6 +138,7 @@ class TeamsDouble:
         body = json.loads(raw) if raw else None
         path = request.path
         call = Call(request.method, path, body)
+        call.authorization = request.headers.get("Authorization")
         parts = path.strip("/").split("/")
         if len(parts) >= 3 and parts[:2] == ["v3", "conversations"]:
             call.conversation = parts[2]

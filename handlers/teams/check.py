@@ -4,15 +4,18 @@ wrong in words."""
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlparse
 
 from bot.config import (
     README_TEAMS_APP,
+    TEAMS_AUTHORITY,
     TEAMS_CLIENT_ID,
     TEAMS_CLIENT_SECRET,
     TEAMS_TENANT_ID,
     ConfigError,
     Settings,
 )
+from handlers.teams.connector import TokenRefused
 from handlers.teams.runtime import token_source
 
 # Microsoft Entra's error codes (AADSTS…) for what a person can fix here.
@@ -40,15 +43,28 @@ _ENTRA_ERRORS = (
 )
 
 
-def explain(failure: str) -> str:
-    """A token failure in words: what Entra said, and what to change."""
+def explain(failure: str, host: str = "login.microsoftonline.com") -> str:
+    """A token failure in words: what Entra (at `host`) said, and what to change."""
     for code, words in _ENTRA_ERRORS:
         if code in failure:
             return f"Microsoft Entra refused the bot's credentials ({code}): {words}."
+    if "Unable to get authority configuration" in failure:
+        # MSAL's words when the tenant's OpenID discovery is refused (Entra: AADSTS90002).
+        return (
+            f"Microsoft Entra does not know the tenant: check {TEAMS_TENANT_ID} (the Directory "
+            f"(tenant) ID), and {TEAMS_AUTHORITY} if set."
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in failure or "SSLError" in failure:
+        return (
+            f"The certificate of {host} is not trusted, so the bot did not ask it for a token: "
+            f"if {TEAMS_AUTHORITY} names a service whose certificate a private CA signed, put "
+            "that CA in the file REQUESTS_CA_BUNDLE names (or fix the proxy that intercepts "
+            "HTTPS)."
+        )
     if "ConnectionError" in failure or "Max retries" in failure or "timed out" in failure:
         return (
-            "Could not reach Microsoft Entra (login.microsoftonline.com) to get a token: check "
-            "the network and any proxy settings (HTTPS_PROXY)."
+            f"Could not reach Microsoft Entra ({host}) to get a token: check the network and "
+            "any proxy settings (HTTPS_PROXY)."
         )
     return (
         f"Microsoft Entra did not give the bot a token; check {TEAMS_CLIENT_ID}, "
@@ -63,12 +79,13 @@ def check_teams(settings: Settings) -> str:
     endpoint = f"serves POST /api/messages on {settings.host}:{settings.port}"
     if teams.anonymous:
         return f"anonymous (no token to check; loopback only); {endpoint}"
+    host = urlparse(teams.authority).hostname if teams.authority else None
+    host = host or "login.microsoftonline.com"
     try:
         asyncio.run(token_source(teams)("https://smba.trafficmanager.net/teams/"))
     except Exception as exc:  # noqa: BLE001 - every failure is explained, none shown raw
-        raise ConfigError(
-            f"{explain(f'{type(exc).__name__}: {exc}')} See {README_TEAMS_APP}."
-        ) from None
+        failure = exc.entra if isinstance(exc, TokenRefused) else f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"{explain(failure, host)} See {README_TEAMS_APP}.") from None
     return (
         f"ok: the bot got a token for app {teams.client_id}; {endpoint}; set the messaging "
         "endpoint to https://YOUR-HOST/api/messages in the Azure Bot's configuration"

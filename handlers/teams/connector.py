@@ -28,6 +28,15 @@ MAX_RETRY_AFTER = 30.0
 TokenSource = Callable[[str], Awaitable[str]]
 
 
+class TokenRefused(PostFailed):
+    """Microsoft Entra gave the bot no token, so nothing can be posted; `entra` is what it said
+    (its AADSTS code and words; never a secret)."""
+
+    def __init__(self, entra: str) -> None:
+        super().__init__("token_refused")
+        self.entra = entra
+
+
 async def no_token(_service_url: str) -> str:
     """Anonymous mode: replies go to the activity's `serviceUrl` without a token."""
     return ""
@@ -80,8 +89,9 @@ class Connector:
 
     async def _once(self, service_url: str, use: Callable[[ConnectorClient], Awaitable[T]]) -> T:
         base = service_url if service_url.endswith("/") else service_url + "/"
+        token = await self._token(service_url)  # first: a refused token leaves no session open
         session = ClientSession(base_url=base, timeout=ClientTimeout(total=self._timeout))
-        client = ConnectorClient(base, await self._token(service_url), session=session)
+        client = ConnectorClient(base, token, session=session)
         try:
             return await use(client)
         finally:

@@ -3,36 +3,62 @@
 
 from __future__ import annotations
 
+import threading
+
 from bot.config import Settings, TeamsSettings
 from bot.core import Core
 from bot.references import References
 from handlers.teams.app import TeamsBot
-from handlers.teams.connector import Connector, TokenSource, no_token
+from handlers.teams.connector import Connector, TokenRefused, TokenSource, no_token
 from handlers.teams.platform import UPDATE_INTERVAL, TeamsPlatform
 
 # The Bot Framework's scope for calls to the connector service.
 CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 
 
-def token_source(teams: TeamsSettings, *, authority: str | None = None) -> TokenSource:
+def token_source(teams: TeamsSettings) -> TokenSource:
     """How each connector call gets its token: none in anonymous mode, else the app's own
-    (client credentials through the SDK's MSAL provider, which caches it)."""
+    (client credentials through MSAL, whose cache keeps it until shortly before it expires).
+
+    MSAL is used directly rather than through the Agents SDK's `MsalAuth`, which cannot turn off
+    MSAL's instance discovery: with an authority other than Microsoft's own hosts (the
+    `..._AUTHORITY` setting) MSAL would first ask login.microsoftonline.com about it. A set
+    authority is one the operator vouches for, as MSAL's documentation recommends. Its
+    certificate is checked against the system's CAs, or REQUESTS_CA_BUNDLE when set."""
     if teams.anonymous:
         return no_token
-    from microsoft_agents.authentication.msal import MsalAuth
-    from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
+    import asyncio
 
-    auth = MsalAuth(
-        AgentAuthConfiguration(
-            client_id=teams.client_id,
-            tenant_id=teams.tenant_id,
-            client_secret=teams.client_secret,
-            authority=authority,
-        )
-    )
+    import msal
 
-    async def token(service_url: str) -> str:
-        return await auth.get_access_token(service_url, [CONNECTOR_SCOPE])
+    authority = teams.authority or f"https://login.microsoftonline.com/{teams.tenant_id}"
+    app: msal.ConfidentialClientApplication | None = None
+    lock = threading.Lock()
+
+    def acquire() -> str:
+        nonlocal app
+        try:
+            with lock:  # one app (its discovery, its cache) however many calls start at once
+                if app is None:
+                    app = msal.ConfidentialClientApplication(
+                        teams.client_id,
+                        client_credential=teams.client_secret,
+                        authority=authority,
+                        instance_discovery=False if teams.authority else None,
+                    )
+            result = app.acquire_token_for_client(scopes=[CONNECTOR_SCOPE])
+        except OSError:
+            raise  # Entra not reached (or its certificate not trusted): Unreachable
+        except Exception as exc:  # noqa: BLE001 - MSAL's ValueError for a refused discovery
+            raise TokenRefused(f"{type(exc).__name__}: {exc}") from None
+        if "access_token" not in result:
+            # Entra's code and words (AADSTS…), never a token.
+            raise TokenRefused(f"{result.get('error')}: {result.get('error_description')}")
+        return str(result["access_token"])
+
+    async def token(_service_url: str) -> str:
+        # MSAL is synchronous: off the event loop.
+        return await asyncio.to_thread(acquire)
 
     return token
 

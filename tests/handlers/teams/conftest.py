@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from bot.core import Core, build_core
 from handlers.teams.app import TeamsBot
 from handlers.teams.runtime import build_teams
 from handlers.web import HttpServer
+from tests.entra_double import EntraDouble
 from tests.teams_double import TeamsDouble
 
 
@@ -66,3 +68,12 @@ def teams_bot(teams: TeamsDouble, sqlite_url: str) -> Iterator[TeamsBotRunning]:
     running = TeamsBotRunning(teams, sqlite_url)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def entra(tmp_path: Path) -> Iterator[EntraDouble]:
+    """Microsoft Entra over HTTPS on loopback; its CA is in `entra.ca_file`."""
+    double = EntraDouble(tmp_path)
+    double.start()
+    yield double
+    double.stop()
