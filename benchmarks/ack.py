@@ -138,7 +138,9 @@ def bench_ack(
         clients = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
         def send(name: str, total: int) -> Run:
-            return clients.submit(_load_from, urls[name], command, text, total, concurrency).result()
+            return clients.submit(
+                _load_from, urls[name], command, text, total, concurrency
+            ).result()
 
         results = {name: Run() for name in servers}
         end_to_end = {name: 0.0 for name in servers if name != floor}

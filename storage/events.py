@@ -23,9 +23,7 @@ def record_event(*, session: Session, team_id: str, event_id: str, now: datetime
     return True
 
 
-def record_events(
-    *, session: Session, deliveries: list[tuple[str, str]], now: datetime
-) -> None:
+def record_events(*, session: Session, deliveries: list[tuple[str, str]], now: datetime) -> None:
     """Remember many (team id, event id) pairs in one statement; pairs already there stay as
     they are (one INSERT, not a savepoint and a flush for each: it runs beside
     acknowledgements)."""
