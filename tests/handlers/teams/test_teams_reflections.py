@@ -257,3 +257,27 @@ def test_the_digest_card_keeps_long_answers_whole_and_never_mentions_from_text()
     assert f"- <at>{BEN}</at>: {long_answer.strip()}" in [t.strip() for t in texts]
     assert f"- <at>{CY}</at>: ‹at›Ana‹/at› \\*x\\*" in texts
     assert "2 of 3 channel members answered." in texts
+
+
+def test_a_scheduled_round_teams_refuses_tells_its_scheduler_once(
+    running: TeamsBotRunning,
+) -> None:
+    double = running.double
+    with freeze_time("2026-12-06 12:00:00", tick=True) as clock:
+        reflect(running, "every monday 09:00")
+        told_before = len(double.posts(double.chat_of(ANA)))
+        double.fail("POST", f"/v3/conversations/{CHANNEL}/activities", 403, times=2)
+        clock.move_to("2026-12-07 08:00:00")
+        running.core.timers.run_due()
+        notes = double.posts(double.chat_of(ANA))[told_before:]
+        assert len(notes) == 1
+        assert "could not post the scheduled reflection round" in notes[0].card_text
+        assert "reflect off there stops the schedule" in notes[0].card_text
+        # The retry is refused too: not told again; the next retry posts the round once.
+        clock.move_to("2026-12-07 09:00:00")
+        running.core.timers.run_due()
+        assert len(double.posts(double.chat_of(ANA))) == told_before + 1
+        clock.move_to("2026-12-07 12:00:00")
+        running.core.timers.run_due()
+        assert len(round_cards(double)) == 1
+        assert rounds(running)[0].message_ts == round_cards(double)[0].answered_id
