@@ -292,3 +292,18 @@ def execute(double: TeamsDouble, verb: str, decision: int, *, reply_to: str, **k
 def task(double: TeamsDouble, name: str, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
     """A `task/fetch` (a dialog button) or `task/submit` (the dialog's form) invoke."""
     return activity(double, "invoke", name=name, value={"data": data}, **kw)
+
+
+def thread_reply(
+    double: TeamsDouble,
+    root: str,
+    text: str,
+    *,
+    kind: str = "message",
+    conversation: str = CHANNEL,
+    **kw: Any,
+) -> dict[str, Any]:
+    """A reply in the thread of channel message `root`, without a mention (Teams names the
+    thread in the conversation id); `kind` `messageUpdate`/`messageDelete` with the reply's
+    `id` edits or deletes it."""
+    return activity(double, kind, text=text, conversation=f"{conversation};messageid={root}", **kw)

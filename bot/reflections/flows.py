@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 
 # Why a scheduled round could not be posted that only a person can fix (invite the bot, pick
 # another channel): the scheduler is told once; other refusals are only retried.
-NEEDS_A_PERSON = ("not_in_channel", "channel_not_found", "is_archived")
+# Teams says `http_403` when the bot is not in the team or chat, `http_404` when it is gone.
+NEEDS_A_PERSON = ("not_in_channel", "channel_not_found", "is_archived", "http_403", "http_404")
 
 
 @dataclass(frozen=True)

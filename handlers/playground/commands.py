@@ -12,6 +12,7 @@ from bot import decision_log, decisions, log_export, meetings, reflections
 from bot.meetings import NarrativeInputError
 from bot.proposals import ProposalError
 from bot.reflection_schedule import ScheduleError, parse_schedule
+from bot.reflections import commands as reflect_commands
 from bot.views import Notice, OpenForm, notice, warning
 from bot.views.decision_log import Listing
 from handlers.playground.asked import Asked, Said
@@ -202,14 +203,12 @@ def reflect(asked: Asked, text: str) -> Said:
         return run(asked, text, rest.strip())
     except ScheduleError as exc:
         return asked.tell(usage(bad_schedule_text(str(exc))))
-    except slack_reflect.CommandError as exc:
+    except reflect_commands.CommandError as exc:
         return asked.tell(warning(str(exc)))
 
 
 def reflect_now(asked: Asked, text: str, _rest: str) -> Said:
-    body, collect = slack_reflect.split_collect(text)
-    if body.lower() != "now":
-        raise slack_reflect.CommandError("`/reflect now` takes only `for DURATION`, e.g. `for 1d`.")
+    collect = reflect_commands.parse_now(text, command=slack_reflect.COMMAND)
     failed = reflections.post_now(
         asked.core, team_id=asked.team, channel_id=asked.place, collect=collect
     )
@@ -217,7 +216,7 @@ def reflect_now(asked: Asked, text: str, _rest: str) -> Said:
 
 
 def reflect_schedule(asked: Asked, text: str, _rest: str) -> Said:
-    body, collect = slack_reflect.split_collect(text)
+    body, collect = reflect_commands.split_collect(text)
     parsed = parse_schedule(body)
     return asked.tell(
         reflections.set_schedule(
@@ -254,7 +253,7 @@ def reflect_questions(asked: Asked, _text: str, _rest: str) -> Said:
 
 
 def reflect_pick(asked: Asked, _text: str, rest: str) -> Said:
-    chosen = slack_reflect.parse_pick(rest)
+    chosen = reflect_commands.parse_pick(rest, command=slack_reflect.COMMAND)
     return asked.tell(
         reflections.pick_per_round(
             asked.core,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -14,15 +13,16 @@ from slack_sdk import WebClient
 
 from bot import reflections
 from bot.core import Core
-from bot.durations import format_duration, looks_like_duration, parse_duration
-from bot.inputs import parse_id
 from bot.reflection_schedule import ScheduleError, parse_schedule
+from bot.reflections import commands
+from bot.reflections.commands import CommandError, Subcommand, split_collect
 from bot.views import OpenForm
 from handlers.slack.api import team_id_of
 from handlers.slack.blocks.reflections import bad_schedule_text
 from handlers.slack.platform import render
 from handlers.slack.render import ephemeral, escape
 
+COMMAND = "/reflect"
 USAGE = (
     "*/reflect* asks the team the standard reflection questions.\n"
     "• `/reflect now` — post a reflection round now (answers are collected for 2 days; "
@@ -36,10 +36,6 @@ USAGE = (
     "• `/reflect pick 3` — ask a rotating 3 of the questions each round (`pick all` to ask all)\n"
     "• `/reflect help` — this message"
 )
-
-
-class CommandError(ValueError):
-    """The command's words cannot be read; the message says how to write them."""
 
 
 @dataclass(frozen=True)
@@ -74,35 +70,8 @@ class Request:
         return str(self.command.get("trigger_id") or "")
 
 
-def split_collect(text: str) -> tuple[str, timedelta | None]:
-    """Take a trailing `for DURATION` (how long answers are collected) off the command text."""
-    words = text.split()
-    if len(words) < 2 or words[-2].lower() != "for":
-        return text, None
-    if not looks_like_duration(words[-1]):
-        raise CommandError(f"`{words[-1]}` is not a duration; write e.g. `for 2d` or `for 36h`.")
-    try:
-        collect: timedelta | None = parse_duration(words[-1])
-    except ValueError:  # longer than any duration the bot takes
-        collect = None
-    if collect is None or not reflections.MIN_COLLECT <= collect <= reflections.MAX_COLLECT:
-        raise CommandError(
-            f"Answers can be collected for {format_duration(reflections.MIN_COLLECT)} to "
-            f"{format_duration(reflections.MAX_COLLECT)}."
-        )
-    return " ".join(words[:-2]), collect
-
-
 def parse_pick(arg: str) -> int | None:
-    if arg.lower() in ("all", "off", "0"):
-        return None
-    pick = parse_id(arg)
-    if pick is None or not 1 <= pick <= reflections.MAX_QUESTIONS:
-        raise CommandError(
-            f"`/reflect pick` takes a number of questions from 1 to {reflections.MAX_QUESTIONS}, "
-            "or `all`; e.g. `/reflect pick 3`."
-        )
-    return pick
+    return commands.parse_pick(arg, command=COMMAND)
 
 
 def private(view: object) -> dict[str, Any]:
@@ -114,9 +83,7 @@ def private(view: object) -> dict[str, Any]:
 
 
 def now(r: Request) -> None:
-    body, collect = split_collect(r.text)
-    if body.lower() != "now":
-        raise CommandError("`/reflect now` takes only `for DURATION`, e.g. `for 1d`.")
+    collect = commands.parse_now(r.text, command=COMMAND)
     r.ack()
     failed = reflections.post_now(
         r.core, team_id=r.team_id, channel_id=r.channel_id, collect=collect
@@ -179,17 +146,17 @@ def usage(r: Request) -> None:
     r.ack(ephemeral(USAGE))
 
 
+LISTENERS: dict[Subcommand, Callable[[Request], None]] = {
+    Subcommand.USAGE: usage,
+    Subcommand.NOW: now,
+    Subcommand.SCHEDULE: schedule,
+    Subcommand.OFF: off,
+    Subcommand.STATUS: status,
+    Subcommand.QUESTIONS: questions,
+    Subcommand.PICK: pick,
+}
 SUBCOMMANDS: dict[str, Callable[[Request], None]] = {
-    "": usage,
-    "help": usage,
-    "now": now,
-    "every": schedule,
-    "monthly": schedule,
-    "off": off,
-    "stop": off,
-    "status": status,
-    "questions": questions,
-    "pick": pick,
+    word: LISTENERS[sub] for word, sub in commands.SUBCOMMANDS.items()
 }
 
 

@@ -77,3 +77,71 @@ def test_each_timer_fires_once_on_its_own_platform(both: BothBot, teams: TeamsDo
     teams_snap = decisions.load(both.core, team_id="tenant-1", decision_id=slack_decision + 1)
     assert (slack_snap.label, teams_snap.label) == ("D-1", "D-1")
     assert teams_snap.decision.status == DecisionStatus.VOTING
+
+
+def test_a_reflection_round_agrees_on_slack_and_teams(both: BothBot, teams: TeamsDouble) -> None:
+    """The same round on both platforms: one answer in the form, one thread reply naming
+    question 2, the round closing with one digest counting 2 of 3 channel members."""
+    from sqlmodel import select
+
+    from storage.db import session_scope
+    from storage.models import ReflectionAnswer, ReflectionRound
+    from tests.teams_double import task, thread_reply
+
+    slack_channel, tenant = "C0GENERAL", "tenant-1"
+    both.slack.channel_members[slack_channel] = ["U0ALICE", "U0BOB", "U0CAROL"]
+    teams.members[CHANNEL] = [{"id": p, "name": p[3:]} for p in ("29:ana", "29:ben", "29:cy")]
+
+    def round_of(team: str) -> ReflectionRound:
+        with session_scope(both.core.engine) as session:
+            rows = select(ReflectionRound).where(ReflectionRound.team_id == team)
+            return session.exec(rows).one()
+
+    def answers_of(team: str) -> list[tuple[int | None, str, str]]:
+        with session_scope(both.core.engine) as session:
+            rows = select(ReflectionAnswer).where(ReflectionAnswer.team_id == team)
+            found = session.exec(rows.order_by(ReflectionAnswer.id))
+            return [(a.question_index, a.text, a.source) for a in found]
+
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:
+        assert both.client.command("/reflect", "now").status == 200
+        status, _ = teams.send(both.teams_url, mention_message(teams, "reflect now"))
+        assert status == 202
+        both.wait_idle()
+        slack_round, teams_round = round_of(TEAM), round_of(tenant)
+        assert slack_round.message_ts and teams_round.message_ts
+        # Bob / Ben answer the first question in the form (the Slack modal, the Teams dialog).
+        modal = {"q0": {"answer": {"type": "plain_text_input", "value": "We moved too fast"}}}
+        reply = both.client.view_submission(
+            "reflection_answers", modal, private_metadata=str(slack_round.id), user_id="U0BOB"
+        )
+        assert reply.status == 200
+        dialog = {"verb": "reflection_answer", "round": teams_round.id, "q0": "We moved too fast"}
+        status, body = teams.send(both.teams_url, task(teams, "task/submit", dialog, user="29:ben"))
+        assert "Saved your answers to 1 of 9 questions" in body["task"]["value"]
+        # Carol / Cy reply in the round's thread, answering question 2.
+        both.client.message(
+            slack_channel, "2. Weekly demos", user="U0CAROL", thread_ts=slack_round.message_ts
+        )
+        reply_in_thread = thread_reply(
+            teams, teams_round.message_ts, "2. Weekly demos", user="29:cy"
+        )
+        assert teams.send(both.teams_url, reply_in_thread)[0] == 202
+        both.wait_idle()
+        expected = [(0, "We moved too fast", "modal"), (1, "Weekly demos", "thread")]
+        assert answers_of(TEAM) == answers_of(tenant) == expected
+
+        clock.move_to("2026-12-03 09:00:01")
+        assert both.run_timers() == 2
+        both.wait_idle()
+        slack_digests = [
+            c
+            for c in both.slack.calls("chat.postMessage")
+            if c.params.get("thread_ts") == slack_round.message_ts
+        ]
+        teams_digests = [c for c in teams.posts(CHANNEL) if c.activity_id == teams_round.message_ts]
+        assert len(slack_digests) == len(teams_digests) == 1
+        counted = "2 of 3 channel members answered"
+        assert counted in str(slack_digests[0].params) and counted in teams_digests[0].card_text
+        assert round_of(TEAM).member_count == round_of(tenant).member_count == 3
+        assert both.run_timers() == 0
