@@ -83,8 +83,19 @@ class ChatPlatform(Protocol):
         logs and returns when it cannot be delivered."""
         ...
 
-    def dm(self, team: str, person: str, view: object, *, key: str | None = None) -> MessageRef:
-        """Send `person` a direct message. Raises `PostFailed`, `Unreachable`."""
+    def dm(
+        self,
+        team: str,
+        person: str,
+        view: object,
+        *,
+        key: str | None = None,
+        fallback: str | None = None,
+    ) -> MessageRef:
+        """Send `person` a direct message. A platform that may be refused a private chat
+        (Teams, where the app is not installed for them) mentions them in `fallback` (a place)
+        instead, else where it last saw them; the others ignore it.
+        Raises `PostFailed`, `Unreachable`."""
         ...
 
     def timezone(self, team: str, person: str) -> str:

@@ -553,7 +553,12 @@ def send_review(core: Core, timer: Timer) -> None:
     prompt = start_review(core, timer=timer, tz=platform.timezone(timer.team_id, owner))
     if prompt is None:
         return
-    sent = platform.dm(timer.team_id, prompt.decision.owner_id, prompt_view(prompt))
+    decision = prompt.decision
+    # Where the platform cannot reach the owner privately, they are mentioned in the decision's
+    # channel (not wherever they were last seen).
+    sent = platform.dm(
+        timer.team_id, decision.owner_id, prompt_view(prompt), fallback=decision.channel_id
+    )
     mark_sent(
         core,
         team_id=timer.team_id,
@@ -573,7 +578,7 @@ def send_reminder(core: Core, timer: Timer) -> None:
     prompt = due_reminder(core, timer=timer, tz=platform.timezone(timer.team_id, owner))
     if prompt is None:
         return
-    platform.dm(timer.team_id, owner, prompt_view(prompt))
+    platform.dm(timer.team_id, owner, prompt_view(prompt), fallback=found[1].channel_id)
     mark_reminded(core, team_id=timer.team_id, review_id=timer.ref_id)
 
 
@@ -734,6 +739,77 @@ def submit_form(
             platform.tell(team_id, user_id, warning(str(exc)))
             return None
         return FormErrors(((exc.field or DEFAULT_FIELD, str(exc)),))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A review answered where the platform answers the click itself (Teams): the owner's
+    message as it now reads, and the announcement, to run after answering."""
+
+    view: ReviewAnsweredView
+    announce: Callable[[], None]
+
+
+def _answered(core: Core, platform: ChatPlatform, result: ReviewResult) -> Answered:
+    return Answered(answered_view(result), partial(announce, core, platform, result))
+
+
+def snooze_here(
+    core: Core,
+    platform: ChatPlatform,
+    *,
+    team_id: str,
+    user_id: str,
+    review_id: int,
+    period: str,
+) -> Answered | Notice:
+    """Snooze a week or a month, answered in the click's own answer; `Answered.announce`
+    then shows the outcome."""
+    found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
+    if isinstance(found, Notice):
+        return found
+    try:
+        result = answer_review(
+            core,
+            team_id=team_id,
+            review_id=review_id,
+            user_id=user_id,
+            answer=Answer(outcome=ReviewAnswer.SNOOZE, snooze=period),
+        )
+    except ReviewError as exc:
+        return notice(str(exc))
+    return _answered(core, platform, result)
+
+
+def submit_here(
+    core: Core,
+    platform: ChatPlatform,
+    *,
+    team_id: str,
+    user_id: str,
+    review_id: int,
+    form: FormAnswer,
+) -> Answered | FormErrors | Notice:
+    """A Keep or Amend/Reverse form, answered in the submission's own answer (the platform
+    can wait for the admin look-up): errors to show beside the fields, or who may not answer;
+    `Answered.announce` then shows the outcome."""
+    in_form = answers_in_form(core, team_id=team_id, user_id=user_id, review_id=review_id)
+    if in_form is None:
+        return notice(GONE)
+    if not in_form and not platform.is_admin(team_id, user_id):
+        return notice(NOT_YOURS)
+    result = submit_form(
+        core,
+        platform,
+        team_id=team_id,
+        user_id=user_id,
+        review_id=review_id,
+        form=form,
+        in_form=True,
+    )
+    if isinstance(result, ReviewResult):
+        return _answered(core, platform, result)
+    return result if result is not None else notice(GONE)
 
 
 def announce(core: Core, platform: ChatPlatform, result: ReviewResult) -> None:

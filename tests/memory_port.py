@@ -111,7 +111,15 @@ class MemoryPlatform:
         with self._lock:
             self.told.append(Told(team, person, notice, place))
 
-    def dm(self, team: str, person: str, view: object, *, key: str | None = None) -> MessageRef:
+    def dm(
+        self,
+        team: str,
+        person: str,
+        view: object,
+        *,
+        key: str | None = None,
+        fallback: str | None = None,
+    ) -> MessageRef:
         ref = self.post(team, f"D-{person}", view, key=key)
         with self._lock:
             self.dms.append(self.messages[(ref.place, ref.id)])

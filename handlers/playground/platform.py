@@ -177,7 +177,15 @@ class PlaygroundPlatform:
             self.told.append(Told(len(self.told) + 1, person, notice, place, self.clock.now()))
             self._changed()
 
-    def dm(self, team: str, person: str, view: object, *, key: str | None = None) -> MessageRef:
+    def dm(
+        self,
+        team: str,
+        person: str,
+        view: object,
+        *,
+        key: str | None = None,
+        fallback: str | None = None,
+    ) -> MessageRef:
         return self.post(team, dm_place(person), view, key=key)
 
     def timezone(self, team: str, person: str) -> str:

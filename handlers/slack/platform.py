@@ -196,7 +196,15 @@ class SlackPlatform:
         except (SlackApiError, *UNANSWERED):
             log.warning("could not tell %s privately", person)
 
-    def dm(self, team: str, person: str, view: object, *, key: str | None = None) -> MessageRef:
+    def dm(
+        self,
+        team: str,
+        person: str,
+        view: object,
+        *,
+        key: str | None = None,
+        fallback: str | None = None,
+    ) -> MessageRef:
         client = self.client_for(team)
         try:
             channel = open_dm(client, person)

@@ -250,20 +250,30 @@ class TeamsPlatform:
         except (PostFailed, Unreachable) as exc:
             log.warning("could not tell %s privately: %s", person, exc)
 
-    def dm(self, team: str, person: str, view: object, *, key: str | None = None) -> MessageRef:
+    def dm(
+        self,
+        team: str,
+        person: str,
+        view: object,
+        *,
+        key: str | None = None,
+        fallback: str | None = None,
+    ) -> MessageRef:
         """The person's 1:1 chat (opened with POST v3/conversations when new); where Teams
-        refuses (the app is not installed for them), a mention in their last channel."""
+        refuses (the app is not installed for them), a mention in `fallback` or else in the
+        channel they were last seen in."""
         someone = self.directory.person(team, person)
         chat = someone.chat
         if chat is None:
             try:
                 chat = self._open_chat(team, person)
             except PostFailed:
-                if someone.place is None:
+                place = fallback or someone.place
+                if place is None:
                     raise
                 log.info("no 1:1 chat with %s; mentioning them in a channel instead", person)
-                self.post(team, someone.place, Notice(text(Person(person), " — a note for you:")))
-                return self.post(team, someone.place, view, key=key)
+                self.post(team, place, Notice(text(Person(person), " — a note for you:")))
+                return self.post(team, place, view, key=key)
             self.directory.set_chat(team, person, chat)
         return self.post(team, chat, view, key=key)
 

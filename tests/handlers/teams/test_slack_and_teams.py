@@ -3,10 +3,13 @@ once on the platform its workspace lives on."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 
 import pytest
 from freezegun import freeze_time
+from sqlmodel import select
 
 from bot import decisions
 from bot.config import load_settings
@@ -15,11 +18,13 @@ from bot.vocabulary import DecisionStatus
 from handlers.slack.app import build_app, build_client
 from handlers.teams.runtime import build_teams
 from handlers.web import HttpServer
+from storage.db import session_scope
+from storage.models import Decision, Review
 from tests.conftest import SIGNING_SECRET, TEAM, RunningBot, bot_env
 from tests.handlers.slack.decision_helpers import OWNER, propose
 from tests.signed import SignedClient
 from tests.slack_double import SlackDouble
-from tests.teams_double import CHANNEL, TeamsDouble, mention_message
+from tests.teams_double import CHANNEL, TENANT, TeamsDouble, mention_message, task
 
 
 class BothBot(RunningBot):
@@ -145,3 +150,96 @@ def test_a_reflection_round_agrees_on_slack_and_teams(both: BothBot, teams: Team
         assert counted in str(slack_digests[0].params) and counted in teams_digests[0].card_text
         assert round_of(TEAM).member_count == round_of(tenant).member_count == 3
         assert both.run_timers() == 0
+
+
+def _announcement_words(text: str) -> str:
+    """What a review's announcement says, without either platform's markup or mention form."""
+    text = re.sub(r"<@[A-Z0-9]+>|<at>[^<]*</at>", "@owner", text).replace("*", "")
+    return " ".join(text.split())
+
+
+def _review_outcome(both: BothBot, team_id: str) -> tuple[object, ...]:
+    with session_scope(both.core.engine) as session:
+        rows = session.exec(
+            select(Decision).where(Decision.team_id == team_id).order_by(Decision.number)
+        ).all()
+        review = session.exec(select(Review).where(Review.team_id == team_id)).one()
+        return (
+            [(d.number, d.status, d.final_text or d.proposal, d.confidence) for d in rows],
+            (review.outcome, review.learned, review.actual_confidence, review.new_text),
+        )
+
+
+def test_a_review_answered_amend_agrees_on_slack_and_teams(
+    both: BothBot, teams: TeamsDouble
+) -> None:
+    logged = "log We move support to EU hours confidence:40%"
+    amended = "We move support to EU and US hours"
+    learned = "US customers wait too long"
+    with freeze_time("2026-12-01 09:00:00", tick=True) as clock:  # a Tuesday
+        assert both.client.command("/decisions", logged, user_id=OWNER).status == 200
+        teams.send(both.teams_url, mention_message(teams, f"decisions {logged}"))
+        teams_record = teams.wait_for(lambda: teams.posts(CHANNEL))[0]
+        # 30 days later (40% confidence), in working hours: each owner's review message.
+        clock.move_to("2026-12-31 09:00:01")
+        assert both.run_timers() == 2
+        both.slack.wait_for("chat.postMessage", predicate=lambda c: "review_amend" in str(c.params))
+        teams.wait_for(
+            lambda: [
+                c for c in teams.posts(teams.chat_of("29:ana")) if "review_amend" in str(c.card)
+            ]
+        )
+        # Amend on Slack: the button opens the form; its submission records the answer.
+        slack_review = _review_id(both, TEAM)
+        both.client.block_action("review_amend", str(slack_review), user_id=OWNER)
+        both.slack.wait_for("views.open")
+        values = {
+            "new_text": {"value": {"type": "plain_text_input", "value": amended}},
+            "learned": {"value": {"type": "plain_text_input", "value": learned}},
+            "actual": {"value": {"type": "static_select", "selected_option": {"value": "30"}}},
+        }
+        meta = json.dumps({"review": slack_review, "outcome": "amend"})
+        both.client.view_submission("review_change", values, private_metadata=meta, user_id=OWNER)
+        # Amend in Teams: the button opens the dialog; its submission records the answer.
+        teams_review = _review_id(both, TENANT)
+        fetch = {"verb": "review_amend", "review": teams_review}
+        _, opened = teams.send(both.teams_url, task(teams, "task/fetch", fetch))
+        assert opened["task"]["type"] == "continue"
+        answer = {**fetch, "new_text": amended, "learned": learned, "actual": "30"}
+        assert teams.send(both.teams_url, task(teams, "task/submit", answer)) == (200, None)
+        slack_note = both.slack.wait_for(
+            "chat.postMessage",
+            predicate=lambda c: (
+                c.params.get("thread_ts") is not None and "Review of" in str(c.params.get("text"))
+            ),
+        )[0]
+        assert slack_note.params["thread_ts"] == _record_ts(both, TEAM)
+        teams_note = teams.wait_for(
+            lambda: [
+                c
+                for c in teams.posts(CHANNEL)
+                if c.activity_id == teams_record.answered_id and "Review of" in c.card_text
+            ]
+        )[0]
+    slack_words = _announcement_words(str(slack_note.params["text"]))
+    teams_words = _announcement_words(" ".join(b["text"] for b in teams_note.card["body"]))
+    assert slack_words == teams_words
+    assert slack_words.startswith("Review of D-1: amended by @owner. Replaced by D-2:")
+    assert _review_outcome(both, TEAM) == _review_outcome(both, TENANT)
+    assert _review_outcome(both, TENANT)[0] == [
+        (1, DecisionStatus.AMENDED, "We move support to EU hours", 40),
+        (2, DecisionStatus.ACTIVE, amended, 30),
+    ]
+
+
+def _review_id(both: BothBot, team_id: str) -> int:
+    with session_scope(both.core.engine) as session:
+        return int(session.exec(select(Review).where(Review.team_id == team_id)).one().id or 0)
+
+
+def _record_ts(both: BothBot, team_id: str) -> str | None:
+    """Where the logged decision was announced: its thread."""
+    with session_scope(both.core.engine) as session:
+        return session.exec(
+            select(Decision.record_ts).where(Decision.team_id == team_id, Decision.number == 1)
+        ).one()
