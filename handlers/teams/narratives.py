@@ -30,6 +30,7 @@ USAGE = (
 )
 # Teams' reactions that count as a 👍 (older clients say "like", newer ones name the emoji).
 UPVOTES = ("like", "1f44d")
+NOT_PEOPLE = ("19:", "28:")
 Subcommand = Callable[[Answers, Incoming, str], object]
 
 
@@ -51,15 +52,16 @@ def _quietly(work: Callable[[], object]) -> None:
 
 
 def _readers(m: Incoming, text: str) -> tuple[tuple[str, ...], str]:
-    """The people mentioned (their ids, in order) and the text without them."""
+    """The people mentioned (their ids, in order) and the text without them; a mentioned
+    channel, team or bot (`19:`, `28:`) is not a reader."""
     ids = [
-        str(e.mentioned.id)
+        str(getattr(getattr(e, "mentioned", None), "id", "") or "")
         for e in m.activity.entities or []
-        if getattr(getattr(e, "mentioned", None), "id", m.bot_id) != m.bot_id
     ]
-    for person in sorted(set(ids), key=len, reverse=True):
+    people = [p for p in ids if p and p != m.bot_id and not p.startswith(NOT_PEOPLE)]
+    for person in sorted(set(people), key=len, reverse=True):
         text = text.replace(person, " ")
-    return tuple(p for p in ids if p), text
+    return tuple(people), text
 
 
 # --- `@Narrative narrative ...` ------------------------------------------------------------------
