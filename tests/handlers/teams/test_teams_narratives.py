@@ -222,6 +222,11 @@ def test_the_reading_journey_in_teams(running: TeamsBotRunning) -> None:
         assert order == sorted(order) and "typo" not in text
         assert "👍 2" in text and "asked privately" in text
         assert DAN not in mentioned(digest), "a private question stays anonymous"
+        # Its button opens the proposal form about this narrative.
+        (propose,) = digest.card["actions"]
+        status, body = send(task(double, "task/fetch", propose["data"], **who(ANA)))
+        assert body["task"]["value"]["title"] == "Propose a decision"
+        assert "About the narrative **Q3 pricing**" in json.dumps(body, ensure_ascii=False)
 
         # Exactly once: the timer at the due time, the owner's end and a late click add nothing.
         clock.move_to("2026-12-01 09:30:00")
