@@ -123,6 +123,40 @@ def parse_reading_time(token: str) -> timedelta:
     return reading
 
 
+_BARE_LINK = re.compile(r"(?<!\S)(https?://[^\s<>|]+)")
+
+
+def parse_request(text: str, *, readers: tuple[str, ...] = ()) -> NarrativeRequest:
+    """Read `[DURATION] TITLE and/or LINK`, the text of a start command once its platform took
+    out the mentioned readers (`readers`, as ids, in order) and turned its links into bare URLs.
+
+    The link is the first `http(s)` URL; a leading reading time (`20m`, `20 min`) is read as
+    one; the rest is the title. Raises NarrativeInputError saying what is wrong.
+    """
+    link: str | None = None
+    rest = text
+    match = _BARE_LINK.search(rest)
+    if match:
+        link = match.group(1)
+        rest = rest[: match.start()] + " " + rest[match.end() :]
+    words = rest.split()
+    reading = DEFAULT_READING
+    if words and DURATION_ATTEMPT.match(words[0]):
+        reading = parse_reading_time(words.pop(0))
+    elif len(words) >= 2 and words[0].isdigit() and UNIT_WORD.match(words[1]):
+        # `20 min Title`: a number, then a unit word.
+        reading = parse_reading_time(words[0] + words[1])
+        words = words[2:]
+    title = " ".join(words)
+    if not title and not link:
+        raise NarrativeInputError("Give the narrative a title or a link to read.")
+    request = NarrativeRequest(
+        title=title or link or "", link=link, readers=tuple(dict.fromkeys(readers)), reading=reading
+    )
+    check_request(request)
+    return request
+
+
 def check_request(request: NarrativeRequest) -> None:
     """Raise NarrativeInputError when the title or link is too long or a reader is not an id."""
     bounded(request.title, TITLE_CHARS, "title", NarrativeInputError)
@@ -977,6 +1011,61 @@ def question_from_thread(
         time.sleep(POSTED_POLL_SECONDS)
         waited += POSTED_POLL_SECONDS
     return question
+
+
+def question_from_reply(
+    *,
+    core: Core,
+    team_id: str,
+    place: str,
+    thread: str | None,
+    threaded: bool,
+    message_id: str,
+    author_id: str,
+    text: str,
+) -> Question | None:
+    """A message that may be a question. In a place with threads (`threaded`), a reply in a
+    narrative's thread is one. A place without threads (a group chat) has no thread to reply
+    in: a message that quotes a narrative (`thread`, the quoted message) is that narrative's
+    question; any other message sent while a reading period is in progress there is a
+    question for the newest one."""
+    if threaded:
+        if not thread:
+            return None
+        return question_from_thread(
+            core=core,
+            team_id=team_id,
+            place=place,
+            thread=thread,
+            message_id=message_id,
+            author_id=author_id,
+            text=text,
+        )
+    found = [thread] if thread else []
+    found += [
+        p.narrative.message_ts
+        for p in open_in_channel(core=core, team_id=team_id, channel_id=place)
+        if p.narrative.message_ts
+    ][:1]
+    with read_scope(core.engine) as session:
+        known = rows.find_thread_question(
+            session=session, team_id=team_id, channel_id=place, message_ts=message_id
+        )
+    if known is not None:
+        return None  # the platform sent it again
+    for narrative_message in found:
+        question = record_thread_question(
+            core=core,
+            team_id=team_id,
+            channel_id=place,
+            thread_ts=narrative_message,
+            message_ts=message_id,
+            author_id=author_id,
+            text=text,
+        )
+        if question is not None:
+            return question
+    return None
 
 
 # --- the end of reading and the digest --------------------------------------------------------

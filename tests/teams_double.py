@@ -294,16 +294,54 @@ def task(double: TeamsDouble, name: str, data: dict[str, Any], **kw: Any) -> dic
     return activity(double, "invoke", name=name, value={"data": data}, **kw)
 
 
+# --- reading periods: thread replies, their edits, deletions and reactions ---------------------
+
+
+def in_thread(root: str, conversation: str = CHANNEL) -> str:
+    """The conversation id Teams gives a reply in the thread of channel message `root`."""
+    return f"{conversation};messageid={root}"
+
+
+def click(double: TeamsDouble, verb: str, data: dict[str, Any], *, reply_to: str, **kw: Any):
+    """An `adaptiveCard/action` invoke carrying `data` (with its verb)."""
+    return activity(
+        double,
+        "invoke",
+        name="adaptiveCard/action",
+        replyToId=reply_to,
+        value={"action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}}},
+        **kw,
+    )
+
+
 def thread_reply(
-    double: TeamsDouble,
-    root: str,
-    text: str,
-    *,
-    kind: str = "message",
-    conversation: str = CHANNEL,
-    **kw: Any,
+    double: TeamsDouble, root: str, text: str, *, kind: str = "message", **kw: Any
 ) -> dict[str, Any]:
-    """A reply in the thread of channel message `root`, without a mention (Teams names the
-    thread in the conversation id); `kind` `messageUpdate`/`messageDelete` with the reply's
-    `id` edits or deletes it."""
-    return activity(double, kind, text=text, conversation=f"{conversation};messageid={root}", **kw)
+    """A reply in a channel message's thread, without a mention (it reaches the bot through
+    the `ChannelMessage.Read.Group` permission; Teams names the thread in the conversation id);
+    `kind` `messageUpdate`/`messageDelete` with the reply's `id` edits or deletes it."""
+    kw.setdefault("conversation", in_thread(root))
+    kw.setdefault("replyToId", root)
+    return activity(double, kind, text=text, **kw)
+
+
+def message_update(double: TeamsDouble, message: str, text: str, **kw: Any) -> dict[str, Any]:
+    """`messageUpdate`: a message edited (Teams gives it the message's own id)."""
+    tenant = kw.get("tenant", TENANT)
+    data = {"eventType": "editMessage", "tenant": {"id": tenant}}
+    return activity(double, "messageUpdate", id=message, text=text, channelData=data, **kw)
+
+
+def message_delete(double: TeamsDouble, message: str, **kw: Any) -> dict[str, Any]:
+    """`messageDelete`: a message deleted (soft: Teams gives it the message's own id)."""
+    tenant = kw.get("tenant", TENANT)
+    data = {"eventType": "softDeleteMessage", "tenant": {"id": tenant}}
+    return activity(double, "messageDelete", id=message, channelData=data, **kw)
+
+
+def message_reaction(
+    double: TeamsDouble, message: str, *, added: bool = True, kind: str = "like", **kw: Any
+) -> dict[str, Any]:
+    """`messageReaction`: a reaction added to (or removed from) message `message`."""
+    change = {"reactionsAdded" if added else "reactionsRemoved": [{"type": kind}]}
+    return activity(double, "messageReaction", replyToId=message, **change, **kw)

@@ -22,6 +22,7 @@ from bot.vocabulary import PlatformName
 from handlers.teams import exports, listeners, narratives, reflections, reviews
 from handlers.teams.activity import BadActivity, Incoming, parse
 from handlers.teams.answers import Answers
+from handlers.teams.cards import narratives as narrative_cards
 from handlers.teams.cards import notice_text, render
 from handlers.teams.cards.decisions import DIALOG_TITLES, RENDERERS_WITH_ERRORS
 from handlers.teams.feature import Feature, merged, watchers
@@ -47,6 +48,9 @@ CLICKS = merged(FEATURES, "clicks")
 DIALOGS = merged(FEATURES, "dialogs")
 INVOKES = merged(FEATURES, "invokes")
 WATCHERS = watchers(FEATURES)
+# Dialog cards (able to show a submitted form's errors) and their titles, by form.
+DIALOG_CARDS = {**RENDERERS_WITH_ERRORS, **narrative_cards.RENDERERS_WITH_ERRORS}
+TITLES = {**DIALOG_TITLES, **narrative_cards.DIALOG_TITLES}
 
 
 class TeamsBot:
@@ -106,7 +110,7 @@ class TeamsBot:
     def _redelivered(self, m: Incoming) -> bool:
         if not m.id:
             return False
-        key = (m.tenant, m.type, m.id)
+        key = (m.tenant, m.type, _delivery_id(m))
         with self._seen_lock:
             if key in self._seen:
                 return True
@@ -115,7 +119,7 @@ class TeamsBot:
                 self._seen.popitem(last=False)
         # Also in the database: a redelivery after a restart, or to another instance, is
         # recognised too (housekeeping forgets these ids after a week).
-        delivery = f"msteams:{m.type}:{m.id}"
+        delivery = f"msteams:{m.type}:{key[2]}"
         if len(delivery) > 200:
             delivery = "msteams:" + hashlib.sha256(delivery.encode()).hexdigest()
         first = housekeeping.first_delivery(
@@ -196,6 +200,14 @@ class TeamsBot:
         self.platform.close()
 
 
+def _delivery_id(m: Incoming) -> str:
+    """What tells a redelivery from a new activity: Teams gives every edit of a message the
+    message's own id, so an edit is also told apart by its text."""
+    if m.type == "messageUpdate":
+        return f"{m.id}:{hashlib.sha256(m.text.encode()).hexdigest()[:16]}"
+    return m.id
+
+
 def _verb(data: dict[str, Any]) -> str:
     verb = data.get("verb")
     return verb if isinstance(verb, str) else ""
@@ -212,12 +224,12 @@ def _message(text: str) -> dict[str, Any]:
 
 
 def _dialog(form: object, errors: dict[str, str]) -> dict[str, Any]:
-    make = RENDERERS_WITH_ERRORS[type(form)]
+    make = DIALOG_CARDS[type(form)]
     return {
         "task": {
             "type": "continue",
             "value": {
-                "title": DIALOG_TITLES.get(type(form), "Narrative"),
+                "title": TITLES.get(type(form), "Narrative"),
                 "card": {"contentType": CARD_RESPONSE, "content": make(form, errors)},
             },
         }

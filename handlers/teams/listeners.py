@@ -21,7 +21,7 @@ from handlers.teams.activity import Incoming
 from handlers.teams.answers import Answers
 from handlers.teams.cards.decision_log import PAGE
 from handlers.teams.cards.decisions import AGREE, COMMIT, FINALIZE, PROPOSE, PULL_ANDON
-from handlers.teams.feature import Click, Dialog, Feature, decision_of
+from handlers.teams.feature import Click, Dialog, Feature, decision_of, item_id
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,9 @@ def open_form(a: Answers, m: Incoming, verb: str, decision: int | None, data: di
         return decisions.resolve(
             core, team_id=team, decision_id=decision, user_id=m.user, resolution=verb
         )
+    if verb == PROPOSE and item_id(data, "narrative") is not None:  # a digest's button
+        narrative = item_id(data, "narrative")
+        return decisions.propose_about(core, team_id=team, user_id=m.user, narrative_id=narrative)
     if verb == PROPOSE:
         place = data.get("place") if isinstance(data.get("place"), str) else m.place
         return OpenForm(ProposeForm(owner_id=m.user, place=str(place)))

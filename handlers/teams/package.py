@@ -31,7 +31,8 @@ COMMANDS = (
 
 def manifest(app_id: str, endpoint: str | None) -> dict[str, Any]:
     """The app manifest: a bot in team, group chat and personal scopes; thread replies reach it
-    without a mention (resource-specific consent `ChannelMessage.Read.Group`)."""
+    without a mention (resource-specific consent `ChannelMessage.Read.Group`; in group chats
+    `ChatMessage.Read.Chat`)."""
     domains = [urlparse(endpoint).hostname] if endpoint else []
     scopes = ["team", "groupChat", "personal"]
     commands = [{"title": t, "description": d} for t, d in COMMANDS]
@@ -71,7 +72,11 @@ def manifest(app_id: str, endpoint: str | None) -> dict[str, Any]:
         "webApplicationInfo": {"id": app_id, "resource": f"api://botid-{app_id}"},
         "authorization": {
             "permissions": {
-                "resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"}]
+                "resourceSpecific": [
+                    {"name": "ChannelMessage.Read.Group", "type": "Application"},
+                    # Group chats' messages (questions during a reading period there).
+                    {"name": "ChatMessage.Read.Chat", "type": "Application"},
+                ]
             }
         },
     }

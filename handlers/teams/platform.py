@@ -25,6 +25,7 @@ from bot.references import References
 from bot.views import Notice, Person, text
 from bot.vocabulary import PlatformName
 from handlers.coalesce import Coalescer
+from handlers.teams import cards
 from handlers.teams.activity import Incoming
 from handlers.teams.cards import MENTION, render
 from handlers.teams.connector import Connector
@@ -238,7 +239,8 @@ class TeamsPlatform:
             self.updates.submit((ref.place, ref.id), send)
 
     def parts(self, view: object) -> int:
-        return 1
+        """Messages a long view takes (a card holds about 28 KB: a long digest is split)."""
+        return cards.parts(view)
 
     def listen(self, team: str, place: str) -> None:
         """Nothing to do: the app's resource-specific consent delivers a channel's messages."""

@@ -35,7 +35,6 @@ USAGE = (
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ANGLE_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
-_BARE_LINK = re.compile(r"(?<!\S)(https?://[^\s<>|]+)")
 
 Subcommand = Callable[[Core, Ack, dict[str, Any], WebClient], None]
 
@@ -43,32 +42,16 @@ Subcommand = Callable[[Core, Ack, dict[str, Any], WebClient], None]
 def parse_narrative_text(text: str) -> NarrativeRequest:
     """Parse `[DURATION] [@reader ...] TITLE and/or LINK` as typed after `/narrative`.
 
-    Readers are Slack user mentions (`<@U123>` or `<@U123|ana>`) anywhere in the text; the link
-    is the first `http(s)` URL (bare or `<url|label>`); the rest is the title, as plain text.
+    Readers are Slack user mentions (`<@U123>` or `<@U123|ana>`) anywhere in the text; a
+    `<url|label>` link becomes its bare URL; the core reads the rest (`meetings.parse_request`,
+    the grammar Teams shares).
     """
-    readers = tuple(dict.fromkeys(_MENTION.findall(text)))
+    readers = tuple(_MENTION.findall(text))
     rest = _MENTION.sub(" ", text)
-    link: str | None = None
-    match = _ANGLE_LINK.search(rest) or _BARE_LINK.search(rest)
+    match = _ANGLE_LINK.search(rest)
     if match:
-        link = match.group(1)
-        rest = rest[: match.start()] + " " + rest[match.end() :]
-    words = rest.split()
-    reading = meetings.DEFAULT_READING
-    if words and meetings.DURATION_ATTEMPT.match(words[0]):
-        reading = meetings.parse_reading_time(words.pop(0))
-    elif len(words) >= 2 and words[0].isdigit() and meetings.UNIT_WORD.match(words[1]):
-        # `20 min Title`: a number, then a unit word.
-        reading = meetings.parse_reading_time(words[0] + words[1])
-        words = words[2:]
-    title = " ".join(words)
-    if not title and not link:
-        raise NarrativeInputError("Give the narrative a title or a link to read.")
-    request = NarrativeRequest(
-        title=title or link or "", link=link, readers=readers, reading=reading
-    )
-    meetings.check_request(request)
-    return request
+        rest = rest[: match.start()] + " " + match.group(1) + " " + rest[match.end() :]
+    return meetings.parse_request(rest, readers=readers)
 
 
 def _who(command: dict[str, Any]) -> tuple[str, str, str]:

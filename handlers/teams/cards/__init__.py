@@ -15,6 +15,7 @@ from bot.views import Code, Link, Notice, Person, Place, Strong, Text, Tone
 Card = dict[str, Any]
 V = TypeVar("V")
 RENDERERS: dict[type, Callable[[Any], Card]] = {}
+PARTS: dict[type, Callable[[Any], int]] = {}
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Teams shows about 28 KB per message; text blocks are kept well inside that.
 TEXT_LIMIT = 3000
@@ -31,9 +32,32 @@ def renders(view_type: type[V]) -> Callable[[Callable[[V], Card]], Callable[[V],
     return register
 
 
+def counts_parts(view_type: type[V]) -> Callable[[Callable[[V], int]], Callable[[V], int]]:
+    """Register how many messages a view too long for one card takes (a decorator)."""
+
+    def register(fn: Callable[[V], int]) -> Callable[[V], int]:
+        PARTS[view_type] = fn
+        return fn
+
+    return register
+
+
+def parts(view: object) -> int:
+    """How many messages `view` takes (1 unless its renderer module says otherwise)."""
+    render_modules()
+    for cls in type(view).__mro__:
+        if cls in PARTS:
+            return PARTS[cls](view)
+    return 1
+
+
+def render_modules() -> None:
+    from handlers.teams.cards import decision_log, decisions, narratives  # noqa: F401 - registers
+
+
 def render(view: object) -> Card:
     """The card of `view` (the renderer of its class or of the nearest base class)."""
-    from handlers.teams.cards import decision_log, decisions  # noqa: F401 - registers
+    render_modules()
 
     for cls in type(view).__mro__:
         if cls in RENDERERS:

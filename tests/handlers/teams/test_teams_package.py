@@ -60,6 +60,7 @@ def test_the_package_holds_a_valid_manifest_and_both_icons(tmp_path: Path) -> No
     assert {"narrative", "decide", "decisions", "reflect"} <= titles
     rsc = manifest["authorization"]["permissions"]["resourceSpecific"]
     assert {"name": "ChannelMessage.Read.Group", "type": "Application"} in rsc
+    assert {"name": "ChatMessage.Read.Chat", "type": "Application"} in rsc
     assert manifest["validDomains"] == ["bot.example.com"]
     assert color[:2] == (192, 192) and outline[:2] == (32, 32)
     # The outline icon is white on transparent: every pixel is one or the other.
