@@ -142,6 +142,8 @@ class FileOffers:
                 out.write(data)
         offer = Offer(token, team, person, filename, target.stat().st_size, note, time.time())
         self._path(token, "json").write_text(json.dumps(offer.__dict__))
+        for kind in ("file", "json"):
+            self._stamp(self._path(token, kind))
         return offer
 
     def drop(self, token: str) -> None:
@@ -238,8 +240,16 @@ class FileOffers:
         return None
 
     def _finish(self, offer: Offer) -> None:
-        self._path(offer.token, "done").touch()
+        done = self._path(offer.token, "done")
+        done.touch()
+        self._stamp(done)
         self.drop(offer.token)
+
+    @staticmethod
+    def _stamp(path: Path) -> None:
+        """Files are dated by the clock `sweep` reads (the same in tests with a frozen one)."""
+        now = time.time()
+        os.utime(path, (now, now))
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

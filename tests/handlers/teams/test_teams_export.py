@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from bot.port import MessageRef
 from handlers.teams.connector import Connector
-from handlers.teams.files import FILE_CONSENT, FILE_INFO, FileOffers, put_file
+from handlers.teams.files import FILE_CONSENT, FILE_INFO, FileOffers, Upload, put_file
 from handlers.teams.platform import TeamsPlatform
 from tests.handlers.teams.conftest import TeamsBotRunning
 from tests.teams_double import CHANNEL, TENANT, Call, TeamsDouble, file_consent, mention_message
@@ -209,3 +211,32 @@ def test_a_teams_message_link_is_built_for_channels_and_group_chats() -> None:
         "?context=%7B%22contextType%22%3A%22chat%22%7D"
     )
     assert personal is None
+
+
+def test_two_accepts_of_one_offer_make_one_upload(teams: TeamsDouble, tmp_path: Path) -> None:
+    """Two clicks at once: the second answer finds the offer taken before the first upload."""
+    offers = FileOffers(tmp_path, loopback_http=True)
+    offer = offers.offer(TENANT, ANA, "log.xlsx", b"workbook", "note")
+    accept = file_consent(teams, "accept", {"offer": offer.token}, name="log.xlsx")["value"]
+    first, second = offers.answer(TENANT, ANA, accept), offers.answer(TENANT, ANA, accept)
+    assert isinstance(first, Upload)
+    assert "Already answered" in str(second)
+    posted: list[object] = []
+    assert offers.run(first, posted.append) is None
+    assert teams.uploads == {"log.xlsx": b"workbook"} and len(posted) == 1
+    assert "Already answered" in str(offers.answer(TENANT, ANA, accept))
+
+
+def test_an_unanswered_offer_is_deleted_after_a_day(teams: TeamsDouble, tmp_path: Path) -> None:
+    offers = FileOffers(tmp_path, loopback_http=True)
+    old = offers.offer(TENANT, ANA, "old.xlsx", b"old", "note")
+    accept = file_consent(teams, "accept", {"offer": old.token}, name="old.xlsx")["value"]
+    with freeze_time(datetime.now(UTC) + timedelta(hours=23)):
+        offers.offer(TENANT, ANA, "new.xlsx", b"new", "note")
+        assert len(offer_files(tmp_path)) == 4  # a day is not over: both kept
+    with freeze_time(datetime.now(UTC) + timedelta(hours=25)):
+        offers.offer(TENANT, ANA, "newer.xlsx", b"newer", "note")
+        kept = offer_files(tmp_path)
+        assert f"{old.token}.file" not in kept and f"{old.token}.json" not in kept
+        assert len(kept) == 4  # the offers of the last day
+        assert "offer has expired" in str(offers.answer(TENANT, ANA, accept))
