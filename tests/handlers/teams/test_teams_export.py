@@ -240,3 +240,32 @@ def test_an_unanswered_offer_is_deleted_after_a_day(teams: TeamsDouble, tmp_path
         assert f"{old.token}.file" not in kept and f"{old.token}.json" not in kept
         assert len(kept) == 4  # the offers of the last day
         assert "offer has expired" in str(offers.answer(TENANT, ANA, accept))
+
+
+def channel_mention(double: TeamsDouble, text: str, channel: str, name: str) -> dict[str, Any]:
+    """`@Narrative <text> @<channel>`: the channel's mention arrives as an entity."""
+    asked = mention_message(double, f"{text} <at>{name}</at>")
+    asked["entities"].append(
+        {"type": "mention", "text": f"<at>{name}</at>", "mentioned": {"id": channel, "name": name}}
+    )
+    return asked
+
+
+def test_export_filters_as_in_slack(teams_bot: TeamsBotRunning) -> None:
+    double = teams_bot.double
+    log_a_decision(teams_bot)
+    other = "19:other@thread.tacv2"
+    assert teams_bot.send(channel_mention(double, "decisions export", other, "Other"))[0] == 202
+    double.wait_for(lambda: "No decisions were made in that channel" in notes(double))
+    assert teams_bot.send(mention_message(double, "decisions export #general"))[0] == 202
+    double.wait_for(lambda: "Mention the channel (@ and its name) instead of" in notes(double))
+    assert teams_bot.send(mention_message(double, "decisions export since:soon"))[0] == 202
+    double.wait_for(lambda: "since must be a date" in notes(double))
+    assert chat_posts(double, FILE_CONSENT) == []
+
+    here = channel_mention(double, "decisions export since:2020-01-01", CHANNEL, "General")
+    assert teams_bot.send(here)[0] == 202
+    card = double.wait_for(lambda: chat_posts(double, FILE_CONSENT))[0]
+    assert "1 decision " in card["content"]["description"]
+    teams_bot.send(file_consent(double, "decline", card["content"]["declineContext"]))
+    double.wait_for(lambda: "You declined" in notes(double))
