@@ -128,6 +128,9 @@ class FileOffers:
     def offer(self, team: str, person: str, filename: str, data: bytes | Path, note: str) -> Offer:
         """Keep a copy of `data` (the caller may delete its own) until the person answers."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if hasattr(os, "geteuid") and self.folder.stat().st_uid != os.geteuid():
+            # A shared temp directory: a folder someone else made there is not used.
+            raise PostFailed("files_folder_not_ours")
         self.sweep()
         if not (data.stat().st_size if isinstance(data, Path) else len(data)):
             raise PostFailed("empty_file")
@@ -190,8 +193,11 @@ class FileOffers:
         return None
 
     def sweep(self) -> None:
-        """Delete offers (and answered marks) older than `RETENTION`."""
+        """Delete offers (and answered marks) older than `RETENTION` (at start and with each
+        new offer)."""
         cutoff = time.time() - RETENTION
+        if not self.folder.is_dir():
+            return
         for path in self.folder.glob("*.*"):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:

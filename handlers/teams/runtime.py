@@ -58,6 +58,7 @@ def build_teams(
     core.on_close(connector.close)
     # Anonymous mode runs on loopback only: there the upload URL may be plain HTTP (the double).
     files = FileOffers(files_dir, loopback_http=settings.teams.anonymous)
+    files.sweep()
     platform = TeamsPlatform(
         connector, interval=update_interval, references=References(core), files=files
     )

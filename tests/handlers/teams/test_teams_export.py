@@ -251,8 +251,8 @@ def channel_mention(double: TeamsDouble, text: str, channel: str, name: str) -> 
     return asked
 
 
-def test_export_filters_as_in_slack(teams_bot: TeamsBotRunning) -> None:
-    double = teams_bot.double
+def test_export_filters_as_in_slack(running: TeamsBotRunning) -> None:
+    double, teams_bot = running.double, running
     log_a_decision(teams_bot)
     other = "19:other@thread.tacv2"
     assert teams_bot.send(channel_mention(double, "decisions export", other, "Other"))[0] == 202
