@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -55,7 +56,9 @@ LINK_LIMIT = 5_000
 FORMULA_LINK_MAX = 255
 # The most characters an Excel cell holds (openpyxl cuts longer text there too).
 CELL_TEXT_MAX = 32_767
-LINK_TEXT = "Open in Slack"
+# A link's words name the platform its address is on (a workspace lives on one platform).
+LINK_TEXTS = {"slack.com": "Open in Slack", "teams.microsoft.com": "Open in Teams"}
+LINK_TEXT = "Open the message"
 CHOICE_NAMES = {
     Stance.AGREE: "Agree",
     Stance.DISAGREE_COMMIT: "Disagree, but commit",
@@ -103,6 +106,18 @@ class _Column:
     # plain (the export's own words, numbers) | name (may be anything a person typed) |
     # text (user text, wrapped) | date | day | percent | link
     kind: str = "plain"
+
+
+def link_text(url: str) -> str:
+    """The words of a link to a message: "Open in Slack", "Open in Teams", or neutral."""
+    try:
+        host = (urlsplit(url).hostname or "") if url.startswith("https://") else ""
+    except ValueError:
+        host = ""
+    for domain, words in LINK_TEXTS.items():
+        if host == domain or host.endswith("." + domain):
+            return words
+    return LINK_TEXT
 
 
 def _clean(text: str) -> str:
@@ -250,13 +265,13 @@ class _Sheet:
         url = str(url)
         if self.links < LINK_LIMIT:
             self.links += 1
-            cell = self._styled(LINK_TEXT, LINK_STYLE)
+            cell = self._styled(link_text(url), LINK_STYLE)
             cell.hyperlink = url
             return cell
         if url.startswith("https://") and '"' not in url and len(url) <= FORMULA_LINK_MAX:
             # Only addresses the platform made (https, no quotes) become formulas; a plain
             # value (a formula to openpyxl), unstyled: a style per cell costs more than writing it.
-            return f'=HYPERLINK("{url}","{LINK_TEXT}")'
+            return f'=HYPERLINK("{url}","{link_text(url)}")'
         return self._as_text(url, None)
 
     def append(self, values: tuple[Any, ...]) -> None:

@@ -75,9 +75,13 @@ class TeamsDouble:
     refuse_chat: set[str] = field(default_factory=set)  # people the app is not installed for
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    # Files uploaded to `upload_url(name)` (OneDrive upload sessions, as file consent gives).
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    upload_puts: list[str] = field(default_factory=list)  # each PUT's Content-Range
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
+        self._partial: dict[str, bytearray] = {}
         self._cond = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -135,8 +139,8 @@ class TeamsDouble:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
-        body = json.loads(raw) if raw else None
         path = request.path
+        body = json.loads(raw) if raw and not path.startswith("/upload/") else None
         call = Call(request.method, path, body)
         call.authorization = request.headers.get("Authorization")
         parts = path.strip("/").split("/")
@@ -155,7 +159,9 @@ class TeamsDouble:
             )
         answer: Any = {}
         status = 200
-        if request.method == "POST" and parts == ["v3", "conversations"]:
+        if parts[0] == "upload":
+            status, answer = self._upload(request, parts[-1], raw)
+        elif request.method == "POST" and parts == ["v3", "conversations"]:
             person = ((body or {}).get("members") or [{}])[0].get("id", "")
             if person in self.refuse_chat:
                 status, answer = 403, {"error": {"code": "BotNotInConversationRoster"}}
@@ -171,6 +177,31 @@ class TeamsDouble:
             answer = self.members.get(call.conversation or "", [])
         self._record(call)
         return web.json_response(answer, status=status)
+
+    def _upload(self, request: web.Request, name: str, raw: bytes) -> tuple[int, Any]:
+        """One chunk PUT to an upload session: `Content-Range: bytes a-b/total`, in order;
+        202 until the last chunk, then 201 (the file is then in `uploads`)."""
+        if request.method != "PUT":
+            return 405, {"error": {"code": "invalidRequest"}}
+        ranged = request.headers.get("Content-Range", "")
+        with self._cond:
+            self.upload_puts.append(ranged)
+            got = self._partial.setdefault(name, bytearray())
+            try:
+                span, total = ranged.removeprefix("bytes ").split("/")
+                start, end = (int(n) for n in span.split("-"))
+            except ValueError:
+                return 400, {"error": {"code": "invalidRange"}}
+            if start != len(got) or end - start + 1 != len(raw) or end >= int(total):
+                return 416, {"error": {"code": "invalidRange"}}
+            got.extend(raw)
+            if len(got) < int(total):
+                return 202, {"nextExpectedRanges": [f"{len(got)}-"]}
+            self.uploads[name] = bytes(self._partial.pop(name))
+        return 201, {"id": f"item-{name}", "name": name, "size": len(got)}
+
+    def upload_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/upload/{name}"
 
     def _record(self, call: Call) -> None:
         with self._cond:
@@ -345,3 +376,22 @@ def message_reaction(
     """`messageReaction`: a reaction added to (or removed from) message `message`."""
     change = {"reactionsAdded" if added else "reactionsRemoved": [{"type": kind}]}
     return activity(double, "messageReaction", replyToId=message, **change, **kw)
+
+
+def file_consent(
+    double: TeamsDouble, action: str, context: dict[str, Any], *, name: str = "file.xlsx", **kw: Any
+) -> dict[str, Any]:
+    """A `fileConsent/invoke`: the person accepted (with Teams' upload session) or declined
+    a file consent card, in their personal chat."""
+    value: dict[str, Any] = {"type": "fileUpload", "action": action, "context": context}
+    if action == "accept":
+        value["uploadInfo"] = {
+            "contentUrl": f"http://127.0.0.1:{double.port}/files/{name}",
+            "name": name,
+            "uploadUrl": double.upload_url(name),
+            "uniqueId": f"unique-{name}",
+            "fileType": name.rsplit(".", 1)[-1],
+        }
+    kw.setdefault("conversation", double.chat_of(kw.get("user", "29:ana")))
+    kw.setdefault("conversation_type", "personal")
+    return activity(double, "invoke", name="fileConsent/invoke", value=value, **kw)

@@ -17,6 +17,7 @@ from bot.views import FormErrors, Notice, OpenForm, ReplaceCard, warning
 from bot.views.decision_log import Listing
 from bot.views.decisions import ProposeForm, Resolution
 from bot.vocabulary import Stance
+from handlers.teams import exports
 from handlers.teams.activity import Incoming
 from handlers.teams.answers import Answers
 from handlers.teams.cards.decision_log import PAGE
@@ -63,6 +64,8 @@ DECISIONS_USAGE = (
     "- `decisions log DECISION [confidence:NN%] [review:YYYY-MM-DD|NNd] [owner:@user] "
     "[door:one-way|two-way] [replaces:D-n]` — record a decision made elsewhere\n"
     "- `decisions stats` — input metrics (last 30 days)\n"
+    "- `decisions export [@channel|all] [since:YYYY-MM-DD] [status:active,reversed,…]` — "
+    "the decision log as an Excel workbook, sent to your personal chat\n"
     "- `decisions help` — this message"
 )
 
@@ -156,6 +159,7 @@ DECISIONS_SUBCOMMANDS: dict[str, Listener] = {
     "mine": mine,
     "stats": stats,
     "log": log_command,
+    "export": lambda a, m, rest: exports.export_command(a, m, rest),
 }
 
 

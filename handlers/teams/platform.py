@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from microsoft_agents.activity import (
     Activity,
@@ -27,8 +28,9 @@ from bot.vocabulary import PlatformName
 from handlers.coalesce import Coalescer
 from handlers.teams import cards
 from handlers.teams.activity import Incoming
-from handlers.teams.cards import MENTION, render
+from handlers.teams.cards import MENTION, notice_text, render
 from handlers.teams.connector import Connector
+from handlers.teams.files import FileOffers, TeamsAttachment, Upload, consent_card
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +135,10 @@ class TeamsPlatform:
         *,
         interval: float = UPDATE_INTERVAL,
         references: References | None = None,
+        files: FileOffers | None = None,
     ) -> None:
         self.connector = connector
+        self.files = files or FileOffers()
         self.directory = Directory(references)
         self.updates = Coalescer(interval)
         self._keyed: dict[tuple[str, str, str], MessageRef] = {}
@@ -144,6 +148,14 @@ class TeamsPlatform:
 
     def activity(self, team: str, view: object) -> Activity:
         """`view` as a message activity: its card, with people's mentions resolved."""
+        if isinstance(view, TeamsAttachment):
+            attachment = Attachment(
+                content_type=view.content_type,
+                content=view.content,
+                name=view.name,
+                content_url=view.content_url,
+            )
+            return Activity(type="message", text=view.text, attachments=[attachment])
         content = render(view)
         self._mentions(team, content)
         return Activity(
@@ -310,7 +322,16 @@ class TeamsPlatform:
         return found or frozenset()
 
     def permalink(self, team: str, ref: MessageRef) -> str | None:
-        return None
+        """Teams' deep link to a message in a channel or group chat (built, never fetched);
+        None in a personal chat, which only its two members could open anyway."""
+        if not ref.place.startswith("19:") or not ref.id:
+            return None
+        where = quote(ref.place, safe=":@.")
+        if "@thread.tacv2" in ref.place or "@thread.skype" in ref.place:
+            query = f"tenantId={quote(team, safe='')}"
+        else:
+            query = "context=" + quote('{"contextType":"chat"}', safe="")
+        return f"https://teams.microsoft.com/l/message/{where}/{quote(ref.id, safe='')}?{query}"
 
     def people(self, team: str, place: str) -> frozenset[str] | None:
         url = self._tenant(team).service_url
@@ -335,7 +356,33 @@ class TeamsPlatform:
         *,
         comment: object | None = None,
     ) -> None:
-        raise PostFailed("files_not_supported")
+        """Teams lets a bot send a file only into a person's personal chat, after they accept
+        it: a file consent card is posted there and the file kept until they answer
+        (`handlers.teams.files`; `file_answer` handles the answer). `to` is a person."""
+        note = notice_text(comment) if isinstance(comment, Notice) else title
+        offer = self.files.offer(team, to, filename, data, note)
+        try:
+            self.post(team, self._personal_chat(team, to), consent_card(offer))
+        except BaseException:
+            self.files.drop(offer.token)
+            raise
+
+    def file_answer(
+        self, team: str, person: str, place: str, value: dict[str, Any]
+    ) -> Notice | Callable[[], Notice | None]:
+        """A person's answer to a file consent card: a note for them, or the upload to run
+        after the invoke's answer (it posts the file info card in `place`)."""
+        answer = self.files.answer(team, person, value)
+        if isinstance(answer, Upload):
+            return lambda: self.files.run(answer, lambda card: self.post(team, place, card))
+        return answer
+
+    def _personal_chat(self, team: str, person: str) -> str:
+        chat = self.directory.person(team, person).chat
+        if chat is None:
+            chat = self._open_chat(team, person)
+            self.directory.set_chat(team, person, chat)
+        return chat
 
     def close(self) -> None:
         self.updates.close()

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from bot.config import Settings, TeamsSettings
 from bot.core import Core
 from bot.references import References
 from handlers.teams.app import TeamsBot
 from handlers.teams.connector import Connector, TokenRefused, TokenSource, no_token
+from handlers.teams.files import FileOffers
 from handlers.teams.platform import UPDATE_INTERVAL, TeamsPlatform
 
 # The Bot Framework's scope for calls to the connector service.
@@ -69,15 +71,22 @@ def build_teams(
     *,
     timeout: float | None = None,
     update_interval: float = UPDATE_INTERVAL,
+    files_dir: Path | None = None,
 ) -> TeamsBot:
     """The Teams endpoint with its platform registered on `core` (`update_interval`: the
-    coalescing of card updates, one second in production)."""
+    coalescing of card updates, one second in production; `files_dir`: where files offered
+    to people wait for their consent, a folder in the temp directory by default)."""
     assert settings.teams is not None
     connector = Connector(
         token_source(settings.teams), timeout=timeout or settings.slack_timeout_seconds
     )
     core.on_close(connector.close)
-    platform = TeamsPlatform(connector, interval=update_interval, references=References(core))
+    # Anonymous mode runs on loopback only: there the upload URL may be plain HTTP (the double).
+    files = FileOffers(files_dir, loopback_http=settings.teams.anonymous)
+    files.sweep()
+    platform = TeamsPlatform(
+        connector, interval=update_interval, references=References(core), files=files
+    )
     return TeamsBot(core, platform, settings.teams)
 
 

@@ -65,3 +65,11 @@ def test_an_address_not_made_by_slack_never_becomes_a_formula(
 
 def test_the_limit_keeps_the_hyperlink_list_bounded() -> None:
     assert 1_000 <= export.LINK_LIMIT <= 20_000
+
+
+def test_a_link_names_the_platform_it_opens() -> None:
+    assert export.link_text("https://narrative-test.slack.com/archives/C1/p1") == "Open in Slack"
+    teams = "https://teams.microsoft.com/l/message/19:a@thread.tacv2/1?tenantId=t"
+    assert export.link_text(teams) == "Open in Teams"
+    assert export.link_text("#m12") == "Open the message"  # the playground's
+    assert export.link_text(teams.replace("https:", "http:")) == "Open the message"

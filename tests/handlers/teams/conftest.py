@@ -24,6 +24,7 @@ class TeamsBotRunning:
     database_url: str
     extra: dict[str, str] = field(default_factory=dict)
     update_interval: float = 0.05
+    files_dir: Path | None = None  # files offered with Teams' file consent card
     settings: Settings = field(init=False)
     core: Core = field(init=False)
     teams: TeamsBot = field(init=False)
@@ -35,7 +36,11 @@ class TeamsBotRunning:
         self.settings = load_settings(env, port=0)
         self.core = build_core(self.settings)
         self.teams = build_teams(
-            self.settings, self.core, timeout=2.0, update_interval=self.update_interval
+            self.settings,
+            self.core,
+            timeout=2.0,
+            update_interval=self.update_interval,
+            files_dir=self.files_dir,
         )
         self.server = HttpServer(None, self.core, host="127.0.0.1", port=0, teams=self.teams)
         self.server.start_in_thread()
