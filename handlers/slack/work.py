@@ -26,10 +26,12 @@ queue past its bound (new work, which commands bring, is what the bound holds ba
 Acknowledgements come first. Python runs one thread at a time, so work (storing, building and
 posting a poll: mostly Python) running beside a request slows its acknowledgement, which
 passes through several threads (the HTTP server's, Bolt's, the listener's), each waiting its
-turn. So while any request is being acknowledged, a work thread starts its next job only when
-fewer than `JOBS_BESIDE_ACKNOWLEDGEMENTS` jobs run, or after waiting `YIELD_SECONDS` (work
-always goes on, only later in a burst); a job already started is never paused, and each lane
-keeps its order.
+turn. So while any request is being acknowledged, a work thread waits for a moment when none
+is (a burst's end), for up to `HOLD_SECONDS`; a burst longer than that lets a job start when
+fewer than `JOBS_BESIDE_ACKNOWLEDGEMENTS` jobs run, or after waiting `YIELD_SECONDS` more (work
+always goes on, only later in a burst: a single command's work starts at once, since nothing
+else is being acknowledged). A job already started is never paused, and each lane keeps its
+order.
 """
 
 from __future__ import annotations
@@ -61,7 +63,10 @@ WORK_THREADS_TOTAL = 8
 WORK_GRACE_SECONDS = 20.0
 # Jobs waiting to start, at most, unless WORK_QUEUE_LIMIT says otherwise.
 WORK_QUEUE_LIMIT = 1000
-# How long a work thread waits, at most, before each job, while requests are being acknowledged.
+# How long a job waits, at most, for a moment with no request being acknowledged (a burst's
+# end): during a burst, work that would compete with acknowledgements for Python's lock waits.
+HOLD_SECONDS = 1.0
+# Then, while requests are still being acknowledged, how long it waits for its turn beside them.
 YIELD_SECONDS = 0.05
 # Jobs that may run side by side while requests are being acknowledged (more wait their turn):
 # one keeps the work going in the gaps between requests without crowding them out.
@@ -125,8 +130,11 @@ class Acknowledging:
     """The requests being acknowledged now, and the jobs running: while a request is being
     acknowledged, a job starts only when fewer than `beside` run (or after a wait)."""
 
-    def __init__(self, beside: int = JOBS_BESIDE_ACKNOWLEDGEMENTS) -> None:
+    def __init__(
+        self, beside: int = JOBS_BESIDE_ACKNOWLEDGEMENTS, hold: float = HOLD_SECONDS
+    ) -> None:
         self.beside = beside
+        self.hold = hold
         self._count = 0
         self._jobs = 0
         self._waiting = 0
@@ -156,11 +164,12 @@ class Acknowledging:
 
     @contextmanager
     def job(self, timeout: float) -> Iterator[None]:
-        """A job, started when no request is being acknowledged or fewer than `beside` jobs
-        run, or after `timeout` seconds whatever happens."""
+        """A job, started when no request is being acknowledged; after `hold` seconds of a
+        burst, when fewer than `beside` jobs run; after `timeout` more, whatever happens."""
         with self._changed:
             self._waiting += 1
             try:
+                self._changed.wait_for(lambda: not self._count, self.hold)
                 self._changed.wait_for(lambda: not self._count or self._jobs < self.beside, timeout)
             finally:
                 self._waiting -= 1
@@ -186,11 +195,12 @@ class LanePool:
         name: str,
         limit: int = WORK_QUEUE_LIMIT,
         yield_seconds: float = YIELD_SECONDS,
+        hold_seconds: float = HOLD_SECONDS,
     ):
         self.pool = DrainingPool(threads, name)
         self.per_lane = per_lane
         self.limit = limit
-        self.acknowledging = Acknowledging()
+        self.acknowledging = Acknowledging(hold=hold_seconds)
         self.yield_seconds = yield_seconds
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)

@@ -162,8 +162,20 @@ def _until(condition: Any, timeout: float = 5.0) -> bool:
     return True
 
 
+def test_work_waits_for_the_end_of_a_burst_of_acknowledgements() -> None:
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60, hold_seconds=60)
+    ran = threading.Event()
+    with pool.acknowledging.request():
+        pool.submit("C1", ran.set)
+        assert _until(lambda: pool.acknowledging.waiting == 1), "the job waits for a gap"
+        assert not ran.is_set(), "no job runs while a request is being acknowledged"
+    assert ran.wait(5), "it starts when the burst ends, not after 60 s"
+    assert pool.drain(5) == 0
+
+
 def test_one_job_runs_beside_acknowledgements_and_the_next_waits() -> None:
-    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60)
+    # After `hold_seconds` (here none) of a burst, one job at a time runs beside it.
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60, hold_seconds=0)
     running, release, ran = threading.Event(), threading.Event(), threading.Event()
     with pool.acknowledging.request():
         pool.submit("C1", lambda: (running.set(), release.wait(10)))
@@ -177,7 +189,7 @@ def test_one_job_runs_beside_acknowledgements_and_the_next_waits() -> None:
 
 
 def test_the_next_job_starts_when_the_one_beside_acknowledgements_ends() -> None:
-    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60)
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=60, hold_seconds=0)
     release, ran = threading.Event(), threading.Event()
     with pool.acknowledging.request():
         pool.submit("C1", lambda: release.wait(10))
@@ -189,7 +201,7 @@ def test_the_next_job_starts_when_the_one_beside_acknowledgements_ends() -> None
 
 
 def test_work_waits_for_acknowledgements_only_so_long() -> None:
-    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=0.01)
+    pool = LanePool(threads=2, per_lane=1, name="test", yield_seconds=0.01, hold_seconds=0.01)
     release = threading.Event()
     done: list[int] = []
     with pool.acknowledging.request():  # a burst that never ends, beside a job that never ends
