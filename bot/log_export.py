@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.access import Viewer
@@ -20,7 +20,7 @@ from bot.export import write_workbook
 from bot.names import CHANNEL, PERSON, known_names, name_book
 from bot.port import ChatPlatform
 from bot.views import notice, warning
-from bot.views.decision_log import HomeFilters
+from bot.views.decision_log import HOME_STATUSES, HomeFilters
 from storage.decision_log import LogQuery
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,50 @@ PRIVATE = "That channel is private and you are not a member, so I can't export i
 NAME_LOOKUPS = 300
 
 NameHeard = Callable[[str, str], None]
+
+
+def parse_export_args(
+    text: str, *, channel_of: Callable[[str], str | None] = lambda _token: None
+) -> tuple[str | None, bool, datetime | None, tuple[str, ...]]:
+    """`[all|#channel] [since:DATE] [status:a,b]` -> (channel, all, since, statuses), the same
+    words on every platform. `channel_of` reads the platform's own channel mention (its id);
+    a plain `#name` is kept as typed, for the caller to resolve."""
+    channel: str | None = None
+    everything = False
+    since: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    for token in text.split():
+        lower = token.lower()
+        if lower == "all":
+            everything = True
+        elif (mentioned := channel_of(token)) is not None:
+            channel = mentioned
+        elif token.startswith("#") and len(token) > 1:
+            channel = token
+        elif lower.startswith("since:"):
+            try:
+                day = date.fromisoformat(token[6:])
+            except ValueError:
+                raise ValueError(
+                    f"since must be a date like `2026-01-31`, not `{token[6:100]}`."
+                ) from None
+            since = datetime.combine(day, time(0, 0), tzinfo=UTC)
+        elif lower.startswith("status:"):
+            wanted = tuple(
+                s.strip().replace(" ", "_").replace("-", "_") for s in lower[7:].split(",")
+            )
+            unknown = [s for s in wanted if s not in HOME_STATUSES]
+            if unknown or not wanted:
+                raise ValueError(
+                    f"status must be one or more of {', '.join(HOME_STATUSES)} (comma-separated)."
+                )
+            statuses = wanted
+        else:
+            raise ValueError(
+                f"I don't understand `{token[:100]}`; pick a channel from the list (`#name`), "
+                "`all`, `since:DATE` or `status:...`."
+            )
+    return channel, everything, since, statuses
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ def log_decision(asked: Asked, rest: str) -> Said:
 
 def export(asked: Asked, rest: str) -> Said:
     try:
-        channel, _everything, since, statuses = slack_decisions.parse_export_args(rest)
+        channel, _everything, since, statuses = log_export.parse_export_args(rest)
     except ValueError as exc:
         return asked.tell(usage(f":warning: {exc}\n\n" + slack_decisions.USAGE))
     if channel and channel.startswith("#"):

@@ -9,7 +9,6 @@ from typing import Any
 
 from bot import log_export
 from bot.views import Notice, notice, warning
-from handlers.slack.commands.decisions import parse_export_args
 from handlers.teams import listeners
 from handlers.teams.activity import Incoming
 from handlers.teams.answers import Answers
@@ -24,7 +23,7 @@ USAGE = (
 
 def export_command(a: Answers, m: Incoming, rest: str) -> object:
     try:
-        channel, _everything, since, statuses = parse_export_args(_channel_free(rest))
+        channel, _everything, since, statuses = log_export.parse_export_args(_channel_free(rest))
     except ValueError as exc:
         return a.tell(m, warning(f"{exc}\n\n", USAGE))
     channel = _channel(rest) or channel

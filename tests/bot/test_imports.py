@@ -201,3 +201,33 @@ def test_the_edge_does_not_read_storage() -> None:
         if name.split(".")[0] == "storage"
     ]
     assert offenders == []
+
+
+# The playground shows Slack's command forms (the same slash commands, help and errors), so it
+# reuses the usage texts of Slack's command modules; nothing else of Slack's.
+PLAYGROUND_MAY_USE = frozenset(
+    {
+        "handlers.slack.commands",
+        "handlers.slack.commands.decide",
+        "handlers.slack.commands.decisions",
+        "handlers.slack.commands.narrative",
+        "handlers.slack.commands.reflect",
+        "handlers.slack.blocks.reflections",
+    }
+)
+
+
+def test_one_platform_does_not_import_another() -> None:
+    """Teams and the playground are their own folders: what they share with Slack lives in the
+    core or in `handlers/` itself (the coalescer, the HTTP server)."""
+    offenders = []
+    for platform in ("teams", "playground"):
+        folder = ROOT / "handlers" / platform
+        for path in sorted(folder.rglob("*.py")):
+            for line, name in imported_modules(path.read_text(encoding="utf-8")):
+                if not name.startswith("handlers.slack"):
+                    continue
+                if platform == "playground" and name in PLAYGROUND_MAY_USE:
+                    continue
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert offenders == []

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -22,7 +22,7 @@ from bot.access import Viewer
 from bot.core import Core
 from bot.inputs import InputTooLong, parse_id
 from bot.views import Notice
-from bot.views.decision_log import HOME_STATUSES, Listing, RecordView
+from bot.views.decision_log import Listing, RecordView
 from handlers.slack.api import team_id_of
 from handlers.slack.blocks.decision_log import build_record_blocks, render_logged_receipt
 from handlers.slack.commands.decide import owner_as_id
@@ -211,46 +211,18 @@ def log_decision(asked: Asked, rest: str) -> None:
         asked.respond(text=render(failed)["text"])
 
 
-def parse_export_args(
-    text: str, *, tz: str = "UTC"
-) -> tuple[str | None, bool, datetime | None, tuple[str, ...]]:
-    """`[all|#channel] [since:DATE] [status:a,b]` -> (channel, all, since, statuses)."""
-    channel: str | None = None
-    everything = False
-    since: datetime | None = None
-    statuses: tuple[str, ...] = ()
-    for token in text.split():
-        lower = token.lower()
-        if lower == "all":
-            everything = True
-        elif match := _CHANNEL.match(token):
-            channel = match.group(1)
-        elif token.startswith("#") and len(token) > 1:
-            channel = token  # a plain `#name`; resolved to an id by the caller
-        elif lower.startswith("since:"):
-            try:
-                day = date.fromisoformat(token[6:])
-            except ValueError:
-                raise ValueError(
-                    f"since must be a date like `2026-01-31`, not `{token[6:]}`."
-                ) from None
-            since = datetime.combine(day, time(0, 0), tzinfo=UTC)
-        elif lower.startswith("status:"):
-            wanted = tuple(
-                s.strip().replace(" ", "_").replace("-", "_") for s in lower[7:].split(",")
-            )
-            unknown = [s for s in wanted if s not in HOME_STATUSES]
-            if unknown or not wanted:
-                raise ValueError(
-                    f"status must be one or more of {', '.join(HOME_STATUSES)} (comma-separated)."
-                )
-            statuses = wanted
-        else:
-            raise ValueError(
-                f"I don't understand `{escape(token[:100])}`; pick a channel from the list (`#name`), `all`, "
-                "`since:DATE` or `status:...`."
-            )
-    return channel, everything, since, statuses
+def parse_export_args(text: str) -> tuple[str | None, bool, datetime | None, tuple[str, ...]]:
+    """The core's export words, with Slack's `<#C123|name>` channel mentions; errors quote the
+    person's words escaped for Slack."""
+    try:
+        return log_export.parse_export_args(text, channel_of=_channel_id)
+    except ValueError as exc:
+        raise ValueError(escape(str(exc))) from None
+
+
+def _channel_id(token: str) -> str | None:
+    match = _CHANNEL.match(token)
+    return match.group(1) if match else None
 
 
 def export(asked: Asked, rest: str) -> None:

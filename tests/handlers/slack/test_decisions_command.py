@@ -226,3 +226,19 @@ def test_export_private_channel_only_for_members(bot: RunningBot) -> None:
     assert "No decisions were made in `#nowhere`" in unknown["text"]
     bad = bot.client.command("/decisions", "export status:nope").json()
     assert "status must be" in bad["text"]
+
+
+def test_export_words_are_the_cores_with_slack_channel_mentions_and_escaped_errors() -> None:
+    from handlers.slack.commands.decisions import parse_export_args
+
+    channel, everything, since, statuses = parse_export_args(
+        "<#C0PRICING|pricing> since:2026-01-31 status:active"
+    )
+    assert (channel, everything, statuses) == ("C0PRICING", False, ("active",))
+    assert since is not None and since.isoformat() == "2026-01-31T00:00:00+00:00"
+    try:
+        parse_export_args("<b>&")
+    except ValueError as exc:
+        assert "&lt;b&gt;&amp;" in str(exc) and "<b>" not in str(exc)
+    else:
+        raise AssertionError("an unknown word is refused")
