@@ -29,6 +29,12 @@ def main() -> None:
         "--text", default="We launch the new pricing in March", help="ack: its text"
     )
     parser.add_argument(
+        "--ack-rounds",
+        type=int,
+        default=4,
+        help="ack: alternating rounds (each a burst of requests/rounds per server)",
+    )
+    parser.add_argument(
         "--large", type=int, default=100_000, help="ack: decisions in the large database (0: none)"
     )
     parser.add_argument(
@@ -67,6 +73,7 @@ def main() -> None:
             concurrency=args.concurrency,
             command=args.command,
             text=args.text,
+            rounds=args.ack_rounds,
             large=args.large,
         ),
         "votes": bench_vote_burst,
