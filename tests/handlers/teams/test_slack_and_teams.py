@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,12 +34,19 @@ class BothBot(RunningBot):
     """The Slack bot of the Slack tests, with Teams served by the same process and server."""
 
     teams_double: TeamsDouble
+    files_dir: Path | None = None  # where Teams' file offers wait (a test's own folder)
 
     def start(self) -> None:
         self.settings = load_settings(self.env, mode="http", port=0)
         self.core = build_core(self.settings)
         app = build_app(self.settings, self.core, client=build_client(self.settings))
-        self.teams = build_teams(self.settings, self.core, timeout=2.0, update_interval=0.05)
+        self.teams = build_teams(
+            self.settings,
+            self.core,
+            timeout=2.0,
+            update_interval=0.05,
+            files_dir=self.files_dir,
+        )
         self.server = HttpServer(app, self.core, host="127.0.0.1", port=0, teams=self.teams)
         self.server.start_in_thread()
         self.client = SignedClient(
@@ -51,8 +59,11 @@ class BothBot(RunningBot):
 
 
 @pytest.fixture
-def both(slack: SlackDouble, teams: TeamsDouble, sqlite_url: str) -> Iterator[BothBot]:
+def both(
+    slack: SlackDouble, teams: TeamsDouble, sqlite_url: str, tmp_path: Path
+) -> Iterator[BothBot]:
     env = bot_env(slack, sqlite_url, TEAMS_ANONYMOUS="true", HOST="127.0.0.1")
+    BothBot.files_dir = tmp_path / "offers"
     running = BothBot(slack, sqlite_url, env)
     yield running
     running.stop()
@@ -368,3 +379,58 @@ def test_a_reading_period_ends_the_same_on_slack_and_teams(
         assert order == sorted(order) and "typo" not in shown
         assert "3 questions" in shown and "2 of 2 expected readers finished" in shown
     assert len(slack_side.digest_messages(both, ts)) == 1
+
+
+def test_an_export_holds_the_same_rows_on_slack_and_teams(
+    both: BothBot, teams: TeamsDouble
+) -> None:
+    """The same decision logged on each platform, then exported: the workbooks agree on every
+    column but the ones that name the platform's own places, people and links."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.teams_double import file_consent
+
+    logged = "decisions log We ship daily confidence:70% door:two-way review:2027-03-01"
+    with freeze_time("2026-12-01 09:00:00", tick=True):
+        assert both.client.command("/decisions", logged[len("decisions ") :]).status == 200
+        assert teams.send(both.teams_url, mention_message(teams, logged))[0] == 202
+        both.wait_idle()
+        both.teams.answers.wait_idle()
+        assert both.client.command("/decisions", "export").status == 200
+        [slack_file] = both.slack.wait_for("files.completeUploadExternal", timeout=20)
+        assert teams.send(both.teams_url, mention_message(teams, "decisions export"))[0] == 202
+
+        def consent_card() -> list[dict[str, Any]]:
+            return [
+                a
+                for c in teams.posts(teams.chat_of("29:ana"))
+                for a in (c.body or {}).get("attachments") or []
+                if a.get("contentType") == "application/vnd.microsoft.teams.card.file.consent"
+            ]
+
+        card = teams.wait_for(consent_card)[0]
+        accept = file_consent(teams, "accept", card["content"]["acceptContext"], name=card["name"])
+        assert teams.send(both.teams_url, accept)[0] == 200
+        teams.wait_for(lambda: card["name"] in teams.uploads)
+
+    files = json.loads(slack_file.params["files"])
+    slack_rows = _sheet(load_workbook(io.BytesIO(both.slack.uploads[files[0]["id"]])))
+    teams_rows = _sheet(load_workbook(io.BytesIO(teams.uploads[card["name"]])))
+    assert slack_rows.keys() == teams_rows.keys()
+    platform_own = {"Channel", "Owner", "Proposed by", "Thread", "Decided by"}
+    same = {k: v for k, v in slack_rows.items() if k not in platform_own}
+    assert same == {k: v for k, v in teams_rows.items() if k not in platform_own}
+    assert same["Decision"] == "We ship daily" and same["Confidence"] in (70, "70%", 0.7)
+    assert (slack_rows["Thread"], teams_rows["Thread"]) in (
+        ("Open in Slack", "Open in Teams"),
+        (None, None),
+    )
+
+
+def _sheet(workbook: Any) -> dict[str, object]:
+    """The Decisions sheet's only row, by column header."""
+    rows = list(workbook["Decisions"].iter_rows(values_only=True))
+    assert len(rows) == 2, rows
+    return dict(zip(rows[0], rows[1], strict=True))
