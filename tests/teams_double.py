@@ -78,6 +78,9 @@ class TeamsDouble:
     # Files uploaded to `upload_url(name)` (OneDrive upload sessions, as file consent gives).
     uploads: dict[str, bytes] = field(default_factory=dict)
     upload_puts: list[str] = field(default_factory=list)  # each PUT's Content-Range
+    # A team's channels as `GET v3/teams/{team}/conversations` lists them ({id, name}; Teams
+    # gives the General channel, whose id is the team's, no name).
+    channels: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
@@ -173,6 +176,8 @@ class TeamsDouble:
             status = 201
         elif request.method == "PUT":
             answer = {"id": call.activity_id}
+        elif request.method == "GET" and parts[:2] == ["v3", "teams"] and len(parts) == 4:
+            answer = {"conversations": self.channels.get(parts[2], [])}
         elif request.method == "GET" and parts[-1] == "members":
             answer = self.members.get(call.conversation or "", [])
         self._record(call)
@@ -230,6 +235,12 @@ class TeamsDouble:
     def updates(self, activity_id: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == "PUT" and c.activity_id == activity_id]
+
+    def channel_lists(self, team: str) -> list[Call]:
+        """The bot's requests for `team`'s channel list."""
+        with self._cond:
+            path = f"/v3/teams/{team}/conversations"
+            return [c for c in self.calls if c.method == "GET" and c.path == path]
 
     def chat_of(self, person: str) -> str:
         return f"a:chat-{person}"
@@ -395,3 +406,43 @@ def file_consent(
     kw.setdefault("conversation", double.chat_of(kw.get("user", "29:ana")))
     kw.setdefault("conversation_type", "personal")
     return activity(double, "invoke", name="fileConsent/invoke", value=value, **kw)
+
+
+# --- teams and their channels: what Teams says of them -----------------------------------------
+
+
+def in_team(
+    team: str = CHANNEL, *, channel: str | None = None, tenant: str = TENANT, **data: Any
+) -> dict[str, Any]:
+    """`channelData` of an activity in a team's channel (`channel` defaults to the General
+    channel, whose id is the team's)."""
+    return {
+        "tenant": {"id": tenant},
+        "team": {"id": team},
+        "channel": {"id": channel or team},
+        **data,
+    }
+
+
+def channel_event(
+    double: TeamsDouble,
+    event: str,
+    channel: str,
+    name: str,
+    *,
+    team: str = CHANNEL,
+    **kw: Any,
+) -> dict[str, Any]:
+    """A `conversationUpdate` saying a channel was created, renamed or restored (`event`)."""
+    data = in_team(team, channel=channel, tenant=kw.get("tenant", TENANT), eventType=event)
+    data["channel"]["name"] = name
+    return activity(double, "conversationUpdate", channelData=data, **kw)
+
+
+def bot_installed(double: TeamsDouble, *, team: str = CHANNEL, name: str = "Team", **kw: Any):
+    """A `conversationUpdate` adding the bot to a team (its installation)."""
+    data = in_team(team, tenant=kw.get("tenant", TENANT), eventType="teamMemberAdded")
+    data["team"]["name"] = name
+    kw.setdefault("conversation", team)
+    added = [{"id": BOT}]
+    return activity(double, "conversationUpdate", channelData=data, membersAdded=added, **kw)

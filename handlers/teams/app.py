@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.decisions import Afterwards
 from bot.views import FormErrors, Notice, OpenForm, ReplaceCard
 from bot.vocabulary import PlatformName
-from handlers.teams import exports, listeners, narratives, reflections, reviews
+from handlers.teams import exports, listeners, narratives, places, reflections, reviews
 from handlers.teams.activity import BadActivity, Incoming, parse
 from handlers.teams.answers import Answers
 from handlers.teams.cards import narratives as narrative_cards
@@ -102,6 +102,7 @@ class TeamsBot:
         try:
             self.core.record_workspace(m.tenant, PlatformName.MSTEAMS)
             self.platform.directory.saw(m)
+            places.learn(self.answers, m)
             return ok, self._dispatch(m)
         except Exception:  # noqa: BLE001 - never a 500: logged, the person told briefly
             log.exception("Teams %s activity failed (tenant %s)", m.type, m.tenant)

@@ -1,5 +1,6 @@
 """Teams' connector service, called from the bot's worker threads through the Agents SDK's
-`ConnectorClient` on an event loop of its own.
+`TeamsConnectorClient` (the connector client with Teams' own calls, such as a team's channel
+list) on an event loop of its own.
 
 The connector client does not retry: a 429 is retried here after its `Retry-After` (with
 back-off when it names none), a bounded number of times; the rest reach the caller as the
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiohttp import ClientError, ClientResponseError, ClientSession, ClientTimeout
-from microsoft_agents.hosting.core.connector.client import ConnectorClient
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from bot.port import PostFailed, Unreachable
 
@@ -68,7 +69,7 @@ class Connector:
         self._thread.daemon = True
         self._thread.start()
 
-    def call(self, service_url: str, use: Callable[[ConnectorClient], Awaitable[T]]) -> T:
+    def call(self, service_url: str, use: Callable[[TeamsConnectorClient], Awaitable[T]]) -> T:
         """`use(client)` against `service_url`, with 429s retried; errors as the port's."""
         for attempt in range(MAX_RETRIES + 1):
             try:
@@ -87,11 +88,13 @@ class Connector:
                 raise Unreachable(type(exc).__name__) from exc
         raise Unreachable("HTTP 429")  # not reached: the last attempt raises above
 
-    async def _once(self, service_url: str, use: Callable[[ConnectorClient], Awaitable[T]]) -> T:
+    async def _once(
+        self, service_url: str, use: Callable[[TeamsConnectorClient], Awaitable[T]]
+    ) -> T:
         base = service_url if service_url.endswith("/") else service_url + "/"
         token = await self._token(service_url)  # first: a refused token leaves no session open
         session = ClientSession(base_url=base, timeout=ClientTimeout(total=self._timeout))
-        client = ConnectorClient(base, token, session=session)
+        client = TeamsConnectorClient(base, token, session=session)
         try:
             return await use(client)
         finally:
