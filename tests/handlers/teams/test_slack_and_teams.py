@@ -385,17 +385,21 @@ def test_an_export_holds_the_same_rows_on_slack_and_teams(
     both: BothBot, teams: TeamsDouble
 ) -> None:
     """The same decision logged on each platform, then exported: the workbooks agree on every
-    column but the ones that name the platform's own places, people and links."""
+    column but the ones that name the platform's own places, people and links; the Channel
+    column agrees in form (`#` and the channel's name as each platform shows it)."""
     import io
 
     from openpyxl import load_workbook
 
-    from tests.teams_double import file_consent
+    from tests.teams_double import file_consent, in_team
 
     logged = "decisions log We ship daily confidence:70% door:two-way review:2027-03-01"
+    teams.channels[CHANNEL] = [{"id": CHANNEL}]  # Teams lists General without a name
     with freeze_time("2026-12-01 09:00:00", tick=True):
         assert both.client.command("/decisions", logged[len("decisions ") :]).status == 200
-        assert teams.send(both.teams_url, mention_message(teams, logged))[0] == 202
+        in_general = mention_message(teams, logged)
+        in_general["channelData"] = in_team()
+        assert teams.send(both.teams_url, in_general)[0] == 202
         both.wait_idle()
         both.teams.answers.wait_idle()
         assert both.client.command("/decisions", "export").status == 200
@@ -423,6 +427,8 @@ def test_an_export_holds_the_same_rows_on_slack_and_teams(
     same = {k: v for k, v in slack_rows.items() if k not in platform_own}
     assert same == {k: v for k, v in teams_rows.items() if k not in platform_own}
     assert same["Decision"] == "We ship daily" and same["Confidence"] in (70, "70%", 0.7)
+    assert teams_rows["Channel"] == "#General"
+    assert str(slack_rows["Channel"]).startswith("#") and slack_rows["Channel"] != "#"
     assert (slack_rows["Thread"], teams_rows["Thread"]) in (
         ("Open in Slack", "Open in Teams"),
         (None, None),
