@@ -17,7 +17,21 @@ from bot.views.decision_log import (
     percent,
 )
 from bot.vocabulary import DecisionStatus
-from handlers.teams.cards import Card, block, card, day, markdown, mention, renders, user, when
+from handlers.teams.cards import (
+    MESSAGE_BYTES,
+    Card,
+    block,
+    card,
+    continues,
+    counts_parts,
+    day,
+    markdown,
+    mention,
+    packed,
+    renders,
+    user,
+    when,
+)
 
 STATUS_NAMES = {
     DecisionStatus.VOTING: "voting",
@@ -84,8 +98,9 @@ def log_list_card(view: LogListView) -> Card:
     return card(body, actions)
 
 
-@renders(RecordView)
-def record_view_card(r: RecordView) -> Card:
+def _record_groups(r: RecordView) -> list[list[dict[str, Any]]]:
+    """The record in groups of elements never split across messages: the head, then each
+    line of dissent, Andon pulls and reviews on its own (a section's title with its first)."""
     body: list[dict[str, Any]] = [
         block(f"**{r.label}**", size="large"),
         block(f"**Decision:** {user(r.text)}"),
@@ -127,13 +142,14 @@ def record_view_card(r: RecordView) -> Card:
         body.append(
             block("Anonymous until the owner finalizes: who voted what, and why, is shown then.")
         )
+    groups = [body]
     if r.dissent:
         lines = [
             f"- {mention(v.person)} ({'committed' if v.committed else 'has not committed'}): "
             f"{user(v.reason or '')}"
             for v in r.dissent
         ]
-        body.append(block("**Dissent**\n\n" + "\n".join(lines)))
+        groups += _section("**Dissent**", lines)
     if r.andon:
         lines = [
             f"- {mention(p.person)} {when(p.pulled_at)} — "
@@ -141,7 +157,7 @@ def record_view_card(r: RecordView) -> Card:
             f"{user(p.reason)}"
             for p in r.andon
         ]
-        body.append(block("**Andon cord**\n\n" + "\n".join(lines)))
+        groups += _section("**Andon cord**", lines)
     if r.reviews:
         lines = [
             f"- due {day(v.due_at)}: "
@@ -154,8 +170,45 @@ def record_view_card(r: RecordView) -> Card:
             )
             for v in r.reviews
         ]
-        body.append(block("**Reviews**\n\n" + "\n".join(lines)))
+        groups += _section("**Reviews**", lines)
+    return groups
+
+
+def _section(title: str, lines: list[str]) -> list[list[dict[str, Any]]]:
+    groups = [[block(line, spacing="none")] for line in lines]
+    groups[0].insert(0, block(title))
+    return groups
+
+
+def _record_messages(r: RecordView) -> list[list[dict[str, Any]]]:
+    return packed(_record_groups(r), MESSAGE_BYTES)
+
+
+@renders(RecordView)
+def record_view_card(r: RecordView) -> Card:
+    messages = _record_messages(r)
+    body = list(messages[0])
+    if len(messages) > 1:
+        body.append(
+            block(
+                f"_Continued in {len(messages) - 1} more message"
+                f"{'s' if len(messages) > 2 else ''}._",
+                isSubtle=True,
+                size="small",
+            )
+        )
     return card(body)
+
+
+@counts_parts(RecordView)
+def record_view_parts(r: RecordView) -> int:
+    return len(_record_messages(r))
+
+
+@continues(RecordView)
+def record_view_part_card(r: RecordView, index: int, count: int) -> Card:
+    note = block(f"**{r.label}**, continued ({index} of {count})", isSubtle=True, size="small")
+    return card([note, *_record_messages(r)[index - 1]])
 
 
 @renders(MetricsView)
