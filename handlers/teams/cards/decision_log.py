@@ -12,8 +12,10 @@ from bot.views.decision_log import (
     LogListView,
     MetricsView,
     RecordView,
+    ReviewLine,
     SupersededView,
     calibration_text,
+    event_words,
     percent,
 )
 from bot.vocabulary import DecisionStatus
@@ -41,6 +43,11 @@ STATUS_NAMES = {
     DecisionStatus.AMENDED: "amended",
     DecisionStatus.REVERSED: "reversed",
     DecisionStatus.SUPERSEDED: "superseded",
+}
+STANCE_NAMES = {
+    "agree": "Agree",
+    "disagree_commit": "Disagree, but commit",
+    "disagree": "Disagree",
 }
 PREVIEW_CHARS = 200
 PAGE = "log_page"  # the Action.Execute verb of previous/next
@@ -130,14 +137,8 @@ def _record_groups(r: RecordView) -> list[list[dict[str, Any]]]:
         )
     body.append({"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]})
     if r.show_tally:
-        names = {
-            "agree": "Agree",
-            "disagree_commit": "Disagree, but commit",
-            "disagree": "Disagree",
-        }
-        body.append(
-            block("**Tally:** " + " · ".join(f"{names[c]} {n}" for c, n in r.tally if c in names))
-        )
+        tally = " · ".join(f"{STANCE_NAMES[c]} {n}" for c, n in r.tally if c in STANCE_NAMES)
+        body.append(block("**Tally:** " + tally))
     if r.voters_hidden:
         body.append(
             block("Anonymous until the owner finalizes: who voted what, and why, is shown then.")
@@ -150,6 +151,13 @@ def _record_groups(r: RecordView) -> list[list[dict[str, Any]]]:
             for v in r.dissent
         ]
         groups += _section("**Dissent**", lines)
+    if r.changed_votes:
+        lines = [
+            f"- {mention(v.person)} first voted {STANCE_NAMES.get(v.stance, v.stance)} "
+            f"({day(v.cast_at)})"
+            for v in r.changed_votes
+        ]
+        groups += _section("**Changed votes**", lines)
     if r.andon:
         lines = [
             f"- {mention(p.person)} {when(p.pulled_at)} — "
@@ -159,19 +167,26 @@ def _record_groups(r: RecordView) -> list[list[dict[str, Any]]]:
         ]
         groups += _section("**Andon cord**", lines)
     if r.reviews:
+        groups += _section("**Reviews**", [f"- {_review(v)}" for v in r.reviews])
+    if r.history:
         lines = [
-            f"- due {day(v.due_at)}: "
-            + (
-                f"**{v.outcome}**"
-                if v.outcome
-                else "overdue"
-                if v.reminded
-                else "waiting for the owner"
-            )
-            for v in r.reviews
+            f"- {when(h.at)}{f' {mention(h.person)}' if h.person else ''}: "
+            f"{user(event_words(h.kind, h.detail))}"
+            for h in r.history
         ]
-        groups += _section("**Reviews**", lines)
+        groups += _section("**History**", lines)
     return groups
+
+
+def _review(v: ReviewLine) -> str:
+    if v.outcome is None:
+        return f"due {day(v.due_at)}: {'overdue' if v.reminded else 'waiting for the owner'}"
+    text = f"due {day(v.due_at)}: **{v.outcome}** by {mention(v.answered_by or '')}"
+    if v.actual_confidence is not None:
+        text += f", information actually {v.actual_confidence}%"
+    if v.learned:
+        text += f" — learned: {user(v.learned)}"
+    return text
 
 
 def _section(title: str, lines: list[str]) -> list[list[dict[str, Any]]]:

@@ -8,9 +8,13 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.decision_log import DecisionRecord, record_view
+from handlers.teams import cards
+from storage.models import AndonPull, Decision, DecisionEvent, Vote
 from tests.handlers.teams.conftest import TeamsBotRunning
 from tests.teams_double import (
     CHANNEL,
@@ -100,3 +104,90 @@ def test_the_double_refuses_a_message_teams_would_refuse(teams: TeamsDouble) -> 
     assert refused.value.code == 413
     assert json.loads(refused.value.read())["error"]["code"] == "MessageSizeTooBig"
     assert [c.size for c in teams.refused()] == [len(body)] and not teams.posts(CHANNEL)
+
+
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _long_record(dissents: int, pulls: int, events: int) -> DecisionRecord:
+    decision = Decision(
+        id=1,
+        team_id="T",
+        number=1,
+        channel_id=CHANNEL,
+        owner_id=ANA,
+        proposed_by=ANA,
+        proposal="We launch in March",
+        final_text="We launch in April",
+        confidence=40,
+        review_on=AT + timedelta(days=30),
+        status="active",
+        created_at=AT,
+        decided_at=AT,
+    )
+    at = [AT + timedelta(minutes=i) for i in range(max(dissents, pulls, events))]
+    return DecisionRecord(
+        decision=decision,
+        votes=tuple(
+            Vote(
+                team_id="T",
+                decision_id=1,
+                user_id=person(i)["user"],
+                choice="disagree",
+                reason=reason(i),
+                cast_at=at[i],
+            )
+            for i in range(dissents)
+        ),
+        andon_pulls=tuple(
+            AndonPull(
+                team_id="T",
+                decision_id=1,
+                user_id=person(i)["user"],
+                reason=f"pull {i:03d} " + "legal has not signed off " * 20,
+                pulled_at=at[i],
+                resolved_at=at[i],
+                resolved_by=ANA,
+                resolution="resume",
+            )
+            for i in range(pulls)
+        ),
+        reviews=(),
+        events=tuple(
+            DecisionEvent(
+                team_id="T",
+                decision_id=1,
+                at=at[i],
+                user_id=person(i)["user"],
+                kind="edited",
+                detail=json.dumps({"note": f"event {i:03d} " + "changed the wording " * 20}),
+            )
+            for i in range(events)
+        ),
+        narrative_title=None,
+        narrative_questions=0,
+        replaces_label=None,
+        replaced_by_label=None,
+    )
+
+
+def test_a_long_decision_log_record_takes_parts_each_under_the_limit() -> None:
+    view = record_view(_long_record(DISSENTERS, 60, 300))
+    count = cards.parts(view)
+    assert count > 2
+    messages = [cards.render(view)] + [
+        cards.render(cards.Continued(view, i, count)) for i in range(2, count + 1)
+    ]
+    assert all(cards.size([m]) <= MAX_MESSAGE_BYTES for m in messages)
+    assert f"Continued in {count - 1} more messages" in json.dumps(messages[0])
+    everything = json.dumps(messages, ensure_ascii=False)
+    assert all(reason(i) in everything for i in range(DISSENTERS))
+    assert all(f"pull {i:03d} " in everything for i in range(60))
+    assert all(f"event {i:03d} " in everything for i in range(300))
+    assert "**History**" in everything and "**Andon cord**" in everything
+
+
+def test_a_short_record_is_one_message() -> None:
+    view = record_view(_long_record(3, 1, 2))
+    assert cards.parts(view) == 1
+    assert "Continued" not in json.dumps(cards.render(view))
