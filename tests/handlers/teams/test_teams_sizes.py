@@ -1,6 +1,7 @@
 """Long decisions in Teams, whose messages Teams refuses past about 28 KB (the double answers
 413 as Teams does): the poll card, updated in place, stays one message under the limit; the
-record is posted whole across parts in the poll's thread, and so is `decisions D-1`."""
+record is posted whole across parts in the poll's thread, and so is `decisions D-1` (with its
+Andon pulls and history, each part under the limit)."""
 
 from __future__ import annotations
 
