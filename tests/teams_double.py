@@ -19,6 +19,8 @@ from aiohttp import web
 TENANT = "tenant-1"
 BOT = "28:narrative-bot"
 CHANNEL = "19:general@thread.tacv2"
+# Teams refuses a message whose body passes about 28 KB (413, MessageSizeTooBig).
+MAX_MESSAGE_BYTES = 28 * 1024
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Call:
     activity_id: str | None = None  # the replied-to or updated activity
     answered_id: str | None = None  # the id the double gave a new activity
     authorization: str | None = None  # the Authorization header the bot sent
+    size: int = 0  # bytes of the body
+    refused: bool = False  # answered 413: too big for Teams
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -151,6 +155,13 @@ class TeamsDouble:
             call.conversation = parts[2]
             if len(parts) >= 5:
                 call.activity_id = parts[4]
+        call.size = len(raw)
+        if call.conversation and len(parts) >= 4 and parts[3] == "activities":
+            if request.method in ("POST", "PUT") and len(raw) > MAX_MESSAGE_BYTES:
+                call.refused = True
+                self._record(call)
+                too_big = {"code": "MessageSizeTooBig", "message": "Message size too big"}
+                return web.json_response({"error": too_big}, status=413)
         failure = self._failure(request.method, path)
         if failure is not None:
             if failure.hang:
@@ -241,6 +252,11 @@ class TeamsDouble:
         with self._cond:
             path = f"/v3/teams/{team}/conversations"
             return [c for c in self.calls if c.method == "GET" and c.path == path]
+
+    def refused(self) -> list[Call]:
+        """Messages Teams would refuse as too big (413)."""
+        with self._cond:
+            return [c for c in self.calls if c.refused]
 
     def chat_of(self, person: str) -> str:
         return f"a:chat-{person}"

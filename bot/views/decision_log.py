@@ -153,6 +153,25 @@ class HistoryLine:
     detail: str | None  # what the log stored with it (JSON)
 
 
+def event_words(kind: str, detail: str | None) -> str:
+    """A history entry in plain words; unknown kinds show their name and details as stored."""
+    try:
+        data = json.loads(detail) if detail else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if kind == "reflection_answer":
+        question = data.get("question")
+        return "named in a reflection answer" + (f" to “{question}”" if question else "")
+    words = kind.replace("_", " ")
+    # Internal row ids mean nothing to a reader.
+    shown = {k: v for k, v in data.items() if v not in (None, "") and not k.endswith("_id")}
+    if shown:
+        words += " (" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items()) + ")"
+    return words
+
+
 @dataclass(frozen=True)
 class RecordView:
     """Every field of one decision, as one person may see it. While an anonymous poll is open

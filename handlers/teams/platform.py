@@ -227,7 +227,22 @@ class TeamsPlatform:
         if key is not None:
             with self._lock:
                 self._keyed[(team, place, key)] = ref
+        self._post_rest(team, place, view, thread or ref.id, key)
         return ref
+
+    def _post_rest(self, team: str, place: str, view: object, thread: str, key: str | None) -> None:
+        """The follow-up parts of a view too long for one message, in the first part's thread.
+        Best effort: the first part keeps what matters and says where the whole is."""
+        count = cards.continued_parts(view)
+        for index in range(2, count + 1):
+            part_key = f"{key}:part{index}" if key is not None else None
+            try:
+                self.post(
+                    team, place, cards.Continued(view, index, count), thread=thread, key=part_key
+                )
+            except (PostFailed, Unreachable) as exc:
+                log.warning("part %s of %s not posted: %s", index, count, exc)
+                return
 
     def update(
         self, team: str, ref: MessageRef, latest: Callable[[], object | None], *, wait: bool = False

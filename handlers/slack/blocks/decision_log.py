@@ -22,6 +22,7 @@ from bot.views.decision_log import (
     ReviewLine,
     SupersededView,
     calibration_text,
+    event_words,
     percent,
 )
 from bot.vocabulary import DecisionStatus, Stance
@@ -221,22 +222,8 @@ def review_line(review: ReviewLine) -> str:
 
 
 def event_text(kind: str, detail: str | None) -> str:
-    """A history entry in words; unknown kinds show their name and details as stored."""
-    try:
-        data = json.loads(detail) if detail else {}
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    if kind == "reflection_answer":
-        question = data.get("question")
-        return escape("named in a reflection answer" + (f" to “{question}”" if question else ""))
-    words = kind.replace("_", " ")
-    # Internal row ids mean nothing to a reader.
-    shown = {k: v for k, v in data.items() if v not in (None, "") and not k.endswith("_id")}
-    if shown:
-        words += " (" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items()) + ")"
-    return escape(words)
+    """A history entry in words (`event_words`), escaped for Slack."""
+    return escape(event_words(kind, detail))
 
 
 def _long(text: str) -> list[dict[str, Any]]:

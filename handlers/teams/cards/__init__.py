@@ -5,8 +5,10 @@ platform swaps in the names it knows and adds the mention entities Teams needs."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,6 +22,11 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 # Teams shows about 28 KB per message; text blocks are kept well inside that.
 TEXT_LIMIT = 3000
 MENTION = re.compile(r"<at>([^<]{1,255})</at>")
+# What one message may weigh (JSON, UTF-8), well inside Teams' ~28 KB with mentions added:
+# each mention also adds an entity (about 200 bytes counted).
+MESSAGE_BYTES = 20_000
+MENTION_BYTES = 200
+CONTINUATIONS: dict[type, Callable[[Any, int, int], Card]] = {}
 
 
 def renders(view_type: type[V]) -> Callable[[Callable[[V], Card]], Callable[[V], Card]]:
@@ -49,6 +56,58 @@ def parts(view: object) -> int:
         if cls in PARTS:
             return PARTS[cls](view)
     return 1
+
+
+def continues(
+    view_type: type[V],
+) -> Callable[[Callable[[V, int, int], Card]], Callable[[V, int, int], Card]]:
+    """Register the card of part `index` (from 2) of `count` of a view too long for one
+    message whose follow-up parts the platform posts itself, in the first part's thread (a
+    decision's record, a decision-log record); the count is the view's `counts_parts`."""
+
+    def register(fn: Callable[[V, int, int], Card]) -> Callable[[V, int, int], Card]:
+        CONTINUATIONS[view_type] = fn
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Continued:
+    """Teams only: part `index` (from 2) of `count` of `view` (see `continues`)."""
+
+    view: object
+    index: int
+    count: int
+
+
+def continued_parts(view: object) -> int:
+    """Messages `view` takes when the platform posts its follow-up parts (1: nothing to add)."""
+    render_modules()
+    if not any(cls in CONTINUATIONS for cls in type(view).__mro__):
+        return 1
+    return parts(view)
+
+
+def size(elements: list[dict[str, Any]]) -> int:
+    """Bytes of card elements as sent (mentions counted with their entities)."""
+    raw = json.dumps(elements, ensure_ascii=False)
+    return len(raw.encode()) + MENTION_BYTES * raw.count("<at>")
+
+
+def packed(
+    groups: list[list[dict[str, Any]]], budget: int, *, first: int | None = None
+) -> list[list[dict[str, Any]]]:
+    """Groups of elements packed into messages of at most `budget` bytes (`first` for the
+    first message), in order; a group is never split."""
+    messages: list[list[dict[str, Any]]] = [[]]
+    room = budget if first is None else first
+    for group in groups:
+        if messages[-1] and size(messages[-1] + group) > room:
+            messages.append([])
+            room = budget
+        messages[-1].extend(group)
+    return messages
 
 
 def render_modules() -> None:
@@ -145,6 +204,14 @@ def dialog(title: str, verb: str, decision: int | None, **more: Any) -> dict[str
 
 
 _TONE = {Tone.INFO: "default", Tone.SUCCESS: "good", Tone.WARNING: "warning"}
+
+
+@renders(Continued)
+def render_continued(part: Continued) -> Card:
+    for cls in type(part.view).__mro__:
+        if cls in CONTINUATIONS:
+            return CONTINUATIONS[cls](part.view, part.index, part.count)
+    raise LookupError(f"no Teams continuation for {type(part.view).__name__}")
 
 
 @renders(Notice)

@@ -12,12 +12,28 @@ from bot.views.decision_log import (
     LogListView,
     MetricsView,
     RecordView,
+    ReviewLine,
     SupersededView,
     calibration_text,
+    event_words,
     percent,
 )
 from bot.vocabulary import DecisionStatus
-from handlers.teams.cards import Card, block, card, day, markdown, mention, renders, user, when
+from handlers.teams.cards import (
+    MESSAGE_BYTES,
+    Card,
+    block,
+    card,
+    continues,
+    counts_parts,
+    day,
+    markdown,
+    mention,
+    packed,
+    renders,
+    user,
+    when,
+)
 
 STATUS_NAMES = {
     DecisionStatus.VOTING: "voting",
@@ -27,6 +43,11 @@ STATUS_NAMES = {
     DecisionStatus.AMENDED: "amended",
     DecisionStatus.REVERSED: "reversed",
     DecisionStatus.SUPERSEDED: "superseded",
+}
+STANCE_NAMES = {
+    "agree": "Agree",
+    "disagree_commit": "Disagree, but commit",
+    "disagree": "Disagree",
 }
 PREVIEW_CHARS = 200
 PAGE = "log_page"  # the Action.Execute verb of previous/next
@@ -84,8 +105,9 @@ def log_list_card(view: LogListView) -> Card:
     return card(body, actions)
 
 
-@renders(RecordView)
-def record_view_card(r: RecordView) -> Card:
+def _record_groups(r: RecordView) -> list[list[dict[str, Any]]]:
+    """The record in groups of elements never split across messages: the head, then each
+    line of dissent, Andon pulls and reviews on its own (a section's title with its first)."""
     body: list[dict[str, Any]] = [
         block(f"**{r.label}**", size="large"),
         block(f"**Decision:** {user(r.text)}"),
@@ -115,25 +137,27 @@ def record_view_card(r: RecordView) -> Card:
         )
     body.append({"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]})
     if r.show_tally:
-        names = {
-            "agree": "Agree",
-            "disagree_commit": "Disagree, but commit",
-            "disagree": "Disagree",
-        }
-        body.append(
-            block("**Tally:** " + " · ".join(f"{names[c]} {n}" for c, n in r.tally if c in names))
-        )
+        tally = " · ".join(f"{STANCE_NAMES[c]} {n}" for c, n in r.tally if c in STANCE_NAMES)
+        body.append(block("**Tally:** " + tally))
     if r.voters_hidden:
         body.append(
             block("Anonymous until the owner finalizes: who voted what, and why, is shown then.")
         )
+    groups = [body]
     if r.dissent:
         lines = [
             f"- {mention(v.person)} ({'committed' if v.committed else 'has not committed'}): "
             f"{user(v.reason or '')}"
             for v in r.dissent
         ]
-        body.append(block("**Dissent**\n\n" + "\n".join(lines)))
+        groups += _section("**Dissent**", lines)
+    if r.changed_votes:
+        lines = [
+            f"- {mention(v.person)} first voted {STANCE_NAMES.get(v.stance, v.stance)} "
+            f"({day(v.cast_at)})"
+            for v in r.changed_votes
+        ]
+        groups += _section("**Changed votes**", lines)
     if r.andon:
         lines = [
             f"- {mention(p.person)} {when(p.pulled_at)} — "
@@ -141,21 +165,65 @@ def record_view_card(r: RecordView) -> Card:
             f"{user(p.reason)}"
             for p in r.andon
         ]
-        body.append(block("**Andon cord**\n\n" + "\n".join(lines)))
+        groups += _section("**Andon cord**", lines)
     if r.reviews:
+        groups += _section("**Reviews**", [f"- {_review(v)}" for v in r.reviews])
+    if r.history:
         lines = [
-            f"- due {day(v.due_at)}: "
-            + (
-                f"**{v.outcome}**"
-                if v.outcome
-                else "overdue"
-                if v.reminded
-                else "waiting for the owner"
-            )
-            for v in r.reviews
+            f"- {when(h.at)}{f' {mention(h.person)}' if h.person else ''}: "
+            f"{user(event_words(h.kind, h.detail))}"
+            for h in r.history
         ]
-        body.append(block("**Reviews**\n\n" + "\n".join(lines)))
+        groups += _section("**History**", lines)
+    return groups
+
+
+def _review(v: ReviewLine) -> str:
+    if v.outcome is None:
+        return f"due {day(v.due_at)}: {'overdue' if v.reminded else 'waiting for the owner'}"
+    text = f"due {day(v.due_at)}: **{v.outcome}** by {mention(v.answered_by or '')}"
+    if v.actual_confidence is not None:
+        text += f", information actually {v.actual_confidence}%"
+    if v.learned:
+        text += f" — learned: {user(v.learned)}"
+    return text
+
+
+def _section(title: str, lines: list[str]) -> list[list[dict[str, Any]]]:
+    groups = [[block(line, spacing="none")] for line in lines]
+    groups[0].insert(0, block(title))
+    return groups
+
+
+def _record_messages(r: RecordView) -> list[list[dict[str, Any]]]:
+    return packed(_record_groups(r), MESSAGE_BYTES)
+
+
+@renders(RecordView)
+def record_view_card(r: RecordView) -> Card:
+    messages = _record_messages(r)
+    body = list(messages[0])
+    if len(messages) > 1:
+        body.append(
+            block(
+                f"_Continued in {len(messages) - 1} more message"
+                f"{'s' if len(messages) > 2 else ''}._",
+                isSubtle=True,
+                size="small",
+            )
+        )
     return card(body)
+
+
+@counts_parts(RecordView)
+def record_view_parts(r: RecordView) -> int:
+    return len(_record_messages(r))
+
+
+@continues(RecordView)
+def record_view_part_card(r: RecordView, index: int, count: int) -> Card:
+    note = block(f"**{r.label}**, continued ({index} of {count})", isSubtle=True, size="small")
+    return card([note, *_record_messages(r)[index - 1]])
 
 
 @renders(MetricsView)

@@ -29,15 +29,20 @@ from bot.views.decisions import (
 )
 from bot.vocabulary import DecisionStatus, Stance
 from handlers.teams.cards import (
+    MESSAGE_BYTES,
     Card,
     block,
     card,
+    continues,
+    counts_parts,
     day,
     dialog,
     execute,
     fit,
     mention,
+    packed,
     renders,
+    size,
     user,
     when,
 )
@@ -54,6 +59,8 @@ RESOLUTION_WORDS = {
 }
 # Verbs of the buttons (Action.Execute verbs, or `verb` in a dialog button's data).
 AGREE, FINALIZE, COMMIT, PULL_ANDON, PROPOSE = "agree", "finalize", "commit", "andon", "propose"
+# Voters named per choice on a card (each a mention); more are counted.
+MAX_NAMED = 20
 
 
 def _door(door: str) -> str:
@@ -82,7 +89,9 @@ def _tally(c: DecisionCard, *, names: bool) -> str:
         voters = c.voters(choice)
         line = f"**{CHOICE_LABELS[choice]}:** {len(voters)}"
         if names and voters:
-            line += " — " + ", ".join(mention(v) for v in voters)
+            line += " — " + ", ".join(mention(v) for v in voters[:MAX_NAMED])
+            if len(voters) > MAX_NAMED:
+                line += f" and {len(voters) - MAX_NAMED} more"
         lines.append(line)
     return "\n\n".join(lines)
 
@@ -145,22 +154,19 @@ def _resolve_buttons(c: DecisionCard) -> list[dict[str, Any]]:
     ]
 
 
-@renders(Record)
-def record_card(view: Record) -> Card:
-    c = view.card
+def _record_head(c: DecisionCard) -> list[dict[str, Any]]:
     body = [block(_title(c), size="medium"), _quote(c.wording)]
     if c.final_text and c.final_text.strip() != c.proposal.strip():
         body.append(block(f"Proposed as: {user(c.proposal)}", isSubtle=True, size="small"))
     body.append(_facts(c))
     if c.decided_at:
         body.append(block(f"Decided: {when(c.decided_at)}", isSubtle=True, size="small"))
-    dissents = c.dissents
-    body.append(
-        block("**Dissent**\n\n" + "\n".join(_dissent_line(b) for b in dissents))
-        if dissents
-        else block("**Dissent:** none")
-    )
-    body.append(block("**Votes**\n\n" + _tally(c, names=True)))
+    return body
+
+
+def _record_tail(c: DecisionCard) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The votes, the Andon cord and the buttons: what follows the dissent."""
+    body = [block("**Votes**\n\n" + _tally(c, names=True))]
     actions: list[dict[str, Any]] = []
     pull = c.andon
     if pull is not None and pull.is_open:
@@ -186,7 +192,74 @@ def record_card(view: Record) -> Card:
         )
     if c.status in IN_FORCE:
         actions.append(dialog("Pull the Andon cord", PULL_ANDON, c.id))
-    return card(body, actions)
+    return body, actions
+
+
+def _dissents(c: DecisionCard) -> list[Ballot]:
+    return sorted(c.dissents, key=lambda b: b.cast_at)
+
+
+def _fitting_dissent(c: DecisionCard) -> tuple[list[dict[str, Any]], bool]:
+    """The dissent as the record card shows it, and whether every reason is on it. The card is
+    updated in place (it must stay one message): when every dissent does not fit, it shows
+    how many there are and the latest that fit; the whole follows in the thread."""
+    dissents = _dissents(c)
+    if not dissents:
+        return [block("**Dissent:** none")], True
+    lines = [block(_dissent_line(b)) for b in dissents]
+    head, tail = _record_head(c), _record_tail(c)
+    room = MESSAGE_BYTES - size(head) - size(tail[0]) - size(tail[1])
+    everything = [block("**Dissent**"), *lines]
+    if size(everything) <= room:
+        return everything, True
+    committed = sum(1 for b in dissents if b.choice == Stance.DISAGREE_COMMIT or b.committed_at)
+    heading = block(
+        f"**Dissent:** {len(dissents)} ({committed} committed). Every reason is in this "
+        f"thread, and `decisions {c.label}` shows the full record. The latest:"
+    )
+    shown: list[dict[str, Any]] = []
+    for line in reversed(lines):
+        if size([heading, line, *shown]) > room:
+            break
+        shown.insert(0, line)
+    return [heading, *shown], False
+
+
+@renders(Record)
+def record_card(view: Record) -> Card:
+    c = view.card
+    dissent, _ = _fitting_dissent(c)
+    tail, actions = _record_tail(c)
+    return card([*_record_head(c), *dissent, *tail], actions)
+
+
+def _record_rest(c: DecisionCard) -> list[list[dict[str, Any]]]:
+    """Every dissent with its reason, in the order cast, in messages after the record card
+    (none when the card holds them all). Stances only: whether each dissenter has committed
+    since is on the card, which is kept up to date."""
+    if _fitting_dissent(c)[1]:
+        return []
+    lines = []
+    for b in _dissents(c):
+        reason = f": “{user(b.reason)}”" if b.reason else ""
+        lines.append([block(f"- {mention(b.user_id)} — **{CHOICE_LABELS[b.choice]}**{reason}")])
+    return packed(lines, MESSAGE_BYTES - 1000)
+
+
+@counts_parts(Record)
+def record_parts(view: Record) -> int:
+    return 1 + len(_record_rest(view.card))
+
+
+@continues(Record)
+def record_part_card(view: Record, index: int, count: int) -> Card:
+    c = view.card
+    note = block(
+        f"**Decision {c.label} — dissent with every reason** ({index - 1} of {count - 1})",
+        isSubtle=True,
+        size="small",
+    )
+    return card([note, *_record_rest(c)[index - 2]])
 
 
 def _link(c: DecisionCard) -> str:
