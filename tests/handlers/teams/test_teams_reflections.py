@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from sqlmodel import select
 
 from bot.reflections import STANDARD_QUESTIONS
-from bot.views.reflections import DigestAnswer, DigestPart, DigestSection, Participation
+from bot.views.reflections import DigestAnswer, DigestPart, Participation, RoundDigest
 from handlers.teams.cards import render
 from storage.db import session_scope
 from storage.models import ReflectionAnswer, ReflectionRound
@@ -243,16 +243,17 @@ def test_scheduled_round_dialog_and_thread_answers_one_digest(running: TeamsBotR
 
 def test_the_digest_card_keeps_long_answers_whole_and_never_mentions_from_text() -> None:
     long_answer = "We learned. " * 250  # 3,000 characters: one block would cut it
-    part = DigestPart(
+    digest = RoundDigest(
         round_id=1,
-        first=True,
-        sections=(
-            DigestSection(1, "What did we learn?", (DigestAnswer(BEN, 0, long_answer, "thread"),)),
-            DigestSection(2, "What is hard?", (DigestAnswer(CY, 1, "<at>Ana</at> *x*", "modal"),)),
+        place=CHANNEL,
+        questions=(
+            ("What did we learn?", (DigestAnswer(BEN, 0, long_answer, "thread"),)),
+            ("What is hard?", (DigestAnswer(CY, 1, "<at>Ana</at> *x*", "modal"),)),
         ),
-        answer_count=2,
+        free_replies=(),
         participation=Participation(authors=2, member_count=3, answered_members=2),
     )
+    part = DigestPart(digest, 1, 1)
     texts = [b["text"] for b in render(part)["body"]]
     assert f"- <at>{BEN}</at>: {long_answer.strip()}" in [t.strip() for t in texts]
     assert f"- <at>{CY}</at>: ‹at›Ana‹/at› \\*x\\*" in texts
