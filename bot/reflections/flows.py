@@ -90,7 +90,7 @@ def _post_round(
 
 def post_now(
     core: Core, *, team_id: str, channel_id: str, collect: timedelta | None = None
-) -> views.RoundNotPosted | None:
+) -> views.RoundNotPosted | views.RoundUnconfirmed | None:
     """A round asked for now (`/reflect now`); one the platform refuses is discarded. One the
     platform did not confirm is looked for (and posted if missing) by the reflection_confirm
     timer."""
@@ -99,7 +99,7 @@ def post_now(
         _post_round(core, core.platform_for(team_id), round_)
     except (PostUnconfirmed, Unreachable) as exc:
         log.warning("reflection round %s unconfirmed in %s: %s", round_.id, channel_id, exc)
-        return None
+        return views.RoundUnconfirmed()
     except PostFailed as exc:
         discard_round(core, team_id=team_id, round_id=round_.id)
         log.warning("could not post reflection round in %s: %s", channel_id, exc.reason)

@@ -260,6 +260,12 @@ class RoundNotPosted:
 
 
 @dataclass(frozen=True)
+class RoundUnconfirmed:
+    """The platform did not confirm the round: it is looked for in a minute and posted if it
+    is missing."""
+
+
+@dataclass(frozen=True)
 class Refused:
     """The person may not change the channel's reflection settings; `reason` says why."""
 

@@ -1108,6 +1108,11 @@ def render_round_closed(_r: reflection_views.RoundClosed) -> str:
     )
 
 
+@renders(reflection_views.RoundUnconfirmed)
+def render_round_unconfirmed(_r: reflection_views.RoundUnconfirmed) -> str:
+    return "<div class='notice'>The reflection round is being posted.</div>"
+
+
 @renders(reflection_views.RoundNotPosted)
 def render_round_not_posted(r: reflection_views.RoundNotPosted) -> str:
     return f"<div class='notice warning'>⚠️ The round could not be posted ({esc(r.reason)}).</div>"

@@ -27,6 +27,7 @@ from bot.views.reflections import (
     RoundClosed,
     RoundDigest,
     RoundNotPosted,
+    RoundUnconfirmed,
     ScheduleSet,
     ScheduleStopped,
 )
@@ -369,6 +370,14 @@ def render_round_not_posted(failed: RoundNotPosted) -> dict[str, Any]:
     return {
         "text": could_not_post(failed.reason, "the scheduled reflection round", where)
         + " I will try again shortly; `/reflect off` there stops the schedule."
+    }
+
+
+@renders(RoundUnconfirmed)
+def render_round_unconfirmed(_: RoundUnconfirmed) -> dict[str, Any]:
+    return {
+        "text": "Slack is slow to confirm your reflection round. I will check in a minute and "
+        "post it if it is missing; there is no need to start it again."
     }
 
 

@@ -32,6 +32,7 @@ from bot.views.reflections import (
     RoundClosed,
     RoundDigest,
     RoundNotPosted,
+    RoundUnconfirmed,
     ScheduleSet,
     ScheduleStopped,
 )
@@ -361,6 +362,14 @@ ROUND_CLOSED = "This reflection round has closed; answers are no longer taken."
 @renders(RoundClosed)
 def round_closed_card(_: RoundClosed) -> Card:
     return _note(ROUND_CLOSED)
+
+
+@renders(RoundUnconfirmed)
+def round_unconfirmed_card(_: RoundUnconfirmed) -> Card:
+    return _note(
+        "Teams is slow to confirm your reflection round. I will check in a minute and post it "
+        "if it is missing; there is no need to start it again."
+    )
 
 
 @renders(RoundNotPosted)
