@@ -5,6 +5,7 @@ closes with participation counted against the channel's members."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -282,3 +283,32 @@ def test_a_scheduled_round_teams_refuses_tells_its_scheduler_once(
         running.core.timers.run_due()
         assert len(round_cards(double)) == 1
         assert rounds(running)[0].message_ts == round_cards(double)[0].answered_id
+
+
+def test_a_long_digest_takes_as_many_cards_as_teams_needs_each_inside_its_size(
+    running: TeamsBotRunning,
+) -> None:
+    double, send = running.double, running.send
+    with freeze_time("2026-12-07 10:00:00", tick=True) as clock:
+        assert send(mention_message(double, "reflect now for 1d", **who(ANA)))[0] == 202
+        [card] = double.wait_for(lambda: round_cards(double))
+        root = str(card.answered_id)
+        for person in (ANA, BEN, CY):
+            for i in range(len(STANDARD_QUESTIONS)):
+                text = f"{i + 1}. {NAMES[person]} on {i}: " + "lesson " * 400
+                assert send(thread_reply(double, root, text, **who(person)))[0] == 202
+        running.wait_idle()
+        assert len(answers(running)) == 3 * len(STANDARD_QUESTIONS)
+
+        clock.move_to("2026-12-08 10:00:30")
+        running.core.timers.run_due()
+        running.wait_idle()
+        digests = [c for c in double.posts(CHANNEL) if c.activity_id == root]
+        assert len(digests) >= 3
+        for index, posted in enumerate(digests, start=1):
+            assert len(json.dumps(posted.body).encode()) < 28_000
+            assert f"Reflection digest ({index} of {len(digests)})" in posted.card_text
+        shown = "".join(c.card_text for c in digests)
+        # Nothing is cut: every answer is shown whole, once.
+        assert shown.count("lesson") == 3 * len(STANDARD_QUESTIONS) * 400
+        assert all(f"{NAMES[p]} on {i}:" in shown for p in (ANA, BEN, CY) for i in range(9))
