@@ -118,6 +118,33 @@ def test_an_unconfirmed_round_is_confirmed_by_its_timer_and_closes_with_its_dige
         assert "Reflection digest" in str(digest["text"])
 
 
+def test_a_scheduled_round_unanswered_is_looked_for_by_its_retry_and_posted_once(
+    slow_bot: RunningBot,
+) -> None:
+    bot, slack = slow_bot, slow_bot.slack
+    with freeze_time("2026-12-06 12:00:00", tick=True) as clock:  # a Sunday
+        reply = bot.client.command(
+            "/reflect", "every monday 09:00", user_id=ALICE, response_url=slack.response_url()
+        )
+        assert reply.status == 200
+        slack.wait_for("response_url", predicate=lambda c: "every Monday" in str(c.params))
+        post = slack.hold_next("chat.postMessage")
+        look = slack.hold_next("conversations.history")
+        clock.move_to("2026-12-07 08:00:00")  # Monday 09:00 in Berlin, Alice's time zone
+        try:
+            assert bot.run_timers() == 1  # unconfirmed: the timer fails and is retried
+        finally:
+            post.release()
+            look.release()
+        [ts] = top_level(slack)
+        assert the_round(bot).message_ts is None
+
+        clock.move_to("2026-12-07 08:01:00")  # the retry, after its back-off
+        assert bot.run_timers() == 1
+        assert the_round(bot).message_ts == ts
+        assert top_level(slack) == [ts], "found, not posted again"
+
+
 def answer_at_length(bot: RunningBot, round_id: int) -> list[str]:
     """Every answerer answers every question at length; the answers, to find them later."""
     said = []
