@@ -43,6 +43,7 @@ class TimerKind(StrEnum):
     NARRATIVE_CONFIRM = "narrative_confirm"
     REFLECTION_ROUND = "reflection_round"
     REFLECTION_CLOSE = "reflection_close"
+    REFLECTION_CONFIRM = "reflection_confirm"
     PURGE_PROCESSED_EVENTS = "purge_processed_events"
 
 

@@ -7,11 +7,11 @@ view of `bot.views.reflections` back); `register_timers` handles the two timer k
 
     settings  a channel's questions, who may change them, its schedule, how many to ask
     rounds    rounds made, posted, answered (form and thread) and closed once
-    digest    what a closed round's people answered, as thread messages of bounded size
+    digest    what a closed round's people answered (the platform says how many messages)
     flows     what the platforms call, and the timers
 """
 
-from bot.reflections.digest import build_digest, digest_parts, digest_posted
+from bot.reflections.digest import build_digest, digest_posted
 from bot.reflections.flows import (
     QuestionsChange,
     answer_form,
@@ -19,6 +19,7 @@ from bot.reflections.flows import (
     check_questions_form,
     clear_schedule,
     close_due,
+    confirm_round,
     pick_per_round,
     post_now,
     questions_form,
@@ -89,9 +90,9 @@ __all__ = [
     "clear_schedule",
     "close_due",
     "close_round",
+    "confirm_round",
     "decision_numbers",
     "delete_thread_reply",
-    "digest_parts",
     "digest_posted",
     "discard_round",
     "ensure_may_change",

@@ -4,12 +4,10 @@ the thread messages it is posted in."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.reflections.rounds import RoundView, round_view
 from bot.reflections.settings import GONE, ReflectionError
-from bot.views import reflections as views
 from bot.views.reflections import (
     DigestAnswer,
     Participation,
@@ -21,13 +19,6 @@ from storage.db import session_scope
 
 if TYPE_CHECKING:
     from bot.core import Core
-
-
-# A digest message holds at most this many characters of questions and answers and this many
-# questions; a longer digest becomes several messages in the round's thread (nothing is cut).
-# Small enough that a platform's markup (escaping, mentions) still fits its message limits.
-DIGEST_PART_CHARS = 6000
-DIGEST_PART_SECTIONS = 12
 
 
 def build_digest(
@@ -92,50 +83,6 @@ def _shown_in(
     if channel_id is None or channel_id == round_.channel_id:
         return True
     return channel_is_public is not None and channel_is_public(channel_id)
-
-
-def digest_parts(digest: RoundDigest) -> list[views.DigestPart]:
-    """The digest as thread messages of bounded size: a question whose answers do not fit goes
-    on in the next message, marked as continued."""
-    sections = [
-        views.DigestSection(number, question, answers)
-        for number, (question, answers) in enumerate(digest.questions, start=1)
-    ]
-    if digest.free_replies:
-        sections.append(views.DigestSection(None, "", digest.free_replies))
-    parts: list[list[views.DigestSection]] = [[]]
-    size = 0
-    for section in sections:
-        head = len(section.question) + 20
-        if parts[-1] and (
-            size + head > DIGEST_PART_CHARS or len(parts[-1]) >= DIGEST_PART_SECTIONS
-        ):
-            parts.append([])
-            size = 0
-        size += head
-        taken: list[DigestAnswer] = []
-        continued = False
-        for answer in section.answers:
-            cost = len(answer.text) + 40
-            if size + cost > DIGEST_PART_CHARS and (taken or parts[-1]):
-                if taken:
-                    parts[-1].append(replace(section, answers=tuple(taken), continued=continued))
-                    continued = True
-                parts.append([])
-                size, taken = head, []
-            taken.append(answer)
-            size += cost
-        parts[-1].append(replace(section, answers=tuple(taken), continued=continued))
-    return [
-        views.DigestPart(
-            round_id=digest.round_id,
-            first=i == 0,
-            sections=tuple(part),
-            answer_count=digest.answer_count,
-            participation=digest.participation,
-        )
-        for i, part in enumerate(parts)
-    ]
 
 
 def digest_posted(

@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.inputs import is_slack_id
-from bot.port import ChatPlatform, MessageRef, PostFailed
+from bot.port import ChatPlatform, MessageRef, PostFailed, PostUnconfirmed, Unreachable
 from bot.reflection_schedule import Schedule
-from bot.reflections.digest import build_digest, digest_parts, digest_posted
+from bot.reflections.digest import build_digest, digest_posted
 from bot.reflections.rounds import (
     RoundView,
     close_round,
@@ -19,6 +19,7 @@ from bot.reflections.rounds import (
     get_round,
     round_card,
     round_posted,
+    round_to_confirm,
     save_modal_answers,
     scheduled_round_due,
     start_round,
@@ -69,22 +70,36 @@ class QuestionsChange:
 # --- flows: what a person's command, click or form gets -----------------------------------------
 
 
-def _post_round(core: Core, platform: ChatPlatform, round_: RoundView) -> MessageRef:
+def _post_round(
+    core: Core, platform: ChatPlatform, round_: RoundView, *, retry: bool = False
+) -> MessageRef:
     """Post the round in its channel (listening there first: thread answers count) and
-    remember its message. Raises `PostFailed`."""
+    remember its message; keyed, so that it exists once. `retry`: an earlier try may have
+    posted it, look for it first. Raises `PostFailed`, `PostUnconfirmed`."""
     platform.listen(round_.team_id, round_.channel_id)
-    ref = platform.post(round_.team_id, round_.channel_id, round_card(round_))
+    ref = platform.post(
+        round_.team_id,
+        round_.channel_id,
+        round_card(round_),
+        key=f"reflection-round:{round_.id}",
+        look_first=retry,
+    )
     round_posted(core, team_id=round_.team_id, round_id=round_.id, message_ts=ref.id)
     return ref
 
 
 def post_now(
     core: Core, *, team_id: str, channel_id: str, collect: timedelta | None = None
-) -> views.RoundNotPosted | None:
-    """A round asked for now (`/reflect now`); one the platform refuses is discarded."""
+) -> views.RoundNotPosted | views.RoundUnconfirmed | None:
+    """A round asked for now (`/reflect now`); one the platform refuses is discarded. One the
+    platform did not confirm is looked for (and posted if missing) by the reflection_confirm
+    timer."""
     round_ = start_round(core, team_id=team_id, channel_id=channel_id, collect=collect)
     try:
         _post_round(core, core.platform_for(team_id), round_)
+    except (PostUnconfirmed, Unreachable) as exc:
+        log.warning("reflection round %s unconfirmed in %s: %s", round_.id, channel_id, exc)
+        return views.RoundUnconfirmed()
     except PostFailed as exc:
         discard_round(core, team_id=team_id, round_id=round_.id)
         log.warning("could not post reflection round in %s: %s", channel_id, exc.reason)
@@ -256,14 +271,15 @@ def submit_answers(
 
 
 def round_due(core: Core, timer: Timer) -> None:
-    """A schedule's round is due: post it. A refusal fails the timer, which retries it; the
-    scheduler is told once when only a person can fix it."""
+    """A schedule's round is due: post it. A refusal (or no answer) fails the timer, which
+    retries it, looking for it first; the scheduler is told once when only a person can fix
+    it."""
     due = scheduled_round_due(core, timer)
     if due.round is None:
         return
     platform = core.platform_for(timer.team_id)
     try:
-        _post_round(core, platform, due.round)
+        _post_round(core, platform, due.round, retry=due.retry or timer.attempts > 1)
     except PostFailed as exc:
         if timer.attempts == 1 and due.scheduled_by and exc.reason in NEEDS_A_PERSON:
             notice = views.RoundNotPosted(exc.reason, due.round.channel_id, scheduled=True)
@@ -271,9 +287,18 @@ def round_due(core: Core, timer: Timer) -> None:
         raise
 
 
+def confirm_round(core: Core, timer: Timer) -> None:
+    """The reflection_confirm timer: find the unconfirmed round in its channel or post it."""
+    round_ = round_to_confirm(core, team_id=timer.team_id, round_id=timer.ref_id)
+    if round_ is not None:
+        _post_round(core, core.platform_for(timer.team_id), round_, retry=True)
+
+
 def close_due(core: Core, timer: Timer) -> None:
     """A round's time is up: close it once, post its digest in its thread, and show its message
-    closed (no Answer button)."""
+    closed (no Answer button). The platform says how many messages the digest takes; each is
+    keyed, and a retry (a part failed or went unanswered) looks for them before posting, so
+    each part is posted once."""
     round_ = close_round(core, team_id=timer.team_id, round_id=timer.ref_id)
     if round_ is None or round_.message_ts is None:
         return
@@ -286,8 +311,17 @@ def close_due(core: Core, timer: Timer) -> None:
         member_ids=platform.people(team, place),
         channel_is_public=lambda channel: platform.is_public(team, channel),
     )
+    count = platform.parts(digest)
     refs = [
-        platform.post(team, place, part, thread=round_.message_ts) for part in digest_parts(digest)
+        platform.post(
+            team,
+            place,
+            views.DigestPart(digest, part + 1, count),
+            thread=round_.message_ts,
+            key=f"reflection-digest:{round_.id}:{part}",
+            look_first=timer.attempts > 1,
+        )
+        for part in range(count)
     ]
     digest_posted(
         core,
@@ -305,3 +339,4 @@ def close_due(core: Core, timer: Timer) -> None:
 def register_timers(core: Core) -> None:
     core.timers.register(TimerKind.REFLECTION_ROUND, lambda timer: round_due(core, timer))
     core.timers.register(TimerKind.REFLECTION_CLOSE, lambda timer: close_due(core, timer))
+    core.timers.register(TimerKind.REFLECTION_CONFIRM, lambda timer: confirm_round(core, timer))

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 # A scheduled round that starts later than this after its due time says it is late.
 LATE_AFTER = timedelta(minutes=10)
+# Looks for a round whose post was never confirmed (the platform did not answer, or the bot
+# died while posting) and posts it if it is missing; cancelled once the message is known.
+CONFIRM_AFTER = timedelta(minutes=1)
 _DECISION_REF = re.compile(r"(?<![\w-])D-(\d{1,9})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*(?:q\s*(\d{1,2})\s*[.):-]?|(\d{1,2})\s*[.):])\s*", re.IGNORECASE)
 
@@ -60,6 +63,7 @@ class ScheduledRound:
     round: RoundView | None
     next_at: datetime | None
     scheduled_by: str | None = None
+    retry: bool = False  # an earlier try may have posted it: look for it first
 
 
 def decision_numbers(text: str) -> list[int]:
@@ -149,7 +153,8 @@ def _create_round(
 def start_round(
     core: Core, *, team_id: str, channel_id: str, collect: timedelta | None = None
 ) -> RoundView:
-    """A round asked for now (`/reflect now`); post it, then call `round_posted`."""
+    """A round asked for now (`/reflect now`); post it, then call `round_posted`. Unless its
+    message is known within `CONFIRM_AFTER`, the reflection_confirm timer posts it if missing."""
     now = core.clock.now()
     with session_scope(core.engine) as session:
         settings = rows.get_schedule(session=session, team_id=team_id, channel_id=channel_id)
@@ -161,6 +166,14 @@ def start_round(
             now=now,
             settings=settings,
             collect=collect,
+        )
+        # A scheduled round's own timer retries it; this one is only asked for once.
+        core.timers.add(
+            session=session,
+            team_id=team_id,
+            kind=TimerKind.REFLECTION_CONFIRM,
+            ref_id=int(row.id or 0),
+            due_at=now + CONFIRM_AFTER,
         )
         return round_view(row)
 
@@ -189,6 +202,7 @@ def scheduled_round_due(core: Core, timer: Timer) -> ScheduledRound:
                 round=round_view(unposted) if unposted is not None else None,
                 next_at=settings.next_at,
                 scheduled_by=settings.created_by,
+                retry=True,
             )
         due_at = settings.next_at
         row = _create_round(
@@ -223,14 +237,22 @@ def round_posted(core: Core, *, team_id: str, round_id: int, message_ts: str) ->
         if row is not None:
             row.message_ts, row.posted_at = message_ts, core.clock.now()
             session.add(row)
+        core.timers.cancel(
+            session=session, team_id=team_id, kind=TimerKind.REFLECTION_CONFIRM, ref_id=round_id
+        )
+
+
+def round_to_confirm(core: Core, *, team_id: str, round_id: int) -> RoundView | None:
+    """A round whose message may be missing in its channel (its ts never stored)."""
+    round_ = get_round(core, team_id=team_id, round_id=round_id)
+    return round_ if round_ is not None and round_.message_ts is None else None
 
 
 def discard_round(core: Core, *, team_id: str, round_id: int) -> None:
     """Forget a round that could not be posted (e.g. the bot is not in the channel)."""
     with session_scope(core.engine) as session:
-        core.timers.cancel(
-            session=session, team_id=team_id, kind=TimerKind.REFLECTION_CLOSE, ref_id=round_id
-        )
+        for kind in (TimerKind.REFLECTION_CLOSE, TimerKind.REFLECTION_CONFIRM):
+            core.timers.cancel(session=session, team_id=team_id, kind=kind, ref_id=round_id)
         rows.delete_round(session=session, team_id=team_id, round_id=round_id)
 
 

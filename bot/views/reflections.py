@@ -3,7 +3,8 @@ channel's status and the private notes of `/reflect`. Fields, not markup; people
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 # The limits every platform's forms keep (a question's field, an answer's field).
@@ -128,15 +129,66 @@ class RoundDigest:
 
 
 @dataclass(frozen=True)
-class DigestPart:
-    """One message of a digest, posted in the round's thread: the first part carries the
-    heading; long digests are split (`bot.reflections.digest_parts`) and nothing is cut."""
+class DigestPage:
+    """What one message of a digest shows: the first carries the heading; a question whose
+    answers do not fit goes on in the next, marked as continued (nothing is cut)."""
 
     round_id: int
     first: bool
     sections: tuple[DigestSection, ...]
     answer_count: int
     participation: Participation
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """Part `index` (from 1) of `count` of a digest, posted in the round's thread. How many
+    messages a digest takes is the platform's to say (`ChatPlatform.parts`); its renderer
+    shows page `index` of `digest_pages(digest, fits)`."""
+
+    digest: RoundDigest
+    index: int
+    count: int
+
+
+def digest_pages(digest: RoundDigest, fits: Callable[[DigestPage], bool]) -> list[DigestPage]:
+    """The digest as pages that each `fits` a message of the platform, answer by answer and
+    in order. An answer that fits no page alone still gets one (the renderer cuts it)."""
+    sections = [
+        DigestSection(number, question, answers)
+        for number, (question, answers) in enumerate(digest.questions, start=1)
+    ]
+    if digest.free_replies:
+        sections.append(DigestSection(None, "", digest.free_replies))
+    pages: list[list[DigestSection]] = [[]]
+
+    def page(shown: list[DigestSection]) -> DigestPage:
+        return DigestPage(
+            digest.round_id,
+            len(pages) == 1,
+            tuple(shown),
+            digest.answer_count,
+            digest.participation,
+        )
+
+    for section in sections:
+        taken: tuple[DigestAnswer, ...] = ()
+        continued = False
+        for answer in section.answers or (None,):
+            more = (*taken, answer) if answer is not None else taken
+            trial = replace(section, answers=more, continued=continued)
+            if (pages[-1] or taken) and not fits(page([*pages[-1], trial])):
+                if taken:
+                    pages[-1].append(replace(section, answers=taken, continued=continued))
+                    continued = True
+                pages.append([])
+                more = (answer,) if answer is not None else ()
+            taken = more
+        pages[-1].append(replace(section, answers=taken, continued=continued))
+    return [
+        DigestPage(digest.round_id, i == 0, tuple(shown), digest.answer_count, digest.participation)
+        for i, shown in enumerate(pages)
+    ]
 
 
 # --- what a person is told ----------------------------------------------------------------------
@@ -205,6 +257,12 @@ class RoundNotPosted:
     reason: str
     place: str | None = None
     scheduled: bool = False
+
+
+@dataclass(frozen=True)
+class RoundUnconfirmed:
+    """The platform did not confirm the round: it is looked for in a minute and posted if it
+    is missing."""
 
 
 @dataclass(frozen=True)

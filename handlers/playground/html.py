@@ -990,7 +990,9 @@ def render_closed_round(c: reflection_views.ClosedRoundCard) -> str:
 
 
 @renders(reflection_views.DigestPart)
-def render_round_digest(p: reflection_views.DigestPart) -> str:
+def render_round_digest(part: reflection_views.DigestPart) -> str:
+    # A page has no length limit: the whole digest is one page.
+    p = reflection_views.digest_pages(part.digest, lambda _page: True)[part.index - 1]
     head = ""
     if p.first:
         part = p.participation
@@ -1104,6 +1106,11 @@ def render_round_closed(_r: reflection_views.RoundClosed) -> str:
     return (
         "<div class='notice'>This reflection round has closed; answers are no longer taken.</div>"
     )
+
+
+@renders(reflection_views.RoundUnconfirmed)
+def render_round_unconfirmed(_r: reflection_views.RoundUnconfirmed) -> str:
+    return "<div class='notice'>The reflection round is being posted.</div>"
 
 
 @renders(reflection_views.RoundNotPosted)

@@ -23,6 +23,7 @@ from bot.views.reflections import (
     RoundClosed,
     ScheduleSet,
     ScheduleStopped,
+    digest_pages,
 )
 from tests.memory_port import MemoryPlatform
 
@@ -111,8 +112,9 @@ def reflections_journey(core: Core, memory: MemoryPlatform) -> None:
         clock.move_to("2026-12-09 08:00:10")
         core.timers.run_due()
         core.timers.run_due()
-        [part] = [m.view for m in memory.in_place(CHANNEL, thread=posted.id)]
-        assert isinstance(part, DigestPart) and part.first
+        [message] = [m.view for m in memory.in_place(CHANNEL, thread=posted.id)]
+        assert isinstance(message, DigestPart) and (message.index, message.count) == (1, 1)
+        [part] = digest_pages(message.digest, lambda _page: True)
         assert (part.participation.answered_members, part.participation.member_count) == (2, 3)
         assert part.answer_count == 2
         by_number = {s.number: s for s in part.sections}

@@ -18,6 +18,9 @@ from bot.reflections import STANDARD_QUESTIONS, ReflectionError
 from bot.timers import TimerService
 from bot.views import FormErrors, OpenForm
 from bot.views.reflections import (
+    DigestAnswer,
+    DigestPart,
+    Participation,
     PickSet,
     Private,
     Problem,
@@ -25,8 +28,10 @@ from bot.views.reflections import (
     QuestionsSaved,
     Refused,
     RoundCard,
+    RoundDigest,
     RoundNotPosted,
     ScheduleStopped,
+    digest_pages,
 )
 from bot.vocabulary import TimerKind
 from storage import timers as timer_rows
@@ -420,3 +425,87 @@ def test_only_the_owner_or_an_admin_changes_the_settings_through_the_flows(core:
     assert reflections.check_questions_form(CHANNEL, " ", reset=True) == (
         reflections.QuestionsChange(CHANNEL, None)
     )
+
+
+# --- the digest: as many keyed parts as the platform says ---------------------------------------
+
+
+def _answered(core: Core, memory: MemoryPlatform) -> tuple[int, str]:
+    """A round posted now with one answer; its id and message id."""
+    assert reflections.post_now(core, team_id=TEAM, channel_id=CHANNEL) is None
+    [posted] = memory.in_place(CHANNEL)
+    assert isinstance(posted.view, RoundCard)
+    round_id = posted.view.round_id
+    assert posted.key == f"reflection-round:{round_id}"
+    reflections.save_modal_answers(
+        core, team_id=TEAM, round_id=round_id, user_id="U2", answers={0: "We shipped"}
+    )
+    return round_id, posted.id
+
+
+def test_a_digest_takes_as_many_keyed_parts_as_the_platform_says(core: Core) -> None:
+    memory = _with_memory(core)
+    memory.part_counts[RoundDigest] = 3
+    with freeze_time("2026-12-07 10:00:00") as clock:
+        round_id, message = _answered(core, memory)
+        clock.move_to("2026-12-09 10:00:00")
+        core.timers.run_due()
+        parts = memory.in_place(CHANNEL, thread=message)
+        views = [p.view for p in parts]
+        assert all(isinstance(v, DigestPart) for v in views)
+        assert [(v.index, v.count) for v in views] == [(1, 3), (2, 3), (3, 3)]  # type: ignore[attr-defined]
+        assert [p.key for p in parts] == [f"reflection-digest:{round_id}:{i}" for i in range(3)]
+        digest = views[0].digest  # type: ignore[attr-defined]
+        assert [a.text for a in digest.questions[0][1]] == ["We shipped"]
+        round_ = reflections.get_round(core, team_id=TEAM, round_id=round_id)
+        assert round_ is not None and round_.digest_ts == parts[0].id
+
+
+def test_a_round_now_is_confirmed_by_its_timer_only_until_it_is_posted(core: Core) -> None:
+    memory = _with_memory(core)
+    with freeze_time("2026-12-07 10:00:00"):
+        round_ = reflections.start_round(core, team_id=TEAM, channel_id=CHANNEL)
+        # The process died while posting: the reflection_confirm timer posts it.
+        [timer] = _timers(core, TimerKind.REFLECTION_CONFIRM)
+        assert timer.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 7, 10, 1, tzinfo=UTC)
+    with freeze_time("2026-12-07 10:01:00"):
+        assert core.timers.run_due() == 1
+        [posted] = memory.in_place(CHANNEL)
+        assert posted.key == f"reflection-round:{round_.id}"
+        found = reflections.get_round(core, team_id=TEAM, round_id=round_.id)
+        assert found is not None and found.message_ts == posted.id
+        assert _timers(core, TimerKind.REFLECTION_CONFIRM) == []
+        # A round posted at once leaves no confirm timer behind.
+        assert reflections.post_now(core, team_id=TEAM, channel_id=CHANNEL) is None
+        assert _timers(core, TimerKind.REFLECTION_CONFIRM) == []
+
+
+def test_digest_pages_split_a_question_over_pages_and_keep_every_answer_in_order() -> None:
+    answers = tuple(DigestAnswer(f"U{i}", 0, f"answer {i}", "modal") for i in range(5))
+    digest = RoundDigest(
+        round_id=4,
+        place=CHANNEL,
+        questions=(("First?", answers), ("Second?", ())),
+        free_replies=(DigestAnswer("U9", None, "free", "thread"),),
+        participation=Participation(authors=6),
+    )
+    # A page holds at most two answers and, on the first page, one section.
+    pages = digest_pages(
+        digest,
+        lambda page: (
+            sum(len(s.answers) for s in page.sections) <= 2
+            and (not page.first or len(page.sections) == 1)
+        ),
+    )
+    shown = [
+        [(s.number, s.continued, [a.text for a in s.answers]) for s in page.sections]
+        for page in pages
+    ]
+    assert shown == [
+        [(1, False, ["answer 0", "answer 1"])],
+        [(1, True, ["answer 2", "answer 3"])],
+        [(1, True, ["answer 4"]), (2, False, []), (None, False, ["free"])],
+    ]
+    assert [p.first for p in pages] == [True, False, False]
+    # A platform without limits shows it all on one page.
+    assert len(digest_pages(digest, lambda _page: True)) == 1

@@ -13,6 +13,7 @@ from bot.views.reflections import (
     AnswersSaved,
     ClosedRoundCard,
     DigestAnswer,
+    DigestPage,
     DigestPart,
     DigestSection,
     Participation,
@@ -24,15 +25,19 @@ from bot.views.reflections import (
     Refused,
     RoundCard,
     RoundClosed,
+    RoundDigest,
     RoundNotPosted,
+    RoundUnconfirmed,
     ScheduleSet,
     ScheduleStopped,
 )
+from bot.views.reflections import digest_pages as pages_of
 from handlers.slack.api import could_not_post
-from handlers.slack.platform import renders
+from handlers.slack.platform import counts_parts, renders
 from handlers.slack.render import (
     INPUT_VALUE_LIMIT,
     MESSAGE_BLOCK_LIMIT,
+    SECTION_TEXT_LIMIT,
     actions,
     button,
     context,
@@ -56,6 +61,9 @@ RESET_INPUT = "reset_choice"
 ANSWER_INPUT = "answer"
 
 MODAL_LABEL_LIMIT = 2000
+# What one digest message holds at most: four full sections, read without endless scrolling
+# and far from any size Slack refuses.
+DIGEST_MESSAGE_CHARS = 4 * SECTION_TEXT_LIMIT
 # How to write a schedule; `/reflect` is Slack's command, so the examples live here.
 EXAMPLES = (
     "`/reflect every monday 09:00`",
@@ -246,23 +254,47 @@ def _section_lines(s: DigestSection) -> list[str]:
     return [head] + ([_answer_line(a) for a in s.answers] or ["_No answers._"])
 
 
+def _page_blocks(page: DigestPage) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if page.first:
+        blocks += [
+            section(":memo: *Reflection digest*"),
+            context(_participation(page.participation)),
+        ]
+    for s in page.sections:
+        blocks.append(divider())
+        blocks.extend(section(piece) for piece in split_text("\n".join(_section_lines(s))))
+    return blocks
+
+
+def _fits(page: DigestPage) -> bool:
+    blocks = _page_blocks(page)
+    chars = sum(len(b["text"]["text"]) for b in blocks if b["type"] == "section")
+    return len(blocks) <= MESSAGE_BLOCK_LIMIT and chars <= DIGEST_MESSAGE_CHARS
+
+
+def digest_pages(digest: RoundDigest) -> list[DigestPage]:
+    """The digest in messages of at most 50 blocks and `DIGEST_MESSAGE_CHARS` characters
+    (each section at most 3,000)."""
+    return pages_of(digest, _fits)
+
+
+@counts_parts(RoundDigest)
+def digest_parts(digest: RoundDigest) -> int:
+    return len(digest_pages(digest))
+
+
 @renders(DigestPart)
 def render_digest_part(part: DigestPart) -> dict[str, Any]:
     """One thread message of the digest: per question its answers and their authors."""
-    blocks: list[dict[str, Any]] = []
-    if part.first:
-        blocks += [
-            section(":memo: *Reflection digest*"),
-            context(_participation(part.participation)),
-        ]
-    for s in part.sections:
-        blocks.append(divider())
-        blocks.extend(section(piece) for piece in split_text("\n".join(_section_lines(s))))
-    count = part.answer_count
-    fallback = f"Reflection digest: {count} answer{'s' if count != 1 else ''}. " + _participation(
-        part.participation
+    page = digest_pages(part.digest)[part.index - 1]
+    count = part.digest.answer_count
+    of = f" ({part.index} of {part.count})" if part.count > 1 else ""
+    fallback = (
+        f"Reflection digest{of}: {count} answer{'s' if count != 1 else ''}. "
+        + _participation(part.digest.participation)
     )
-    return {"text": fallback, "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
+    return {"text": fallback, "blocks": _page_blocks(page)[:MESSAGE_BLOCK_LIMIT]}
 
 
 # --- private replies --------------------------------------------------------------------------
@@ -338,6 +370,14 @@ def render_round_not_posted(failed: RoundNotPosted) -> dict[str, Any]:
     return {
         "text": could_not_post(failed.reason, "the scheduled reflection round", where)
         + " I will try again shortly; `/reflect off` there stops the schedule."
+    }
+
+
+@renders(RoundUnconfirmed)
+def render_round_unconfirmed(_: RoundUnconfirmed) -> dict[str, Any]:
+    return {
+        "text": "Slack is slow to confirm your reflection round. I will check in a minute and "
+        "post it if it is missing; there is no need to start it again."
     }
 
 

@@ -111,7 +111,12 @@ def packed(
 
 
 def render_modules() -> None:
-    from handlers.teams.cards import decision_log, decisions, narratives  # noqa: F401 - registers
+    from handlers.teams.cards import (  # noqa: F401 - registers
+        decision_log,
+        decisions,
+        narratives,
+        reflections,
+    )
 
 
 def render(view: object) -> Card:

@@ -4,6 +4,7 @@ its Answer button, the answers and questions dialogs, the digest and the private
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from bot.views.reflections import (
     AnswersSaved,
     ClosedRoundCard,
     DigestAnswer,
+    DigestPage,
     DigestPart,
     DigestSection,
     Participation,
@@ -28,12 +30,26 @@ from bot.views.reflections import (
     Refused,
     RoundCard,
     RoundClosed,
+    RoundDigest,
     RoundNotPosted,
+    RoundUnconfirmed,
     ScheduleSet,
     ScheduleStopped,
 )
-from handlers.teams.cards import Card, block, card, fit, mention, renders, user, when
+from bot.views.reflections import digest_pages as pages_of
+from handlers.teams.cards import (
+    Card,
+    block,
+    card,
+    counts_parts,
+    fit,
+    mention,
+    renders,
+    user,
+    when,
+)
 from handlers.teams.cards.decisions import DIALOG_TITLES, RENDERERS_WITH_ERRORS
+from handlers.teams.cards.narratives import MENTION_BYTES, PART_BYTES
 
 # Verbs of the dialog buttons (`task/fetch`) and of their forms (`task/submit`).
 ANSWER = "reflection_answer"
@@ -222,7 +238,7 @@ def _section(s: DigestSection) -> list[dict[str, Any]]:
         if s.number is None
         else f"**{s.number}. {user(s.question)}{more}**"
     )
-    # One block per answer, uncut: `digest_parts` already keeps a message inside Teams' size.
+    # One block per answer, uncut: `digest_pages` already keeps a message inside Teams' size.
     lines = [_answer_line(a) for a in s.answers] or ["_No answers._"]
     answers = [
         {"type": "TextBlock", "text": line, "wrap": True, "spacing": "small"} for line in lines
@@ -230,16 +246,39 @@ def _section(s: DigestSection) -> list[dict[str, Any]]:
     return [block(head, separator=True, spacing="medium"), *answers]
 
 
-@renders(DigestPart)
-def digest_card(part: DigestPart) -> Card:
+def _page_body(page: DigestPage) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = []
-    if part.first:
+    if page.first:
         body += [
             block("**Reflection digest**", size="medium"),
-            _small(participation_text(part.participation)),
+            _small(participation_text(page.participation)),
         ]
-    for s in part.sections:
+    for s in page.sections:
         body += _section(s)
+    return body
+
+
+def _weight(body: list[dict[str, Any]]) -> int:
+    """Bytes of `body` as sent: each mention also adds an entity."""
+    raw = json.dumps(body, ensure_ascii=False)
+    return len(raw.encode()) + MENTION_BYTES * raw.count("<at>")
+
+
+def digest_pages(digest: RoundDigest) -> list[DigestPage]:
+    """The digest in cards well inside Teams' ~28 KB (mentions included)."""
+    return pages_of(digest, lambda page: _weight(_page_body(page)) <= PART_BYTES)
+
+
+@counts_parts(RoundDigest)
+def digest_parts(digest: RoundDigest) -> int:
+    return len(digest_pages(digest))
+
+
+@renders(DigestPart)
+def digest_card(part: DigestPart) -> Card:
+    body = _page_body(digest_pages(part.digest)[part.index - 1])
+    if part.count > 1:
+        body.insert(0, _small(f"Reflection digest ({part.index} of {part.count})"))
     return card(body)
 
 
@@ -323,6 +362,14 @@ ROUND_CLOSED = "This reflection round has closed; answers are no longer taken."
 @renders(RoundClosed)
 def round_closed_card(_: RoundClosed) -> Card:
     return _note(ROUND_CLOSED)
+
+
+@renders(RoundUnconfirmed)
+def round_unconfirmed_card(_: RoundUnconfirmed) -> Card:
+    return _note(
+        "Teams is slow to confirm your reflection round. I will check in a minute and post it "
+        "if it is missing; there is no need to start it again."
+    )
 
 
 @renders(RoundNotPosted)

@@ -6,18 +6,19 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.reflections import MAX_QUESTIONS, STANDARD_QUESTIONS, digest_parts
+from bot.reflections import MAX_QUESTIONS, STANDARD_QUESTIONS
 from bot.views.reflections import (
     AnswerField,
     AnswersForm,
     DigestAnswer,
+    DigestPart,
     Participation,
     QuestionsForm,
     RoundCard,
     RoundDigest,
     answer_field,
 )
-from handlers.slack.blocks.reflections import bad_schedule_text
+from handlers.slack.blocks.reflections import bad_schedule_text, digest_parts
 from handlers.slack.platform import render
 
 CLOSES = datetime(2026, 12, 9, 8, tzinfo=UTC)
@@ -50,7 +51,8 @@ def build_questions_modal(place: str, questions: list[str], custom: bool) -> dic
 
 
 def build_digest_messages(digest: RoundDigest) -> list[dict[str, Any]]:
-    return [render(part) for part in digest_parts(digest)]
+    count = digest_parts(digest)
+    return [render(DigestPart(digest, i, count)) for i in range(1, count + 1)]
 
 
 def test_round_message_escapes_questions_and_has_an_answer_button() -> None:

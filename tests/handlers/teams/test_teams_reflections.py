@@ -5,6 +5,7 @@ closes with participation counted against the channel's members."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from freezegun import freeze_time
 from sqlmodel import select
 
 from bot.reflections import STANDARD_QUESTIONS
-from bot.views.reflections import DigestAnswer, DigestPart, DigestSection, Participation
+from bot.views.reflections import DigestAnswer, DigestPart, Participation, RoundDigest
 from handlers.teams.cards import render
 from storage.db import session_scope
 from storage.models import ReflectionAnswer, ReflectionRound
@@ -243,16 +244,17 @@ def test_scheduled_round_dialog_and_thread_answers_one_digest(running: TeamsBotR
 
 def test_the_digest_card_keeps_long_answers_whole_and_never_mentions_from_text() -> None:
     long_answer = "We learned. " * 250  # 3,000 characters: one block would cut it
-    part = DigestPart(
+    digest = RoundDigest(
         round_id=1,
-        first=True,
-        sections=(
-            DigestSection(1, "What did we learn?", (DigestAnswer(BEN, 0, long_answer, "thread"),)),
-            DigestSection(2, "What is hard?", (DigestAnswer(CY, 1, "<at>Ana</at> *x*", "modal"),)),
+        place=CHANNEL,
+        questions=(
+            ("What did we learn?", (DigestAnswer(BEN, 0, long_answer, "thread"),)),
+            ("What is hard?", (DigestAnswer(CY, 1, "<at>Ana</at> *x*", "modal"),)),
         ),
-        answer_count=2,
+        free_replies=(),
         participation=Participation(authors=2, member_count=3, answered_members=2),
     )
+    part = DigestPart(digest, 1, 1)
     texts = [b["text"] for b in render(part)["body"]]
     assert f"- <at>{BEN}</at>: {long_answer.strip()}" in [t.strip() for t in texts]
     assert f"- <at>{CY}</at>: ‹at›Ana‹/at› \\*x\\*" in texts
@@ -281,3 +283,32 @@ def test_a_scheduled_round_teams_refuses_tells_its_scheduler_once(
         running.core.timers.run_due()
         assert len(round_cards(double)) == 1
         assert rounds(running)[0].message_ts == round_cards(double)[0].answered_id
+
+
+def test_a_long_digest_takes_as_many_cards_as_teams_needs_each_inside_its_size(
+    running: TeamsBotRunning,
+) -> None:
+    double, send = running.double, running.send
+    with freeze_time("2026-12-07 10:00:00", tick=True) as clock:
+        assert send(mention_message(double, "reflect now for 1d", **who(ANA)))[0] == 202
+        [card] = double.wait_for(lambda: round_cards(double))
+        root = str(card.answered_id)
+        for person in (ANA, BEN, CY):
+            for i in range(len(STANDARD_QUESTIONS)):
+                text = f"{i + 1}. {NAMES[person]} on {i}: " + "lesson " * 400
+                assert send(thread_reply(double, root, text, **who(person)))[0] == 202
+        running.wait_idle()
+        assert len(answers(running)) == 3 * len(STANDARD_QUESTIONS)
+
+        clock.move_to("2026-12-08 10:00:30")
+        running.core.timers.run_due()
+        running.wait_idle()
+        digests = [c for c in double.posts(CHANNEL) if c.activity_id == root]
+        assert len(digests) >= 3
+        for index, posted in enumerate(digests, start=1):
+            assert len(json.dumps(posted.body).encode()) < 28_000
+            assert f"Reflection digest ({index} of {len(digests)})" in posted.card_text
+        shown = "".join(c.card_text for c in digests)
+        # Nothing is cut: every answer is shown whole, once.
+        assert shown.count("lesson") == 3 * len(STANDARD_QUESTIONS) * 400
+        assert all(f"{NAMES[p]} on {i}:" in shown for p in (ANA, BEN, CY) for i in range(9))
