@@ -5,18 +5,16 @@ every Web API call and posts only to Slack."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.core import Core
-from bot.housekeeping import first_delivery, recent_deliveries, remember_deliveries
+from bot.housekeeping import first_delivery
 from bot.names import CHANNEL, HANDLE, PERSON, name_book
+from handlers.recent import RecentRequests
 from handlers.slack.api import is_slack_response_url, loggable, retry_handlers
 
 log = logging.getLogger(__name__)
@@ -54,64 +52,6 @@ _INTERACTIONS = (
     "interactive_message",
     "dialog_submission",
 )
-
-
-# Bolt refuses a timestamp more than five minutes off; a request is remembered a while longer.
-REPLAY_WINDOW = timedelta(minutes=10)
-
-
-class RecentRequests:
-    """The requests acted on in the last REPLAY_WINDOW, remembered in memory and written to the
-    database behind the answers (about every FLUSH_SECONDS, and when the bot stops), so that a
-    restarted process still knows the requests of its last minutes."""
-
-    FLUSH_SECONDS = 0.5
-    PREFIX = "request:"
-
-    def __init__(self, core: Core) -> None:
-        self._core = core
-        self._seen: OrderedDict[str, datetime] = OrderedDict()
-        self._unwritten: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        now = core.clock.now()
-        for team, key in recent_deliveries(
-            core.engine, prefix=self.PREFIX, since=now - REPLAY_WINDOW
-        ):
-            self._seen[f"{team}:{key}"] = now
-        self._writer = threading.Thread(target=self._write_loop, name="replays", daemon=True)
-        self._writer.start()
-        core.on_close(self.close)
-
-    def first_delivery(self, team: str, key: str, now: datetime) -> bool:
-        with self._lock:
-            while self._seen and next(iter(self._seen.values())) < now - REPLAY_WINDOW:
-                self._seen.popitem(last=False)
-            if f"{team}:{key}" in self._seen:
-                return False
-            self._seen[f"{team}:{key}"] = now
-            self._unwritten.append((team, key))
-            return True
-
-    def _write(self) -> None:
-        with self._lock:
-            batch, self._unwritten = self._unwritten, []
-        if batch:
-            try:
-                remember_deliveries(self._core.engine, deliveries=batch, now=self._core.clock.now())
-            except Exception:  # noqa: BLE001 - memory still has them; the next pass tries again
-                log.warning("could not record %d requests; trying again", len(batch), exc_info=True)
-                with self._lock:
-                    self._unwritten[:0] = batch
-
-    def _write_loop(self) -> None:
-        while not self._stop.wait(self.FLUSH_SECONDS):
-            self._write()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._writer.join(timeout=5)
-        self._write()
 
 
 def dedupe_requests(core: Core) -> Callable[..., BoltResponse | None]:

@@ -19,6 +19,7 @@ from bot.core import Core
 from bot.decisions import Afterwards
 from bot.views import FormErrors, Notice, OpenForm, ReplaceCard
 from bot.vocabulary import PlatformName
+from handlers.recent import RecentRequests
 from handlers.teams import exports, listeners, narratives, places, reflections, reviews
 from handlers.teams.activity import BadActivity, Incoming, parse
 from handlers.teams.answers import Answers
@@ -72,6 +73,14 @@ class TeamsBot:
         )
         self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
         self._seen_lock = threading.Lock()
+        # One process on SQLite: memory decides and the database learns a moment later (a write
+        # before each answer would queue them all behind SQLite's write lock); instances that
+        # share PostgreSQL ask the database.
+        self._recent = (
+            RecentRequests(core, prefix="msteams:")
+            if core.engine.dialect.name == "sqlite"
+            else None
+        )
         core.add_platform(platform)
         core.on_close(self.close, first=True)
 
@@ -123,8 +132,11 @@ class TeamsBot:
         delivery = f"msteams:{m.type}:{key[2]}"
         if len(delivery) > 200:
             delivery = "msteams:" + hashlib.sha256(delivery.encode()).hexdigest()
+        now = self.core.clock.now()
+        if self._recent is not None:
+            return not self._recent.first_delivery(m.tenant, delivery, now)
         first = housekeeping.first_delivery(
-            self.core.engine, team_id=m.tenant, event_id=delivery, now=self.core.clock.now()
+            self.core.engine, team_id=m.tenant, event_id=delivery, now=now
         )
         return not first
 

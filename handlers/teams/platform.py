@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,9 @@ class Directory:
         self.tenants: dict[str, Tenant] = {}
         self.people: dict[tuple[str, str], Someone] = {}
         self.lock = threading.Lock()
+        # What changed is written after the activity is answered (in order, on one thread): an
+        # answer need not wait for SQLite's write lock to note a new person's chat or zone.
+        self._writes = ThreadPoolExecutor(1, thread_name_prefix="teams-directory")
 
     def saw(self, incoming: Incoming) -> None:
         with self.lock:
@@ -83,8 +87,19 @@ class Directory:
                 someone.place = incoming.place
             person = asdict(someone)
         if self.store is not None:
-            self.store.remember(incoming.tenant, TENANT, "-", asdict(tenant))
-            self.store.remember(incoming.tenant, PERSON, incoming.user, person)
+            self._writes.submit(self._store, incoming.tenant, asdict(tenant), incoming.user, person)
+
+    def _store(self, team: str, tenant: dict[str, Any], person: str, data: dict[str, Any]) -> None:
+        assert self.store is not None
+        try:
+            self.store.remember(team, TENANT, "-", tenant)
+            self.store.remember(team, PERSON, person, data)
+        except Exception:  # noqa: BLE001 - memory still has it; the next activity writes it again
+            log.warning("could not store what Teams said about %s", person, exc_info=True)
+
+    def close(self) -> None:
+        """Write what is still waiting (when the bot stops)."""
+        self._writes.shutdown(wait=True)
 
     def set_chat(self, team: str, person: str, chat: str) -> None:
         with self.lock:
@@ -92,7 +107,8 @@ class Directory:
             someone.chat = chat
             data = asdict(someone)
         if self.store is not None:
-            self.store.remember(team, PERSON, person, data)
+            # After any earlier write of this person's, so the newest copy is the one kept.
+            self._writes.submit(self.store.remember, team, PERSON, person, data)
 
     def person(self, team: str, person: str) -> Someone:
         with self.lock:
@@ -401,3 +417,4 @@ class TeamsPlatform:
 
     def close(self) -> None:
         self.updates.close()
+        self.directory.close()
