@@ -42,6 +42,9 @@ STEPS = {
     "1d": timedelta(days=1),
     "30d": timedelta(days=30),
 }
+# Every kind of timer, and how many a step may stop at (each timer runs at its own time).
+ALL_TIMERS = tuple(str(kind) for kind in TimerKind)
+MAX_STOPS = 10_000
 # What "to the next timer" jumps to: what people see happen, not the bot's own bookkeeping.
 VISIBLE_TIMERS = (
     TimerKind.READING_END,
@@ -269,9 +272,19 @@ class Playground:
             by = (upcoming - self.clock.now() + timedelta(seconds=1)) if upcoming else timedelta()
         else:
             by = STEPS.get(step, timedelta())
-        if by > timedelta():
-            self.clock.advance(by)
+        target = self.clock.now() + max(by, timedelta())
         ran = self.core.timers.run_due()
+        # Each timer runs at its own time, in order, as it would have had time passed: a
+        # review due at 09:00 is sent at 09:00, not at the step's end (outside working hours).
+        for _ in range(MAX_STOPS):
+            upcoming = self.core.timers.next_due_at(ALL_TIMERS)
+            if upcoming is None or upcoming > target:
+                break
+            self.clock.advance(upcoming - self.clock.now())
+            ran += self.core.timers.run_due()
+        if target > self.clock.now():
+            self.clock.advance(target - self.clock.now())
+        ran += self.core.timers.run_due()
         self.platform.clock_moved()
         return ran
 

@@ -212,3 +212,26 @@ def test_a_kept_database_never_lets_an_old_message_id_name_a_new_message(tmp_pat
             assert logged.id != old.id
         finally:
             again.core.close()
+
+
+def test_a_step_runs_each_timer_at_its_own_time(tmp_path: Path) -> None:
+    """Days stepped through at 17:30, after working hours: the review due on a Saturday is sent
+    on Monday at 09:00, when its timer comes due, not pushed on from one step's end to the
+    next (which would never fall in working hours)."""
+    with freeze_time("2026-11-26 17:30:00"):
+        started = build(tmp_path / "playground.db")
+        try:
+            pg = started.playground
+            say(started, ANA, "/decisions log We keep the free tier confidence:80% review:30d")
+            pg.advance("30d")  # Saturday 26 December, 17:30: outside working hours
+            for _ in range(3):
+                pg.advance("1d")
+            sent = [
+                m
+                for m in pg.platform.in_place(dm_place(ANA))
+                if isinstance(m.view, ReviewPromptView)
+            ]
+            assert len(sent) == 1, "the review was sent once, on Monday"
+            assert pg.clock.now().strftime("%a %H:%M") == "Tue 17:30"
+        finally:
+            started.core.close()
