@@ -411,7 +411,9 @@ def test_purge_deletes_exactly_that_workspaces_rows(dist_bot: RunningBot, tmp_pa
             assert f"{table:28} {count}\n" in result.stdout, (table, result.stdout)
     assert f"rows of workspace {T1}" in result.stdout
     after = _rows_by_team(dist_bot)
-    assert T1 not in after
+    # The running bot writes the ids of requests it answered a moment later (write-behind): one
+    # answered just before the purge may land after it. Ids only, forgotten after a week.
+    assert set(after.get(T1, {})) <= {"processed_event"}, after.get(T1)
     kept = {t: n for t, n in after[T2].items() if t != "processed_event"}
     assert kept == {t: n for t, n in before[T2].items() if t != "processed_event"}
 
