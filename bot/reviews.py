@@ -662,11 +662,30 @@ def snooze(
     period: str,
 ) -> Reply:
     """Snooze a week or a month: answered at once, then announced."""
+    result = _snoozed(
+        core, platform, team_id=team_id, user_id=user_id, review_id=review_id, period=period
+    )
+    if isinstance(result, Notice):
+        return result
+    announce(core, platform, result)
+    return None
+
+
+def _snoozed(
+    core: Core,
+    platform: ChatPlatform,
+    *,
+    team_id: str,
+    user_id: str,
+    review_id: int,
+    period: str,
+) -> ReviewResult | Notice:
+    """The review snoozed by its owner, or why not."""
     found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
     if isinstance(found, Notice):
         return found
     try:
-        result = answer_review(
+        return answer_review(
             core,
             team_id=team_id,
             review_id=review_id,
@@ -675,8 +694,6 @@ def snooze(
         )
     except ReviewError as exc:
         return notice(str(exc))
-    announce(core, platform, result)
-    return None
 
 
 @dataclass(frozen=True)
@@ -765,20 +782,10 @@ def snooze_here(
 ) -> Answered | Notice:
     """Snooze a week or a month, answered in the click's own answer; `Answered.announce`
     then shows the outcome."""
-    found = _answerable(core, platform, team_id=team_id, user_id=user_id, review_id=review_id)
-    if isinstance(found, Notice):
-        return found
-    try:
-        result = answer_review(
-            core,
-            team_id=team_id,
-            review_id=review_id,
-            user_id=user_id,
-            answer=Answer(outcome=ReviewAnswer.SNOOZE, snooze=period),
-        )
-    except ReviewError as exc:
-        return notice(str(exc))
-    return _answered(core, platform, result)
+    result = _snoozed(
+        core, platform, team_id=team_id, user_id=user_id, review_id=review_id, period=period
+    )
+    return result if isinstance(result, Notice) else _answered(core, platform, result)
 
 
 def submit_here(

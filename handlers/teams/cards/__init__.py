@@ -187,9 +187,18 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     return made
 
 
-def execute(title: str, verb: str, decision: int, *, style: str | None = None) -> dict[str, Any]:
-    """A button answered in place (`adaptiveCard/action`), with `Action.Submit` as fallback."""
-    data = {"verb": verb, "decision": decision}
+def execute(
+    title: str,
+    verb: str,
+    item: int,
+    *,
+    style: str | None = None,
+    key: str = "decision",
+    **more: Any,
+) -> dict[str, Any]:
+    """A button answered in place (`adaptiveCard/action`), with `Action.Submit` as fallback;
+    its data names the item it acts on (`key`: a decision, a narrative, a review)."""
+    data = {"verb": verb, key: item, **more}
     button: dict[str, Any] = {
         "type": "Action.Execute",
         "title": title,
@@ -202,10 +211,21 @@ def execute(title: str, verb: str, decision: int, *, style: str | None = None) -
     return button
 
 
-def dialog(title: str, verb: str, decision: int | None, **more: Any) -> dict[str, Any]:
-    """A button that opens a dialog (`task/fetch`)."""
-    data = {"msteams": {"type": "task/fetch"}, "verb": verb, "decision": decision, **more}
-    return {"type": "Action.Submit", "title": title, "data": data}
+def dialog(
+    title: str,
+    verb: str,
+    item: int | None,
+    *,
+    style: str | None = None,
+    key: str = "decision",
+    **more: Any,
+) -> dict[str, Any]:
+    """A button that opens a dialog (`task/fetch`) about an item (`key`, as for `execute`)."""
+    data = {"msteams": {"type": "task/fetch"}, "verb": verb, key: item, **more}
+    button: dict[str, Any] = {"type": "Action.Submit", "title": title, "data": data}
+    if style:
+        button["style"] = style
+    return button
 
 
 _TONE = {Tone.INFO: "default", Tone.SUCCESS: "good", Tone.WARNING: "warning"}

@@ -4,7 +4,6 @@ Slack; a message that would pass Teams' ~28 KB limit is split into parts (`count
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +22,21 @@ from bot.views.narratives import (
     StartForm,
 )
 from bot.vocabulary import EndReason, NarrativeKind
-from handlers.teams.cards import Card, block, card, counts_parts, fit, mention, renders, user, when
-from handlers.teams.cards import dialog as propose_dialog
+from handlers.teams.cards import (
+    Card,
+    block,
+    card,
+    counts_parts,
+    dialog,
+    execute,
+    fit,
+    mention,
+    packed,
+    renders,
+    size,
+    user,
+    when,
+)
 from handlers.teams.cards.decisions import PROPOSE
 
 # Verbs of the buttons (Action.Execute verbs, or `verb` in a dialog button's data).
@@ -37,7 +49,6 @@ TITLE_CHARS = 2000
 LISTED_TITLE_CHARS = 200
 # People listed by name on a card (each a mention); more are counted.
 MAX_LISTED = 40
-MENTION_BYTES = 200
 # Room kept in the narrative card for its end: the progress with its mentions, the buttons.
 TAIL_BYTES = 12_000
 QUESTIONS_HINT = (
@@ -76,12 +87,6 @@ class StartButton:
     place: str
 
 
-def _size(elements: list[dict[str, Any]]) -> int:
-    """Bytes of `elements` as sent: each mention also adds an entity (about 200 bytes)."""
-    raw = json.dumps(elements, ensure_ascii=False)
-    return len(raw.encode()) + MENTION_BYTES * raw.count("<at>")
-
-
 def pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
     """`text` in pieces of at most `limit` characters, cut at a line break or a space when one
     is in the second half of the piece; nothing is dropped."""
@@ -99,21 +104,6 @@ def pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
         if piece.strip():
             out.append(piece)
     return out
-
-
-def _packed(
-    groups: list[list[dict[str, Any]]], budget: int, *, first: int | None = None
-) -> list[list[dict[str, Any]]]:
-    """Groups of elements packed into messages of at most `budget` bytes (`first` for the
-    first message), in order; a group is never split."""
-    messages: list[list[dict[str, Any]]] = [[]]
-    room = budget if first is None else first
-    for group in groups:
-        if messages[-1] and _size(messages[-1] + group) > room:
-            messages.append([])
-            room = budget
-        messages[-1].extend(group)
-    return messages
 
 
 def _people(ids: tuple[str, ...]) -> str:
@@ -176,9 +166,9 @@ def _buttons(c: NarrativeCard) -> list[dict[str, Any]]:
     if not c.reading:
         return []
     return [
-        execute("I'm done reading", DONE, c.narrative_id, style="positive"),
-        dialog("Ask privately", ASK, c.narrative_id),
-        execute("End reading now", END, c.narrative_id, style="destructive"),
+        execute("I'm done reading", DONE, c.narrative_id, style="positive", key="narrative"),
+        dialog("Ask privately", ASK, c.narrative_id, key="narrative"),
+        execute("End reading now", END, c.narrative_id, style="destructive", key="narrative"),
     ]
 
 
@@ -186,28 +176,8 @@ def _body_parts(c: NarrativeCard) -> list[list[dict[str, Any]]]:
     """The pasted text: what rides in the card, then the messages it continues in. Room is
     kept for the longest end of the card, so the split is the same while reading and after."""
     body = [[block(user(piece))] for piece in pieces(c.body or "")]
-    first = max(PART_BYTES - _size(_head(c)) - TAIL_BYTES, 2000)
-    return _packed(body, PART_BYTES, first=first)
-
-
-def execute(title: str, verb: str, narrative: int, *, style: str | None = None) -> dict[str, Any]:
-    """A button answered in place (`adaptiveCard/action`), with `Action.Submit` as fallback."""
-    data = {"verb": verb, "narrative": narrative}
-    button: dict[str, Any] = {
-        "type": "Action.Execute",
-        "title": title,
-        "verb": verb,
-        "data": data,
-        "fallback": {"type": "Action.Submit", "title": title, "data": data},
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def dialog(title: str, verb: str, narrative: int | None, **more: Any) -> dict[str, Any]:
-    data = {"msteams": {"type": "task/fetch"}, "verb": verb, "narrative": narrative, **more}
-    return {"type": "Action.Submit", "title": title, "data": data}
+    first = max(PART_BYTES - size(_head(c)) - TAIL_BYTES, 2000)
+    return packed(body, PART_BYTES, first=first)
 
 
 @renders(NarrativeCard)
@@ -260,7 +230,7 @@ def _digest_groups(d: Digest) -> list[list[dict[str, Any]]]:
 
 
 def _digest_messages(d: Digest) -> list[list[dict[str, Any]]]:
-    return _packed(_digest_groups(d), PART_BYTES)
+    return packed(_digest_groups(d), PART_BYTES)
 
 
 @counts_parts(Digest)
@@ -279,7 +249,7 @@ def digest_part_card(part: DigestPart) -> Card:
     actions = []
     if part.index == part.count:
         # The decisions feature answers it (its data carries `decision`, here none).
-        actions = [propose_dialog("Propose a decision", PROPOSE, None, narrative=d.narrative_id)]
+        actions = [dialog("Propose a decision", PROPOSE, None, narrative=d.narrative_id)]
     return card(elements, actions)
 
 
@@ -336,7 +306,7 @@ def check_card(report: NarrativeCheck) -> Card:
 def start_button_card(view: StartButton) -> Card:
     return card(
         [block("Start a narrative: paste it or link it, pick its kind and readers.")],
-        [dialog("Start a narrative", START, None, place=view.place)],
+        [dialog("Start a narrative", START, None, key="narrative", place=view.place)],
     )
 
 

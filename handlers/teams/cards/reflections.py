@@ -38,6 +38,7 @@ from bot.views.reflections import (
 )
 from bot.views.reflections import digest_pages as pages_of
 from handlers.teams.cards import (
+    MENTION_BYTES,
     Card,
     block,
     card,
@@ -49,7 +50,7 @@ from handlers.teams.cards import (
     when,
 )
 from handlers.teams.cards.decisions import DIALOG_TITLES, RENDERERS_WITH_ERRORS
-from handlers.teams.cards.narratives import MENTION_BYTES, PART_BYTES
+from handlers.teams.cards.narratives import PART_BYTES
 
 # Verbs of the dialog buttons (`task/fetch`) and of their forms (`task/submit`).
 ANSWER = "reflection_answer"

@@ -16,7 +16,19 @@ from bot.views.reviews import (
     ReviewPromptView,
 )
 from bot.vocabulary import ReviewAnswer
-from handlers.teams.cards import Card, block, card, day, fit, mention, renders, user, when
+from handlers.teams.cards import (
+    Card,
+    block,
+    card,
+    day,
+    dialog,
+    execute,
+    fit,
+    mention,
+    renders,
+    user,
+    when,
+)
 from handlers.teams.cards.decisions import DIALOG_TITLES, RENDERERS_WITH_ERRORS
 
 # The same words as Slack's (`handlers.slack.blocks.reviews`).
@@ -35,37 +47,15 @@ SNOOZES = {SNOOZE_WEEK: "week", SNOOZE_MONTH: "month"}
 CHANGES = {AMEND: ReviewAnswer.AMEND, REVERSE: ReviewAnswer.REVERSE}
 
 
-def _execute(title: str, verb: str, review: int, *, style: str | None = None, **more: Any):
-    """A button answered in place (`adaptiveCard/action`), `Action.Submit` as fallback."""
-    data = {"verb": verb, "review": review, **more}
-    button: dict[str, Any] = {
-        "type": "Action.Execute",
-        "title": title,
-        "verb": verb,
-        "data": data,
-        "fallback": {"type": "Action.Submit", "title": title, "data": data},
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def _dialog(title: str, verb: str, review: int, *, style: str | None = None) -> dict[str, Any]:
-    data = {"msteams": {"type": "task/fetch"}, "verb": verb, "review": review}
-    button: dict[str, Any] = {"type": "Action.Submit", "title": title, "data": data}
-    if style:
-        button["style"] = style
-    return button
-
-
 def _answers(review: int, *, keep: bool = True) -> list[dict[str, Any]]:
     """Keep, Amend, Reverse, Snooze 1 week, Snooze 1 month (Slack's titles)."""
-    buttons = [_execute("Still right (keep)", KEEP, review, style="positive")] if keep else []
+    keep_button = execute("Still right (keep)", KEEP, review, style="positive", key="review")
+    buttons = [keep_button] if keep else []
     return buttons + [
-        _dialog("Amend", AMEND, review),
-        _dialog("Reverse", REVERSE, review, style="destructive"),
-        _execute("Snooze 1 week", SNOOZE_WEEK, review),
-        _execute("Snooze 1 month", SNOOZE_MONTH, review),
+        dialog("Amend", AMEND, review, key="review"),
+        dialog("Reverse", REVERSE, review, style="destructive", key="review"),
+        execute("Snooze 1 week", SNOOZE_WEEK, review, key="review"),
+        execute("Snooze 1 month", SNOOZE_MONTH, review, key="review"),
     ]
 
 
@@ -183,7 +173,7 @@ def keep_form_with_errors(view: KeepFormCard) -> Card:
             value=values.get("learned", ""),
         ),
     ]
-    keep = _execute("Keep", KEEP_SAVE, form.review_id, style="positive", tz=form.tz)
+    keep = execute("Keep", KEEP_SAVE, form.review_id, style="positive", tz=form.tz, key="review")
     return card(body, [keep, *_answers(form.review_id, keep=False)])
 
 
